@@ -1,0 +1,37 @@
+# Set-up and everyday commands. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench docs clean
+
+install: $(STAMP)
+
+# Re-installs only when the dependency pins change, so `make install` is idempotent and cheap.
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/enforcesim data build
+	$(BIN)/enforcesim run scenarios/example.toml --out out/example
+	$(BIN)/enforcesim show out/example
+
+test: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+docs: install
+	$(BIN)/python -m enforcesim.docgen
+
+clean:
+	rm -rf out .pytest_cache

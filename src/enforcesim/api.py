@@ -1,0 +1,55 @@
+"""The public Python API; the CLI is a thin layer over it.
+
+    import enforcesim
+    results = enforcesim.run("scenarios/example.toml", replicates=20)
+    results.summary()        # DataFrame: metric -> mean, lo, hi, unit
+    results.daily()          # DataFrame: one row per replicate and day
+    results.write("out/example")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .engine.runner import check_fits_in_memory, default_workers, run_replicates
+from .results import Results
+from .scenario import Scenario, parse_scenario, read_toml, sha256_bytes
+
+
+def run(
+    scenario: str | Path | Scenario | dict[str, Any],
+    *,
+    seed: int | None = None,
+    replicates: int | None = None,
+    workers: int | None = None,
+    validate: bool = False,
+    on_replicate_done: Callable[[int], None] | None = None,
+) -> Results:
+    """Run a scenario (a file path, a parsed TOML dict or a Scenario) and return Results.
+
+    `seed` and `replicates` override the file's values; `workers` defaults to all cores;
+    `validate` checks conservation invariants as the engine runs (slower; tests use it).
+    Raises ScenarioError (with every problem) for a scenario that cannot be run.
+    """
+    if isinstance(scenario, Scenario):
+        sc, digest, source = scenario, sha256_bytes(scenario.model_dump_json().encode()), "<api>"
+    elif isinstance(scenario, dict):
+        sc = parse_scenario(scenario, "<dict>")
+        digest, source = sha256_bytes(sc.model_dump_json().encode()), "<dict>"
+    else:
+        path = Path(scenario)
+        raw, data = read_toml(path)
+        sc, digest, source = parse_scenario(raw, str(path)), sha256_bytes(data), str(path)
+    if seed is not None or replicates is not None:
+        overridden = sc.model_dump()
+        if seed is not None:
+            overridden["scenario"]["seed"] = seed
+        if replicates is not None:
+            overridden["scenario"]["replicates"] = replicates
+        sc = parse_scenario(overridden, source)
+    n_workers = workers or default_workers()
+    check_fits_in_memory(sc, n_workers, source)
+    outputs = run_replicates(sc, n_workers, validate, on_replicate_done)
+    return Results(sc, outputs, digest, source)

@@ -1,0 +1,137 @@
+"""Command line: a thin layer over the Python API (`enforcesim.api`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import ScenarioError
+
+app = typer.Typer(
+    help="enforcesim: simulate the immigration detention and removal pipeline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+console = Console()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"enforcesim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """enforcesim: simulate the immigration detention and removal pipeline."""
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    out: Annotated[Path, typer.Option("--out", help="Result directory (written atomically).")],
+    seed: Annotated[int | None, typer.Option(help="Override [scenario].seed.")] = None,
+    replicates: Annotated[int | None, typer.Option(help="Override [scenario].replicates.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker threads (default: all cores). Results do not depend on it.")] = None,
+    validate: Annotated[bool, typer.Option(
+        help="Check conservation invariants while running (slower).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+) -> None:
+    """Run a scenario and write summary.json and daily.parquet to --out."""
+    from .api import run as api_run
+
+    if workers is not None and workers < 1:
+        _fail(f"--workers = {workers}: must be >= 1")
+    try:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err_console, transient=True,
+                      disable=quiet or not err_console.is_terminal) as progress:
+            task = progress.add_task("replicates", total=None)
+
+            def done(i: int) -> None:
+                progress.update(task, completed=i + 1)
+
+            results = api_run(scenario, seed=seed, replicates=replicates, workers=workers,
+                              validate=validate, on_replicate_done=done)
+        results.write(out)
+    except ScenarioError as exc:
+        _fail("\n".join(str(p) for p in exc.problems))
+    except OSError as exc:
+        _fail(f"{out}: cannot write results: {exc}", code=1)
+    if not quiet:
+        _print_summary(results.summary_dict(), out)
+
+
+@app.command()
+def show(
+    result_dir: Annotated[Path, typer.Argument(help="A result directory written by `run`.")],
+) -> None:
+    """Print the summary of a finished run."""
+    path = result_dir / "summary.json"
+    try:
+        summary = json.loads(path.read_text())
+    except FileNotFoundError:
+        _fail(f"{path}: not found (is {result_dir} a result directory written by `run`?)")
+    except json.JSONDecodeError as exc:
+        _fail(f"{path}: not valid JSON: {exc}")
+    _print_summary(summary, result_dir)
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if abs(v) >= 1e6:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:,.1f}"
+    return f"{v:,.3f}"
+
+
+def _print_summary(summary: dict, out: Path) -> None:
+    from .results import METRICS
+
+    table = Table(title=f"{summary['scenario']}: {summary['replicates']} replicate(s), "
+                  f"seed {summary['seed']}")
+    for col in ("metric", "mean", "2.5%", "97.5%", "unit"):
+        table.add_column(col, justify="left" if col in ("metric", "unit") else "right",
+                         no_wrap=True)
+    for name, m in summary["metrics"].items():
+        unit = METRICS.get(name, ("", ""))[0]
+        table.add_row(name, _fmt(m["mean"]), _fmt(m["lo"]), _fmt(m["hi"]), unit)
+    console.print(table)
+    for name, t in summary.get("targets", {}).items():
+        console.print(f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}, "
+                      f"probability met {t['probability_met']:.2f}")
+    console.print(f"Intervals: {summary.get('interval', {}).get('kind', '')}.")
+    console.print(f"Results in {out}/ (summary.json, daily.parquet)")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted; no results were written")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,379 @@
+"""The compiled event loop: exact continuous-time semantics of contract v1.
+
+One call simulates one replicate from t_start = -warmup_days to `days`. State lives in
+preallocated arrays that grow by doubling: a binary heap of people in their stay (keyed on
+the end of the stay), a FIFO holding queue of people waiting for a bed, and a FIFO seat
+queue of people ordered removed (orders are made in time order, so FIFO is order-time
+order). No time step: the next event is always the earliest of
+
+    day boundary < end of a stay < scheduled departure < book-in
+
+and events at the same instant are taken in that order (the end-of-day state is recorded
+"before events at that instant", as the contract says).
+
+Each arrival draws its stay and its removal decision when it arrives, from their own
+streams, whether or not it gets a bed: arrival n has the same attributes in every scenario
+that shares the seed, which keeps comparisons between scenarios on common random numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Stay distributions
+FIXED, EXPONENTIAL, LOGNORMAL, GAMMA = 0, 1, 2, 3
+
+# Columns of the per-day output
+D_BOOK_INS, D_ADMITTED, D_TURNED_AWAY, D_DETAINED, D_WAITING, D_REMOVALS, D_RELEASES, D_BEDS = (
+    range(8)
+)
+N_DAILY = 8
+
+# Entries of the accumulator output (reported horizon only)
+(A_AREA_DETAINED, A_AREA_WAITING, A_SUM_WAIT_BED, A_N_ADMITTED, A_SUM_LOS, A_N_LOS,
+ A_SUM_WAIT_TRANSPORT, A_N_DEPARTED, A_N_DEPARTURES, A_ARRIVALS, A_TURNED_AWAY, A_REMOVALS,
+ A_RELEASES) = range(13)
+N_ACC = 13
+
+# Error codes raised by validation mode
+OK, ERR_ADMIT_OVER_BEDS, ERR_DETAINED_BALANCE, ERR_QUEUE_BALANCE = 0, 1, 2, 3
+
+UNLIMITED = np.iinfo(np.int64).max
+
+
+@njit(cache=True, nogil=True)
+def draw_stay(rng, dist, p1, p2):
+    if dist == FIXED:
+        return p1
+    if dist == EXPONENTIAL:
+        return rng.exponential(p1)
+    if dist == LOGNORMAL:
+        return rng.lognormal(p1, p2)
+    return rng.gamma(p1, p2)
+
+
+@njit(cache=True, nogil=True)
+def draw_length_biased(rng, dist, p1, p2):
+    """A stay drawn with probability proportional to its length (what a snapshot sees)."""
+    if dist == FIXED:
+        return p1
+    if dist == EXPONENTIAL:
+        return rng.gamma(2.0, p1)
+    if dist == LOGNORMAL:
+        return rng.lognormal(p1 + p2 * p2, p2)
+    return rng.gamma(p1 + 1.0, p2)
+
+
+@njit(cache=True, nogil=True)
+def next_arrival(rng, t, seg, seg_start, seg_rate):
+    """Next event of a Poisson process with piecewise-constant rate, after time t.
+
+    Memorylessness makes restarting the exponential gap at each rate change exact.
+    """
+    nseg = seg_start.shape[0]
+    while True:
+        end = seg_start[seg + 1] if seg + 1 < nseg else np.inf
+        rate = seg_rate[seg]
+        if rate > 0.0:
+            cand = t + rng.standard_exponential() / rate
+            if cand < end:
+                return cand, seg
+        if seg + 1 >= nseg:
+            return np.inf, seg
+        t = end
+        seg += 1
+
+
+@njit(cache=True, nogil=True)
+def _grow(a, n):
+    out = np.empty(max(2 * a.shape[0], 16), dtype=a.dtype)
+    out[:n] = a[:n]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(ht, ha, hr, n, t, admit, rem):
+    i = n
+    while i > 0:
+        p = (i - 1) >> 1
+        if ht[p] <= t:
+            break
+        ht[i] = ht[p]
+        ha[i] = ha[p]
+        hr[i] = hr[p]
+        i = p
+    ht[i] = t
+    ha[i] = admit
+    hr[i] = rem
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(ht, ha, hr, n):
+    """Remove the root of a heap of n entries (the caller reads it first)."""
+    n -= 1
+    t = ht[n]
+    a = ha[n]
+    r = hr[n]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and ht[c + 1] < ht[c]:
+            c += 1
+        if ht[c] >= t:
+            break
+        ht[i] = ht[c]
+        ha[i] = ha[c]
+        hr[i] = hr[c]
+        i = c
+    ht[i] = t
+    ha[i] = a
+    hr[i] = r
+
+
+@njit(cache=True, nogil=True)
+def simulate(
+    t_start,            # int: -warmup_days
+    days,               # int: reported horizon
+    seg_start,          # float64[k]: start of each rate segment (seg_start[0] = t_start)
+    seg_rate,           # float64[k]: book-ins per day in each segment
+    beds_by_day,        # int64[warmup+days]: beds in force on each day, -1 = unlimited
+    wait_when_full,     # bool
+    stay_dist, stay_p1, stay_p2,
+    removal_share,      # float
+    initial_detained,   # int
+    has_transport, departures_per_day, seats,
+    rng_arrivals, rng_stays, rng_removal, rng_initial,
+    validate,           # bool: check invariants as it runs
+    fixed_arrivals,     # float64[:]: if non-empty, book-in times used instead of the process
+    fixed_stays,        # float64[:]: their stays
+    fixed_removal,      # bool[:]: their decisions
+):
+    daily = np.zeros((days, N_DAILY), dtype=np.int64)
+    acc = np.zeros(N_ACC, dtype=np.float64)
+    t_end = float(days)
+
+    cap = 1024
+    ht = np.empty(cap, dtype=np.float64)   # heap: end of stay
+    ha = np.empty(cap, dtype=np.float64)   # heap: admission time
+    hr = np.empty(cap, dtype=np.bool_)     # heap: ordered removed at the end of the stay
+    hn = 0
+    qa = np.empty(cap, dtype=np.float64)   # holding queue: arrival time
+    qs = np.empty(cap, dtype=np.float64)   # holding queue: stay
+    qr = np.empty(cap, dtype=np.bool_)     # holding queue: decision
+    q_head = 0
+    q_tail = 0
+    so = np.empty(cap, dtype=np.float64)   # seat queue: order time
+    sa = np.empty(cap, dtype=np.float64)   # seat queue: admission time
+    s_head = 0
+    s_tail = 0
+
+    detained = 0
+    beds = beds_by_day[0]
+    if beds < 0:
+        beds = UNLIMITED
+
+    # People already in beds: residual stays of a stationary M/G/infinity population.
+    for _ in range(initial_detained):
+        x = draw_length_biased(rng_initial, stay_dist, stay_p1, stay_p2)
+        u = rng_initial.random()
+        rem = rng_initial.random() < removal_share
+        if hn == ht.shape[0]:
+            ht = _grow(ht, hn)
+            ha = _grow(ha, hn)
+            hr = _grow(hr, hn)
+        _heap_push(ht, ha, hr, hn, t_start + u * x, t_start - (1.0 - u) * x, rem)
+        hn += 1
+        detained += 1
+
+    n_fixed = fixed_arrivals.shape[0]
+    use_fixed = n_fixed > 0
+    i_fixed = 0
+    seg = 0
+    if use_fixed:
+        next_arr = fixed_arrivals[0]
+    else:
+        next_arr, seg = next_arrival(rng_arrivals, float(t_start), 0, seg_start, seg_rate)
+
+    dep_k = 0
+    next_dep = np.inf
+    if has_transport:
+        dep_k = int(np.ceil(t_start * departures_per_day))
+        next_dep = dep_k / departures_per_day
+        while next_dep < t_start:
+            dep_k += 1
+            next_dep = dep_k / departures_per_day
+
+    next_day = float(t_start + 1)
+    last_t = float(t_start)
+    prev_detained = detained
+    prev_waiting = 0
+    error = OK
+
+    while True:
+        t_heap = ht[0] if hn > 0 else np.inf
+        t = min(next_day, t_heap, next_dep, next_arr)
+        if t >= t_end and next_day == np.inf:
+            break
+
+        # Time-averages over the reported horizon: integrate the step functions exactly.
+        lo = max(last_t, 0.0)
+        hi = min(t, t_end)
+        if hi > lo:
+            acc[A_AREA_DETAINED] += detained * (hi - lo)
+            acc[A_AREA_WAITING] += (q_tail - q_head) * (hi - lo)
+        last_t = t
+        in_horizon = 0.0 <= t < t_end
+        d = int(np.floor(t)) if in_horizon else -1
+
+        admit_from_queue = False
+        if t == next_day:
+            day = int(next_day)
+            if day >= 1:
+                waiting = q_tail - q_head
+                daily[day - 1, D_DETAINED] = detained
+                daily[day - 1, D_WAITING] = waiting
+                if validate:
+                    row = daily[day - 1]
+                    if detained != prev_detained + row[D_ADMITTED] - row[D_REMOVALS] - row[
+                            D_RELEASES]:
+                        error = ERR_DETAINED_BALANCE
+                        break
+                    if waiting != prev_waiting + row[D_BOOK_INS] - row[D_TURNED_AWAY] - row[
+                            D_ADMITTED]:
+                        error = ERR_QUEUE_BALANCE
+                        break
+                prev_detained = detained
+                prev_waiting = waiting
+            elif day == 0:
+                prev_detained = detained
+                prev_waiting = q_tail - q_head
+            if day < days:
+                new_beds = beds_by_day[day - t_start]
+                beds = UNLIMITED if new_beds < 0 else new_beds
+                next_day = float(day + 1)
+                admit_from_queue = True
+            else:
+                next_day = np.inf
+        elif t == t_heap:
+            admit = ha[0]
+            rem = hr[0]
+            _heap_pop(ht, ha, hr, hn)
+            hn -= 1
+            if rem and has_transport:
+                if s_tail == so.shape[0]:
+                    if s_head > so.shape[0] // 2:
+                        n_s = s_tail - s_head
+                        so[:n_s] = so[s_head:s_tail]
+                        sa[:n_s] = sa[s_head:s_tail]
+                        s_head = 0
+                        s_tail = n_s
+                    else:
+                        so = _grow(so, s_tail)
+                        sa = _grow(sa, s_tail)
+                so[s_tail] = t
+                sa[s_tail] = admit
+                s_tail += 1
+            else:
+                detained -= 1
+                if in_horizon:
+                    acc[A_SUM_LOS] += t - admit
+                    acc[A_N_LOS] += 1
+                    if rem:
+                        daily[d, D_REMOVALS] += 1
+                        acc[A_N_DEPARTED] += 1
+                    else:
+                        daily[d, D_RELEASES] += 1
+                admit_from_queue = True
+        elif t == next_dep:
+            n_seat = min(seats, s_tail - s_head)
+            for j in range(s_head, s_head + n_seat):
+                if in_horizon:
+                    acc[A_SUM_LOS] += t - sa[j]
+                    acc[A_SUM_WAIT_TRANSPORT] += t - so[j]
+            s_head += n_seat
+            detained -= n_seat
+            if in_horizon:
+                acc[A_N_DEPARTURES] += 1
+                acc[A_N_LOS] += n_seat
+                acc[A_N_DEPARTED] += n_seat
+                daily[d, D_REMOVALS] += n_seat
+            dep_k += 1
+            next_dep = dep_k / departures_per_day
+            admit_from_queue = n_seat > 0
+        else:
+            if use_fixed:
+                stay = fixed_stays[i_fixed]
+                rem = fixed_removal[i_fixed]
+                i_fixed += 1
+                next_arr = fixed_arrivals[i_fixed] if i_fixed < n_fixed else np.inf
+            else:
+                stay = draw_stay(rng_stays, stay_dist, stay_p1, stay_p2)
+                rem = rng_removal.random() < removal_share
+                next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_rate)
+            if in_horizon:
+                daily[d, D_BOOK_INS] += 1
+            if detained < beds and q_tail == q_head:
+                if hn == ht.shape[0]:
+                    ht = _grow(ht, hn)
+                    ha = _grow(ha, hn)
+                    hr = _grow(hr, hn)
+                _heap_push(ht, ha, hr, hn, t + stay, t, rem)
+                hn += 1
+                detained += 1
+                if validate and detained > beds:
+                    error = ERR_ADMIT_OVER_BEDS
+                    break
+                if in_horizon:
+                    daily[d, D_ADMITTED] += 1
+                    acc[A_N_ADMITTED] += 1
+            elif not wait_when_full:
+                if in_horizon:
+                    daily[d, D_TURNED_AWAY] += 1
+            else:
+                if q_tail == qa.shape[0]:
+                    if q_head > qa.shape[0] // 2:
+                        n_q = q_tail - q_head
+                        qa[:n_q] = qa[q_head:q_tail]
+                        qs[:n_q] = qs[q_head:q_tail]
+                        qr[:n_q] = qr[q_head:q_tail]
+                        q_head = 0
+                        q_tail = n_q
+                    else:
+                        qa = _grow(qa, q_tail)
+                        qs = _grow(qs, q_tail)
+                        qr = _grow(qr, q_tail)
+                qa[q_tail] = t
+                qs[q_tail] = stay
+                qr[q_tail] = rem
+                q_tail += 1
+
+        if admit_from_queue:
+            while q_tail > q_head and detained < beds:
+                if hn == ht.shape[0]:
+                    ht = _grow(ht, hn)
+                    ha = _grow(ha, hn)
+                    hr = _grow(hr, hn)
+                _heap_push(ht, ha, hr, hn, t + qs[q_head], t, qr[q_head])
+                hn += 1
+                detained += 1
+                if validate and detained > beds:
+                    error = ERR_ADMIT_OVER_BEDS
+                if in_horizon:
+                    daily[d, D_ADMITTED] += 1
+                    acc[A_N_ADMITTED] += 1
+                    acc[A_SUM_WAIT_BED] += t - qa[q_head]
+                q_head += 1
+            if error != OK:
+                break
+
+    for day in range(days):
+        b = beds_by_day[day - t_start]
+        daily[day, D_BEDS] = b
+        acc[A_ARRIVALS] += daily[day, D_BOOK_INS]
+        acc[A_TURNED_AWAY] += daily[day, D_TURNED_AWAY]
+        acc[A_REMOVALS] += daily[day, D_REMOVALS]
+        acc[A_RELEASES] += daily[day, D_RELEASES]
+    return daily, acc, error

@@ -1,0 +1,226 @@
+"""Replicates: draw parameters, build the kernel's inputs, run them over worker threads.
+
+The kernel releases the GIL, so replicates run in parallel threads without copying state
+between processes. Each replicate owns its random streams (see rng.py), so the results do
+not depend on the number of workers or on the order in which replicates finish.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import NO_VALUE, Problem, ScenarioError
+from ..rng import stream
+from ..scenario import Scenario
+from ..uncertainty import apply_draws, draw_parameters
+from . import kernel as k
+
+_DIST_CODES = {"fixed": k.FIXED, "exponential": k.EXPONENTIAL, "lognormal": k.LOGNORMAL,
+               "gamma": k.GAMMA}
+
+# Memory the kernel holds per person in a bed or a queue (heap 17 B, queues up to 24 B),
+# with head-room for array doubling; and per output row (8 int64 columns).
+BYTES_PER_PERSON = 64
+BYTES_PER_DAILY_ROW = 8 * 8 + 16
+
+
+class InvariantError(RuntimeError):
+    """Validation mode found a broken conservation law: a bug, never a user error."""
+
+
+@dataclass(frozen=True)
+class ReplicateOutput:
+    replicate: int
+    daily: np.ndarray          # (days, N_DAILY) int64
+    acc: np.ndarray            # (N_ACC,) float64
+    scenario: Scenario         # the scenario with this replicate's parameter draws
+    drawn: dict[str, float | int]
+
+
+def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
+    """Kernel parameters of a stay distribution given by its mean and sd (days)."""
+    if dist == "lognormal":
+        assert sd is not None
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return k.LOGNORMAL, math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
+    if dist == "gamma":
+        assert sd is not None
+        return k.GAMMA, (mean / sd) ** 2, sd * sd / mean
+    return _DIST_CODES[dist], mean, 0.0
+
+
+def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    t_start = -sc.scenario.warmup_days
+    starts = [float(t_start)] + [float(s.day) for s in sc.book_ins.schedule]
+    rates = [sc.book_ins.rate_per_day] + [s.rate_per_day for s in sc.book_ins.schedule]
+    if len(starts) > 1 and starts[1] == starts[0]:  # a step at day 0 without warm-up
+        starts, rates = starts[1:], rates[1:]
+    return np.array(starts, dtype=np.float64), np.array(rates, dtype=np.float64)
+
+
+def beds_by_day(sc: Scenario) -> np.ndarray:
+    """Beds in force on each day from the start of warm-up; -1 for unlimited."""
+    warmup, days = sc.scenario.warmup_days, sc.scenario.days
+
+    def code(b: int | str) -> int:
+        return -1 if b == "unlimited" else int(b)
+
+    out = np.full(warmup + days, code(sc.detention.beds), dtype=np.int64)
+    for step in sc.detention.beds_schedule:
+        out[warmup + step.day:] = code(step.beds)
+    return out
+
+
+_EMPTY_F = np.empty(0, dtype=np.float64)
+_EMPTY_B = np.empty(0, dtype=np.bool_)
+
+
+def simulate_replicate(
+    sc: Scenario,
+    replicate: int,
+    validate: bool = False,
+    fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> ReplicateOutput:
+    """One replicate of a validated scenario (parameter draws applied here)."""
+    drawn = draw_parameters(sc, replicate)
+    rsc = apply_draws(sc, drawn)
+    seed = sc.scenario.seed
+    det = rsc.detention
+    los = det.length_of_stay
+    dist, p1, p2 = stay_parameters(los.dist, los.mean, los.sd)
+    seg_start, seg_rate = rate_segments(rsc)
+    tr = rsc.transport
+    arr, stays, rem = fixed if fixed is not None else (_EMPTY_F, _EMPTY_F, _EMPTY_B)
+    daily, acc, error = k.simulate(
+        -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
+        det.when_full == "wait", dist, p1, p2, float(det.removal_share),
+        int(det.initial_detained), tr is not None,
+        float(tr.departures_per_day) if tr else 1.0, int(tr.seats_per_departure) if tr else 0,
+        stream(seed, replicate, "arrivals"), stream(seed, replicate, "stays"),
+        stream(seed, replicate, "removal"), stream(seed, replicate, "initial"),
+        validate, np.asarray(arr, dtype=np.float64), np.asarray(stays, dtype=np.float64),
+        np.asarray(rem, dtype=np.bool_),
+    )
+    if error != k.OK:
+        what = {k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
+                k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
+                k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows"}[error]
+        raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
+    return ReplicateOutput(replicate, daily, acc, rsc, drawn)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def memory_limit_bytes() -> int:
+    """The memory a run may plan to use: 3/4 of physical memory, or ENFORCESIM_MAX_MEMORY."""
+    env = os.environ.get("ENFORCESIM_MAX_MEMORY")
+    if env:
+        return int(float(env))
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        total = 8 * 2**30
+    return int(total * 0.75)
+
+
+def expected_people(sc: Scenario) -> float:
+    """Upper bound on the people one replicate may hold in memory at once (in beds or queues).
+
+    In "release" mode with finite beds nobody queues for a bed, and everyone waiting for a
+    seat holds a bed, so the population is bounded by the beds (or the initial population).
+    Otherwise, in the worst case every expected arrival is still held at the end.
+    """
+    days = sc.scenario.days
+    seg_start, seg_rate = rate_segments(sc)
+    ends = np.append(seg_start[1:], days)
+    arrivals = float(np.sum(seg_rate * (ends - seg_start)))
+    arrivals += 6 * math.sqrt(arrivals)
+    initial = sc.detention.initial_detained
+    bed_values = [sc.detention.beds] + [s.beds for s in sc.detention.beds_schedule]
+    if sc.detention.when_full == "release" and "unlimited" not in bed_values:
+        return max(max(int(b) for b in bed_values), initial) + 1.0
+    return arrivals + initial
+
+
+def check_fits_in_memory(sc: Scenario, workers: int, file: str) -> None:
+    people = max(expected_people(draw) for draw in _extreme_scenarios(sc))
+    reps = sc.scenario.replicates
+    need = (min(workers, reps) * people * BYTES_PER_PERSON
+            + reps * sc.scenario.days * BYTES_PER_DAILY_ROW * 2)
+    limit = memory_limit_bytes()
+    if need > limit:
+        raise ScenarioError([Problem(
+            file, "scenario", NO_VALUE,
+            f"this run would need about {need / 2**30:.1f} GiB of memory "
+            f"({people:,.0f} people held at once per replicate in the worst case, "
+            f"{reps:,} replicates x {sc.scenario.days:,} days of daily output), more than "
+            f"the {limit / 2**30:.1f} GiB allowed; use fewer replicates, fewer days or "
+            f"fewer workers (the limit can be set with ENFORCESIM_MAX_MEMORY, in bytes)")])
+
+
+def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
+    """The scenario and, for values under uncertainty, their upper bounds where finite."""
+    if not sc.uncertainty:
+        return [sc]
+    hi = {}
+    for path, d in sc.uncertainty.items():
+        top = getattr(d, "high", None)
+        if top is None:
+            top = d.mean + 6 * d.sd
+        hi[path] = top
+    from ..uncertainty import draw_value
+    return [sc, apply_draws(sc, {p: draw_value(p, sc.uncertainty[p], 1.0 - 1e-12)
+                                 for p in hi})]
+
+
+_compiled = False
+
+
+def ensure_compiled() -> None:
+    """Compile (or load from cache) the kernel once, before threads race to do it."""
+    global _compiled
+    if _compiled:
+        return
+    rng = np.random.Generator(np.random.PCG64(0))
+    k.simulate(0, 1, np.zeros(1), np.zeros(1), np.ones(1, dtype=np.int64), False, k.FIXED, 1.0,
+               0.0, 1.0, 0, False, 1.0, 0, rng, rng, rng, rng, False, _EMPTY_F, _EMPTY_F,
+               _EMPTY_B)
+    _compiled = True
+
+
+def run_replicates(
+    sc: Scenario,
+    workers: int | None = None,
+    validate: bool = False,
+    on_done: Callable[[int], None] | None = None,
+) -> list[ReplicateOutput]:
+    """All replicates of a scenario, in replicate order."""
+    n = sc.scenario.replicates
+    workers = min(workers or default_workers(), n)
+    ensure_compiled()
+    if workers == 1:
+        out = []
+        for i in range(n):
+            out.append(simulate_replicate(sc, i, validate))
+            if on_done:
+                on_done(i)
+        return out
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(simulate_replicate, sc, i, validate) for i in range(n)]
+        out = []
+        for i, f in enumerate(futures):
+            out.append(f.result())
+            if on_done:
+                on_done(i)
+    return out

@@ -1,0 +1,43 @@
+"""Errors a user can act on: each names the file, the dotted key, the value and what is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario."""
+
+    file: str
+    key: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        if self.value is _NO_VALUE:
+            return f"{where}: {self.message}"
+        return f"{where} = {_show(self.value)}: {self.message}"
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "<no value>"
+
+
+_NO_VALUE = _NoValue()
+NO_VALUE: object = _NO_VALUE
+
+
+def _show(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be run; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

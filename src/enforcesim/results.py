@@ -1,0 +1,235 @@
+"""Results of a run: per-replicate metrics, their summary with intervals, the daily table, and
+atomic writing of `summary.json` and `daily.parquet` (contract v1)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+from .engine import kernel as k
+from .engine.runner import ReplicateOutput
+from .scenario import CONTRACT_VERSION, Scenario
+
+# name -> (unit, meaning); the order is the order of the summary.
+METRICS: dict[str, tuple[str, str]] = {
+    "book_ins_per_day": ("persons/day", "arrivals per day"),
+    "admitted_per_day": ("persons/day", "arrivals that got a bed, per day (at once or after "
+                         "waiting)"),
+    "turned_away_per_day": ("persons/day", "arrivals released because no bed was free"),
+    "turned_away_share": ("share", "turned away / arrivals"),
+    "detained": ("persons", "time-average number in beds, including those waiting for a seat"),
+    "waiting_for_bed": ("persons", "time-average number in the holding queue"),
+    "wait_for_bed_days": ("days", "mean days in the holding queue of those admitted"),
+    "occupancy": ("share", "time-average detained / time-average beds (null if beds are ever "
+                  "unlimited)"),
+    "removals_per_day": ("persons/day", "people removed per day"),
+    "releases_per_day": ("persons/day", "people released at the end of their stay, per day"),
+    "length_of_stay_days": ("days", "mean days from admission to leaving the bed, of those "
+                            "who left a bed"),
+    "wait_for_transport_days": ("days", "mean days from removal order to departure, of those "
+                                "who departed"),
+    "cost_total": ("USD", "occupied bed-days x bed_day + arrivals x per_book_in + departures "
+                   "x per_departure"),
+    "cost_per_removal": ("USD/person", "cost_total / removals"),
+}
+
+DAILY_COLUMNS = ["replicate", "day", "book_ins", "admitted", "turned_away", "detained",
+                 "waiting_for_bed", "removals", "releases", "beds"]
+_KERNEL_COLUMNS = [k.D_BOOK_INS, k.D_ADMITTED, k.D_TURNED_AWAY, k.D_DETAINED, k.D_WAITING,
+                   k.D_REMOVALS, k.D_RELEASES, k.D_BEDS]
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def replicate_metrics(out: ReplicateOutput) -> dict[str, float]:
+    """The contract's metrics of one replicate (NaN stands for null)."""
+    sc = out.scenario
+    a = out.acc
+    days = sc.scenario.days
+    beds = out.daily[:, k.D_BEDS]
+    arrivals = a[k.A_ARRIVALS]
+    removals = a[k.A_REMOVALS]
+    costs = sc.costs
+    cost_total = (a[k.A_AREA_DETAINED] * costs.bed_day + arrivals * costs.per_book_in
+                  + a[k.A_N_DEPARTURES] * costs.per_departure)
+    detained = a[k.A_AREA_DETAINED] / days
+    occupancy = math.nan if (beds < 0).any() else _ratio(detained, float(beds.mean()))
+    return {
+        "book_ins_per_day": arrivals / days,
+        "admitted_per_day": a[k.A_N_ADMITTED] / days,
+        "turned_away_per_day": a[k.A_TURNED_AWAY] / days,
+        "turned_away_share": _ratio(a[k.A_TURNED_AWAY], arrivals),
+        "detained": detained,
+        "waiting_for_bed": a[k.A_AREA_WAITING] / days,
+        "wait_for_bed_days": _ratio(a[k.A_SUM_WAIT_BED], a[k.A_N_ADMITTED]),
+        "occupancy": occupancy,
+        "removals_per_day": removals / days,
+        "releases_per_day": a[k.A_RELEASES] / days,
+        "length_of_stay_days": _ratio(a[k.A_SUM_LOS], a[k.A_N_LOS]),
+        "wait_for_transport_days": _ratio(a[k.A_SUM_WAIT_TRANSPORT], a[k.A_N_DEPARTED]),
+        "cost_total": cost_total,
+        "cost_per_removal": _ratio(cost_total, removals),
+    }
+
+
+def interval(values: np.ndarray) -> dict[str, float | None]:
+    """Mean and 2.5/97.5 percentiles over the non-null replicates (None when all are null)."""
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return {"mean": None, "lo": None, "hi": None}
+    lo, hi = np.quantile(v, [0.025, 0.975])
+    return {"mean": float(v.mean()), "lo": float(lo), "hi": float(hi)}
+
+
+@dataclass
+class Results:
+    """What a run produced; `summary()` and `daily()` are pandas DataFrames."""
+
+    scenario: Scenario
+    replicates: list[ReplicateOutput]
+    scenario_sha256: str
+    source: str = "<scenario>"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._metrics = pd.DataFrame([replicate_metrics(r) for r in self.replicates],
+                                     columns=list(METRICS))
+        self._metrics.index.name = "replicate"
+
+    # --- tables -------------------------------------------------------------------------
+    def replicate_metrics(self) -> pd.DataFrame:
+        """One row per replicate, one column per metric (NaN = null)."""
+        return self._metrics.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per metric: mean, lo, hi over replicates, with its unit."""
+        rows = []
+        for name, (unit, _) in METRICS.items():
+            iv = interval(self._metrics[name].to_numpy(dtype=float))
+            rows.append({"metric": name, **iv, "unit": unit})
+        return pd.DataFrame(rows).set_index("metric")
+
+    def daily(self) -> pd.DataFrame:
+        """One row per replicate and day, the contract's columns."""
+        days = self.scenario.scenario.days
+        n = len(self.replicates)
+        stacked = np.concatenate([r.daily[:, _KERNEL_COLUMNS] for r in self.replicates])
+        df = pd.DataFrame(stacked, columns=DAILY_COLUMNS[2:])
+        df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))
+        df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days))
+        return df
+
+    def drawn_parameters(self) -> pd.DataFrame:
+        return pd.DataFrame([r.drawn for r in self.replicates])
+
+    # --- summary.json -------------------------------------------------------------------
+    def summary_dict(self) -> dict[str, Any]:
+        sc = self.scenario
+        metrics = {name: interval(self._metrics[name].to_numpy(dtype=float))
+                   for name in METRICS}
+        targets = {}
+        for name, target in sc.targets.model_dump().items():
+            if target is None:
+                continue
+            values = self._metrics[name].to_numpy(dtype=float)
+            ok = values[~np.isnan(values)]
+            targets[name] = {
+                "target": float(target),
+                "achieved": float(ok.mean()) if ok.size else None,
+                "probability_met": float(np.mean(np.nan_to_num(values, nan=-np.inf) >= target)),
+            }
+        drawn = self.drawn_parameters()
+        return {
+            "contract": CONTRACT_VERSION,
+            "scenario": sc.scenario.name,
+            "seed": sc.scenario.seed,
+            "replicates": sc.scenario.replicates,
+            "version": __version__,
+            "scenario_sha256": self.scenario_sha256,
+            "metrics": metrics,
+            "targets": targets,
+            "interval": {
+                "kind": "process noise and parameter uncertainty" if sc.uncertainty
+                else "process noise only (no [uncertainty] in the scenario)",
+                "lo": "2.5th percentile over replicates",
+                "hi": "97.5th percentile over replicates",
+            },
+            "parameters": {p: interval(drawn[p].to_numpy(dtype=float)) for p in drawn.columns},
+            "provenance": {
+                "package": "enforcesim",
+                "version": __version__,
+                "source": self.source,
+                "scenario_sha256": self.scenario_sha256,
+                "seed": sc.scenario.seed,
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "numba": _numba_version(),
+                "platform": platform.platform(terse=True),
+                **self.extra,
+            },
+        }
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write summary.json and daily.parquet into out_dir, atomically.
+
+        Everything is written into a hidden sibling folder first, which then replaces
+        out_dir in one rename: an interrupted or failed write leaves no partial directory.
+        """
+        out = Path(out_dir)
+        if out.exists() and not out.is_dir():
+            raise FileExistsError(f"{out} exists and is not a directory")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex}"
+        try:
+            table = pa.Table.from_pandas(self.daily(), preserve_index=False)
+            pq.write_table(table, tmp / "daily.parquet")
+            text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
+            (tmp / "summary.json").write_text(text + "\n")
+            if out.exists():
+                os.rename(out, old)
+            os.rename(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if old.exists() and not out.exists():
+                os.rename(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+        return out
+
+
+def _numba_version() -> str:
+    import numba
+
+    return numba.__version__
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k_: _jsonable(v) for k_, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
