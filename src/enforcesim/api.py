@@ -43,7 +43,7 @@ def run(
         raw, data = read_toml(path)
         sc, digest, source = parse_scenario(raw, str(path)), sha256_bytes(data), str(path)
     if seed is not None or replicates is not None:
-        overridden = sc.model_dump()
+        overridden = sc.model_dump(exclude_none=True)
         if seed is not None:
             overridden["scenario"]["seed"] = seed
         if replicates is not None:

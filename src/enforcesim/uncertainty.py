@@ -68,7 +68,7 @@ def draw_parameters(sc: Scenario, replicate: int) -> dict[str, float | int]:
 def apply_draws(sc: Scenario, values: dict[str, float | int]) -> Scenario:
     if not values:
         return sc
-    data = sc.model_dump()
+    data = sc.model_dump(exclude_none=True)
     for path, value in values.items():
         set_path(data, path, value)
     return Scenario.model_validate(data)

@@ -1,0 +1,99 @@
+"""The command line end to end: a run writes the contract's files atomically; `show` reads
+them; the shared contract checker finds no problem."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import enforcesim
+from enforcesim.results import DAILY_COLUMNS, METRICS
+
+ROOT = Path(__file__).resolve().parents[1]
+EXE = Path(sys.executable).with_name("enforcesim")
+SMALL = """
+[scenario]
+name = "cli-small"
+days = 30
+replicates = 3
+seed = 4
+[book_ins]
+rate_per_day = 20.0
+[detention]
+beds = 150
+when_full = "release"
+length_of_stay = { dist = "exponential", mean = 5.0 }
+removal_share = 0.5
+[targets]
+book_ins_per_day = 19.0
+"""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_run_writes_summary_and_daily(tmp_path):
+    scen = tmp_path / "s.toml"
+    scen.write_text(SMALL)
+    r = cli("run", str(scen), "--out", str(tmp_path / "o"), "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["contract"] == 1 and summary["scenario"] == "cli-small"
+    assert summary["replicates"] == 3 and summary["seed"] == 4
+    assert set(summary["metrics"]) == set(METRICS)
+    assert summary["targets"]["book_ins_per_day"]["target"] == 19.0
+    assert "process noise only" in summary["interval"]["kind"]
+    table = pq.read_table(tmp_path / "o" / "daily.parquet")
+    assert table.column_names == DAILY_COLUMNS and table.num_rows == 3 * 30
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    shown = cli("show", str(tmp_path / "o"))
+    assert shown.returncode == 0 and "book_ins_per_day" in shown.stdout
+    assert "process noise only" in shown.stdout
+
+
+def test_seed_and_replicates_options_override_the_file(tmp_path):
+    scen = tmp_path / "s.toml"
+    scen.write_text(SMALL)
+    r = cli("run", str(scen), "--out", str(tmp_path / "o"), "--seed", "9", "--replicates", "2",
+            "-q")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["seed"] == 9 and summary["replicates"] == 2
+
+
+def test_a_failed_write_leaves_the_previous_results_untouched(tmp_path, monkeypatch):
+    scen = tmp_path / "s.toml"
+    scen.write_text(SMALL)
+    out = tmp_path / "o"
+    enforcesim.run(scen, workers=1).write(out)
+    before = (out / "summary.json").read_text()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("enforcesim.results.pq.write_table", boom)
+    with pytest.raises(OSError, match="disk full"):
+        enforcesim.run(scen, seed=5, workers=1).write(out)
+    assert (out / "summary.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "s.toml"]
+    monkeypatch.undo()
+    fresh = tmp_path / "fresh"
+    with pytest.raises(OSError):
+        monkeypatch.setattr("enforcesim.results.pq.write_table", boom)
+        enforcesim.run(scen, workers=1).write(fresh)
+    assert not fresh.exists()
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "tools" / "check-contract").exists(),
+                    reason="../shared is not beside the checkout")
+def test_shared_contract_checker_finds_no_problem():
+    r = subprocess.run([str(ROOT.parent / "shared" / "tools" / "check-contract"), str(EXE)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "contract shape: 0 problem(s)" in r.stdout
