@@ -28,7 +28,8 @@ console = Console()
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(message, markup=False, highlight=False)
+    # Plain text, one line per problem: no wrapping at the terminal width, no markup.
+    sys.stderr.write(message.rstrip("\n") + "\n")
     raise typer.Exit(code)
 
 
@@ -60,9 +61,17 @@ def run(
 ) -> None:
     """Run a scenario and write summary.json and daily.parquet to --out."""
     from .api import run as api_run
+    from .scenario import MAX_REPLICATES, MAX_SEED
 
+    bad = []
     if workers is not None and workers < 1:
-        _fail(f"--workers = {workers}: must be >= 1")
+        bad.append(f"--workers = {workers}: must be >= 1")
+    if seed is not None and not 0 <= seed < MAX_SEED:
+        bad.append(f"--seed = {seed}: must be an integer >= 0 and < 2**63")
+    if replicates is not None and not 1 <= replicates <= MAX_REPLICATES:
+        bad.append(f"--replicates = {replicates}: must be an integer from 1 to {MAX_REPLICATES}")
+    if bad:
+        _fail("\n".join(bad))
     try:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=err_console, transient=True,

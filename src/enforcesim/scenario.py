@@ -2,19 +2,26 @@
 
 The schema implements `spec/scenario-contract.md` (v1). Pydantic checks types, ranges and
 unknown keys; `_cross_checks` adds the rules that span several keys (schedules inside the
-horizon, `sd` only where the distribution takes one, uncertainty paths that exist). All
-problems are collected and reported together, each naming file, dotted key and value.
+horizon, `sd` only where the distribution takes one, uncertainty paths that exist), on the raw
+file so that they run even when other keys are wrong. All problems are collected and reported
+together, each naming file, dotted key, value and what is allowed (in words derived from the
+schema by `_describe`, so messages cannot drift from it).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
 import math
+import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from .errors import NO_VALUE, Problem, ScenarioError
 
@@ -260,7 +267,22 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading
+# Loading and error messages
+#
+# Every problem names the key by its dotted path as the user would write it
+# (`detention.length_of_stay.sd`, `book_ins.schedule[1].day`, `uncertainty."costs.bed_day".high`)
+# and says what is allowed, in words derived from the schema above (so they cannot drift).
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_UNION_PARTS = ("int", "literal['unlimited']", "constrained-int")
+_DRAW_MODELS: dict[str, type[BaseModel]] = {
+    "uniform": UniformDraw, "triangular": TriangularDraw, "normal": NormalDraw,
+    "lognormal": LognormalDraw,
+}
+_DRAW_FORMS = ('{ dist = "uniform", low = ..., high = ... }, '
+               '{ dist = "triangular", low = ..., mode = ..., high = ... }, '
+               '{ dist = "normal", mean = ..., sd = ... } or '
+               '{ dist = "lognormal", mean = ..., sd = ... }')
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -269,23 +291,44 @@ def _dotted(loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part) if _BARE_KEY.match(str(part)) else json.dumps(str(part))
+            out += ("." if out else "") + text
     return out
 
 
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model class that holds the key at `loc` (to list the valid keys)."""
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The user's path: without pydantic's union branch names or the `dist` tag."""
+    loc = tuple(
+        p for p in loc
+        if p not in _UNION_PARTS
+        and not (isinstance(p, str) and p.startswith(("function-", "tagged-union")))
+    )
+    if len(loc) >= 3 and loc[0] == "uncertainty" and loc[2] in _DRAW_MODELS:
+        loc = loc[:2] + loc[3:]
+    return loc
+
+
+def _holder(raw_loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str]:
+    """The model that holds the key at a (raw pydantic) loc, and a phrase for where it is."""
+    loc = tuple(p for p in raw_loc if p not in _UNION_PARTS)
+    if loc and loc[0] == "uncertainty":
+        if len(loc) >= 4 and loc[2] in _DRAW_MODELS:
+            return _DRAW_MODELS[loc[2]], f'for dist = "{loc[2]}"'
+        return None, ""
     model: Any = Scenario
     for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
+        if isinstance(part, int):
             continue
-        if model is Scenario and part == "uncertainty":
-            return None
-        field = model.model_fields.get(part)
+        field = model.model_fields.get(part) if model is not None else None
         if field is None:
-            return None
+            return None, ""
         model = _inner_model(field.annotation)
-    return model
+    parents = _clean_loc(loc[:-1])
+    if not parents:
+        return model, "at the top level"
+    if isinstance(parents[-1], int):
+        return model, f"in each {_dotted(parents[:-1])} entry"
+    return model, f"in [{_dotted(parents)}]"
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
@@ -298,157 +341,312 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-_TYPE_WORDS = {
-    "int_type": "must be an integer",
-    "float_type": "must be a number",
-    "string_type": "must be a string",
-    "list_type": "must be an array",
-    "dict_type": "must be a table",
-    "model_type": "must be a table",
-    "finite_number": "must be a finite number (NaN and infinity are not allowed)",
-}
+def _num(v: Any) -> str:
+    if v == MAX_SEED:
+        return "2**63"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _bounds(metadata: list[Any]) -> str:
+    lo = hi = ""
+    lo_op = hi_op = ""
+    for m in metadata:
+        if isinstance(m, FieldInfo):  # Annotated[int, Field(ge=0)] inside a union
+            return _bounds(list(m.metadata))
+        for attr, op in (("ge", ">="), ("gt", ">")):
+            if getattr(m, attr, None) is not None:
+                lo, lo_op = _num(getattr(m, attr)), op
+        for attr, op in (("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                hi, hi_op = _num(getattr(m, attr)), op
+    if lo_op == ">=" and hi_op == "<=":
+        return f"from {lo} to {hi}"
+    parts = [f"{op} {v}" for op, v in ((lo_op, lo), (hi_op, hi)) if op]
+    return " and ".join(parts)
+
+
+def _describe(annotation: Any, metadata: list[Any]) -> str:
+    """What a value of this type may be, in words: 'an integer from 1 to 36500'."""
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return _describe(args[0], list(args[1:]) + metadata)
+    if origin in (Union, UnionType):
+        kinds = [a for a in args if a is not type(None)]
+        return " or ".join(_describe(a, metadata if len(kinds) == 1 else []) for a in kinds)
+    if origin is Literal:
+        words = [json.dumps(a) for a in args]
+        return words[0] if len(words) == 1 else "one of " + ", ".join(words)
+    if origin is list:
+        item = args[0]
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return "an array of tables { " + ", ".join(item.model_fields) + " }"
+        return "an array"
+    if origin is dict:
+        return "a table"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a table with keys " + ", ".join(annotation.model_fields)
+    base = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
+        annotation, str(annotation))
+    if any(getattr(m, "min_length", None) for m in metadata):
+        return f"a non-empty {base.removeprefix('a ')}"
+    bounds = _bounds(metadata)
+    return f"{base} {bounds}" if bounds else base
+
+
+def _allowed(raw_loc: tuple[Any, ...]) -> str | None:
+    """What the schema allows at a loc, or None when the loc is not a schema field."""
+    loc = tuple(p for p in raw_loc if p not in _UNION_PARTS)
+    if not loc:
+        return None
+    if loc[0] == "uncertainty" and len(loc) == 2:
+        return "a table: " + _DRAW_FORMS
+    if isinstance(loc[-1], int):  # an item of an array of tables
+        model, _ = _holder(loc[:-1])
+        field = model.model_fields.get(str(loc[-2])) if model else None
+        item = get_args(field.annotation)[0] if field else None
+        return _describe(item, []) if item is not None else None
+    model, _ = _holder(loc)
+    field = model.model_fields.get(str(loc[-1])) if model else None
+    if field is None:
+        return None
+    return _describe(field.annotation, list(field.metadata))
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, word in ((int, "an integer"), (float, "a decimal number"), (str, "a string"),
+                       (dict, "a table"), (list, "an array")):
+        if isinstance(value, kind):
+            return word
+    return type(value).__name__
+
+
+def _suggest(word: str, valid: list[str]) -> str | None:
+    """The valid key a typo most likely meant: a close spelling, or one it abbreviates."""
+    close = difflib.get_close_matches(word, valid, n=1)
+    if close:
+        return close[0]
+    longer = [v for v in valid if v.startswith(word) or word.startswith(v)]
+    return longer[0] if len(longer) == 1 else None
 
 
 def _problem_from_error(file: str, err: dict[str, Any]) -> Problem | None:
-    loc = tuple(err["loc"])
+    raw_loc = tuple(err["loc"])
+    loc = _clean_loc(raw_loc)
     kind = err["type"]
-    # A union (e.g. beds: int | "unlimited") reports each branch; keep one clear message.
-    loc = tuple(p for p in loc if p not in ("int", "literal['unlimited']", "constrained-int"))
-    loc = tuple(
-        p for p in loc
-        if not (isinstance(p, str) and p.startswith(("function-", "tagged-union")))
-    )
     key = _dotted(loc)
     value = err.get("input", NO_VALUE)
-    ctx = err.get("ctx", {})
+    allowed = _allowed(raw_loc)
     if kind == "extra_forbidden":
-        model = _model_at(loc)
-        valid = ", ".join(model.model_fields) if model else ""
-        where = "section" if isinstance(value, dict) else "key"
-        return Problem(file, key, NO_VALUE, f"unknown {where}; valid keys here: {valid}")
+        model, where = _holder(raw_loc)
+        valid = list(model.model_fields) if model else []
+        what = "section" if len(loc) == 1 and isinstance(value, dict) else "key"
+        message = f"unknown {what}; valid keys {where}: {', '.join(valid)}"
+        if len(loc) == 1:
+            message = f"unknown {what}; valid sections: {', '.join(valid)}"
+        close = _suggest(str(loc[-1]), valid)
+        if close:
+            message += f" (did you mean {close}?)"
+        return Problem(file, key, NO_VALUE, message)
     if kind == "missing":
-        return Problem(file, key, NO_VALUE, "required key is missing")
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        op = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=",
-              "less_than": "<"}[kind]
-        bound = next(iter(ctx.values()))
-        return Problem(file, key, value, f"must be {op} {bound}")
-    if kind == "string_too_short":
-        return Problem(file, key, value, "must not be empty")
-    if kind in ("literal_error", "union_tag_invalid"):
-        expected = ctx.get("expected") or ctx.get("expected_tags", "")
-        return Problem(file, key, value, f"must be one of {expected}")
-    if kind == "union_tag_not_found":
-        return Problem(file, key, NO_VALUE, "needs a `dist` key: uniform, triangular, normal "
-                       "or lognormal")
-    if kind in _TYPE_WORDS:
-        return Problem(file, key, value, _TYPE_WORDS[kind])
-    return Problem(file, key, value, err["msg"])
+        model = _inner_model(Scenario.model_fields[str(loc[0])].annotation)
+        if len(loc) == 1 and model is not None:
+            needed = [k for k, f in model.model_fields.items() if f.is_required()]
+            return Problem(file, key, NO_VALUE, f"required section [{key}] is missing "
+                           f"(it needs {', '.join(needed)})")
+        return Problem(file, key, NO_VALUE, f"required key is missing; must be {allowed}")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = value.get("dist", NO_VALUE) if isinstance(value, dict) else NO_VALUE
+        return Problem(file, key + ".dist", tag,
+                       "must be one of \"uniform\", \"triangular\", \"normal\", \"lognormal\""
+                       if tag is not NO_VALUE else
+                       "required key is missing; must be one of \"uniform\", \"triangular\", "
+                       "\"normal\", \"lognormal\"")
+    if kind == "finite_number":
+        return Problem(file, key, value, f"must be {allowed}; NaN and infinity are not allowed")
+    if allowed is None:  # not expected: every loc pydantic reports is a schema field
+        return Problem(file, key, value, str(err["msg"]))
+    if kind == "float_type" and _is_int(value):  # an integer too large for a float
+        return Problem(file, key, value, f"must be {allowed}; this number is too large")
+    if kind.endswith(("_type", "_parsing")) or kind == "model_attributes_type":
+        return Problem(file, key, value, f"must be {allowed}, not {_kind_of(value)}")
+    return Problem(file, key, value, f"must be {allowed}")
 
 
-_BEDS_KEYS = ("detention.beds",)
-
-
-def _dedupe_beds(problems: list[Problem]) -> list[Problem]:
-    """`beds` is int >= 0 or "unlimited": merge the two union branches' complaints."""
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    """One problem per key: a union (beds: integer or "unlimited") reports every branch."""
     out: list[Problem] = []
     seen: set[str] = set()
     for p in problems:
-        is_beds = p.key in _BEDS_KEYS or (p.key.startswith("detention.beds_schedule[")
-                                          and p.key.endswith("].beds"))
-        if is_beds:
-            if p.key in seen:
-                continue
-            seen.add(p.key)
-            p = Problem(p.file, p.key, p.value, 'must be an integer >= 0 or "unlimited"')
+        if p.key in seen:
+            continue
+        seen.add(p.key)
         out.append(p)
     return out
 
 
-def _cross_checks(file: str, sc: Scenario, raw: dict[str, Any]) -> list[Problem]:
+_INVALID = object()
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _current_value(raw: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of the raw file, defaults applied; None if not set, _INVALID
+    if the file is too broken there to tell (that problem is reported on its own)."""
+    node: Any = raw
+    model: Any = Scenario
+    for part in path.split("."):
+        if isinstance(node, list):
+            idx = int(part)
+            node = node[idx] if idx < len(node) else None
+            if node is None:
+                return None
+            continue
+        if not isinstance(node, dict) or model is None:
+            return _INVALID
+        field = model.model_fields.get(part)
+        if field is None:
+            return _INVALID
+        if part in node:
+            node = node[part]
+        elif field.default_factory is not None:
+            made = field.default_factory()  # type: ignore[call-arg]
+            node = made.model_dump() if isinstance(made, BaseModel) else made
+        elif field.is_required():
+            return _INVALID
+        else:
+            node = field.default
+        if node is None:
+            return None
+        model = _inner_model(field.annotation)
+    return node
+
+
+def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
+    """Rules that span several keys, on the raw file so that they run even when other keys
+    are wrong; a value that is itself invalid is skipped (it has its own problem)."""
     problems: list[Problem] = []
-    days = sc.scenario.days
 
-    def check_steps(name: str, steps: list[Any]) -> None:
-        last = -1
+    def table(d: Any, name: str) -> dict[str, Any]:
+        v = d.get(name) if isinstance(d, dict) else None
+        return v if isinstance(v, dict) else {}
+
+    meta = table(raw, "scenario")
+    days = meta.get("days")
+    days = days if _is_int(days) and 1 <= days <= MAX_DAYS else None
+
+    def check_steps(name: str, steps: Any) -> None:
+        if not isinstance(steps, list):
+            return
+        last: int | None = None
         for i, step in enumerate(steps):
+            day = step.get("day") if isinstance(step, dict) else None
+            if not _is_int(day) or day < 0:
+                continue
             key = f"{name}[{i}].day"
-            if step.day >= days:
-                problems.append(Problem(file, key, step.day, f"must be < scenario.days ({days})"))
-            if step.day <= last:
-                problems.append(Problem(file, key, step.day,
-                                        f"days must be strictly increasing (previous {last})"))
-            last = step.day
+            if days is not None and day >= days:
+                problems.append(Problem(file, key, day, f"must be a day from 0 to {days - 1} "
+                                        f"(before scenario.days = {days})"))
+            if last is not None and day <= last:
+                problems.append(Problem(file, key, day, "must be greater than the previous "
+                                        f"step's day ({last}); step days strictly increase"))
+            last = day
 
-    check_steps("book_ins.schedule", sc.book_ins.schedule)
-    check_steps("detention.beds_schedule", sc.detention.beds_schedule)
+    check_steps("book_ins.schedule", table(raw, "book_ins").get("schedule"))
+    detention = table(raw, "detention")
+    check_steps("detention.beds_schedule", detention.get("beds_schedule"))
 
-    los = sc.detention.length_of_stay
-    if los.dist in ("lognormal", "gamma") and los.sd is None:
-        problems.append(Problem(file, "detention.length_of_stay.sd", NO_VALUE,
-                                f"required for dist = {los.dist!r}"))
-    if los.dist in ("fixed", "exponential") and los.sd is not None:
-        problems.append(Problem(file, "detention.length_of_stay.sd", los.sd,
-                                f"not allowed for dist = {los.dist!r} (only lognormal, gamma)"))
+    los = table(detention, "length_of_stay")
+    dist = los.get("dist")
+    key = "detention.length_of_stay.sd"
+    sd = los.get("sd")  # None: absent (a dumped Scenario writes sd = None)
+    if dist in ("lognormal", "gamma") and sd is None:
+        problems.append(Problem(file, key, NO_VALUE, f"required for dist = \"{dist}\"; must "
+                                "be a number > 0"))
+    if dist in ("fixed", "exponential") and sd is not None:
+        problems.append(Problem(file, key, sd, f"not allowed for dist = \"{dist}\"; "
+                                "sd is only for \"lognormal\" and \"gamma\""))
 
-    for path, draw in sc.uncertainty.items():
-        key = f'uncertainty."{path}"'
+    uncertainty = raw.get("uncertainty")
+    for path, draw in (uncertainty.items() if isinstance(uncertainty, dict) else ()):
+        key = f"uncertainty.{json.dumps(path)}"
         rule = uncertain_value_rule(path)
         if rule is None:
-            problems.append(Problem(file, key, NO_VALUE,
-                                    "not a numeric scenario value that can vary; valid: "
-                                    + ", ".join(UNCERTAIN_VALUES)))
+            close = _suggest(path, list(UNCERTAIN_VALUES))
+            hint = f" (did you mean {close}?)" if close else ""
+            problems.append(Problem(file, key, NO_VALUE, "not a numeric scenario value that "
+                                    f"can vary{hint}; valid: " + ", ".join(UNCERTAIN_VALUES)
+                                    + " (* is a step number: 0, 1, ...)"))
             continue
-        try:
-            current = get_path(sc.model_dump(), path)
-        except (KeyError, IndexError, TypeError):
-            current = None
+        current = _current_value(raw, path)
+        if current is _INVALID:
+            continue
         if current is None:
+            section = path.split(".")[0]
+            hint = f" (there is no [{section}] section)" if section not in raw else ""
             problems.append(Problem(file, key, NO_VALUE,
-                                    f"{path} is not set in this scenario, so it cannot vary"))
+                                    f"{path} is not set in this scenario, so it cannot vary"
+                                    + hint))
             continue
         if current == "unlimited":
             problems.append(Problem(file, key, NO_VALUE,
                                     f"{path} is \"unlimited\"; only numbers can vary"))
             continue
-        if path == "detention.length_of_stay.sd" and los.sd is None:
-            continue
-        problems.extend(_check_draw(file, key, draw, rule))
+        if isinstance(draw, dict):
+            problems.extend(_check_draw(file, key, draw, rule))
     return problems
 
 
-def _check_draw(file: str, key: str, draw: Any, rule: tuple[float, float, bool, bool]
-                ) -> list[Problem]:
+def _check_draw(file: str, key: str, draw: dict[str, Any],
+                rule: tuple[float, float, bool, bool]) -> list[Problem]:
     low, high, low_open, _ = rule
-    allowed = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+    allowed = f"{'(' if low_open else '['}{_num(low)}, {_num(high)}{')' if high == _INF else ']'}"
     out: list[Problem] = []
+    dist = draw.get("dist")
+    lo, mode, hi, mean = (draw.get(k) for k in ("low", "mode", "high", "mean"))
 
-    def inside(name: str, v: float) -> None:
-        if v < low or v > high or (low_open and v == low):
-            out.append(Problem(file, f"{key}.{name}", v, f"outside the value's range {allowed}"))
+    def inside(name: str, v: Any) -> None:
+        if _is_num(v) and (v < low or v > high or (low_open and v == low)):
+            out.append(Problem(file, f"{key}.{name}", v,
+                               f"must lie in the value's allowed range {allowed}"))
 
-    if isinstance(draw, UniformDraw | TriangularDraw):
-        if not draw.low < draw.high:
-            out.append(Problem(file, f"{key}.high", draw.high, f"must be > low ({draw.low})"))
-        inside("low", draw.low)
-        inside("high", draw.high)
-    if isinstance(draw, TriangularDraw) and not draw.low <= draw.mode <= draw.high:
-        out.append(Problem(file, f"{key}.mode", draw.mode,
-                           f"must lie in [low, high] = [{draw.low}, {draw.high}]"))
-    if isinstance(draw, NormalDraw | LognormalDraw):
-        inside("mean", draw.mean)
+    if dist in ("uniform", "triangular"):
+        if _is_num(lo) and _is_num(hi) and not lo < hi:
+            out.append(Problem(file, f"{key}.high", hi, f"must be greater than low ({lo})"))
+        inside("low", lo)
+        inside("high", hi)
+    if (dist == "triangular" and _is_num(lo) and _is_num(hi) and _is_num(mode)
+            and not lo <= mode <= hi):
+        out.append(Problem(file, f"{key}.mode", mode,
+                           f"must lie in [low, high] = [{lo}, {hi}]"))
+    if dist in ("normal", "lognormal"):
+        inside("mean", mean)
     return out
 
 
 def parse_scenario(raw: dict[str, Any], file: str = "<scenario>") -> Scenario:
     """Validate a parsed TOML document as a whole; raise ScenarioError with every problem."""
+    problems: list[Problem] = []
+    sc: Scenario | None = None
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [p for e in exc.errors() if (p := _problem_from_error(file, e)) is not None]
-        raise ScenarioError(_dedupe_beds(problems)) from None
-    problems = _cross_checks(file, sc, raw)
-    if problems:
+        problems = _dedupe([p for e in exc.errors()
+                            if (p := _problem_from_error(file, e)) is not None])
+    # A value pydantic already refused is not reported again by the cross-field rules.
+    seen = {p.key for p in problems}
+    problems += [p for p in _cross_checks(file, raw) if p.key not in seen]
+    if problems or sc is None:
         raise ScenarioError(problems)
     return sc
 
@@ -475,8 +673,33 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(file, "", NO_VALUE, f"not valid TOML: {exc}")]) from None
+        raise ScenarioError([Problem(file, "", NO_VALUE, _toml_message(str(exc), text))]
+                            ) from None
     return raw, data
+
+
+_TOML_HINTS = {
+    "Cannot overwrite a value": "a key or table is given twice",
+    "Cannot declare": "a table is given twice",
+    "Illegal character '\\n'": "a string without its closing quote?",
+    "Invalid value": "strings need quotes; numbers, true and false do not",
+}
+
+
+def _toml_message(error: str, text: str) -> str:
+    """'not valid TOML at line 4 (`name = "x`): Illegal character ... (hint)'."""
+    m = re.search(r"\(at line (\d+), column \d+\)", error)
+    if not m:
+        return f"not valid TOML: {error}"
+    lineno = int(m.group(1))
+    lines = text.splitlines()
+    where = f"line {lineno}"
+    if 1 <= lineno <= len(lines) and lines[lineno - 1].strip():
+        shown = lines[lineno - 1].strip()
+        where += f" ({shown if len(shown) <= 60 else shown[:57] + '...'})"
+    what = error[:m.start()].strip()
+    hint = next((h for k, h in _TOML_HINTS.items() if what.startswith(k)), "")
+    return f"not valid TOML at {where}: {what}" + (f" ({hint})" if hint else "")
 
 
 def sha256_bytes(data: bytes) -> str:

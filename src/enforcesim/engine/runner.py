@@ -126,7 +126,11 @@ def memory_limit_bytes() -> int:
     """The memory a run may plan to use: 3/4 of physical memory, or ENFORCESIM_MAX_MEMORY."""
     env = os.environ.get("ENFORCESIM_MAX_MEMORY")
     if env:
-        return int(float(env))
+        try:
+            return int(float(env))
+        except ValueError:
+            raise ScenarioError([Problem("ENFORCESIM_MAX_MEMORY", "", env,
+                                         "must be a number of bytes")]) from None
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover
@@ -164,7 +168,7 @@ def check_fits_in_memory(sc: Scenario, workers: int, file: str) -> None:
             file, "scenario", NO_VALUE,
             f"this run would need about {need / 2**30:.1f} GiB of memory "
             f"({people:,.0f} people held at once per replicate in the worst case, "
-            f"{reps:,} replicates x {sc.scenario.days:,} days of daily output), more than "
+            f"{reps:,} replicate(s) x {sc.scenario.days:,} days of daily output), more than "
             f"the {limit / 2**30:.1f} GiB allowed; use fewer replicates, fewer days or "
             f"fewer workers (the limit can be set with ENFORCESIM_MAX_MEMORY, in bytes)")])
 
