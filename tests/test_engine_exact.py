@@ -83,6 +83,12 @@ def test_seats_go_in_order_of_the_removal_order_not_of_arrival():
     assert m["length_of_stay_days"] == pytest.approx(((1.0 - 0.2) + (2.0 - 0.1)) / 2)
     assert m["removals_per_day"] == pytest.approx(2 / 6)
     assert np.isnan(m["occupancy"])  # beds unlimited
+    # Over a 2-day horizon only the departure at 1.0 is reported: it must carry B (first
+    # order), whose wait is 0.7 (A's would be 0.3 if seats went last come, first served).
+    _, _, m = run_fixed(scenario(days=2, beds="unlimited", transport=(1.0, 1)), [0.1, 0.2],
+                        [0.6, 0.1], [True, True])
+    assert m["wait_for_transport_days"] == pytest.approx(0.7)
+    assert m["length_of_stay_days"] == pytest.approx(0.8)
 
 
 def test_end_of_day_state_is_taken_before_a_departure_at_that_instant():

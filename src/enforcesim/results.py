@@ -53,6 +53,19 @@ _KERNEL_COLUMNS = [k.D_BOOK_INS, k.D_ADMITTED, k.D_TURNED_AWAY, k.D_DETAINED, k.
                    k.D_REMOVALS, k.D_RELEASES, k.D_BEDS]
 
 
+# Per-stream metrics (only for scenarios with [book_ins.streams]).
+STREAM_METRICS: dict[str, tuple[str, str]] = {
+    "book_ins_per_day": ("persons/day", "arrivals of the stream per day"),
+    "admitted_per_day": ("persons/day", "of which got a bed, per day"),
+    "detained": ("persons", "time-average number of the stream in beds"),
+    "removals_per_day": ("persons/day", "removals of the stream per day"),
+    "releases_per_day": ("persons/day", "releases of the stream per day"),
+    "length_of_stay_days": ("days", "mean days in a bed of the stream's people who left one"),
+}
+STREAM_DAILY_COLUMNS = ["replicate", "day", "stream", "book_ins", "admitted", "detained",
+                        "removals", "releases"]
+
+
 def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
@@ -86,6 +99,25 @@ def replicate_metrics(out: ReplicateOutput) -> dict[str, float]:
         "cost_total": cost_total,
         "cost_per_removal": _ratio(cost_total, removals),
     }
+
+
+def stream_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
+    """Per-stream metrics of one replicate, by stream name."""
+    days = out.scenario.scenario.days
+    names = [name for name, _ in out.scenario.book_ins.stream_list()]
+    totals = out.daily_streams.sum(axis=0)
+    result = {}
+    for c, name in enumerate(names):
+        a = out.acc_streams[c]
+        result[name] = {
+            "book_ins_per_day": totals[c, k.C_BOOK_INS] / days,
+            "admitted_per_day": totals[c, k.C_ADMITTED] / days,
+            "detained": a[k.CA_AREA_DETAINED] / days,
+            "removals_per_day": totals[c, k.C_REMOVALS] / days,
+            "releases_per_day": totals[c, k.C_RELEASES] / days,
+            "length_of_stay_days": _ratio(a[k.CA_SUM_LOS], a[k.CA_N_LOS]),
+        }
+    return result
 
 
 def interval(values: np.ndarray) -> dict[str, float | None]:
@@ -135,6 +167,30 @@ class Results:
         df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days))
         return df
 
+    def stream_names(self) -> list[str]:
+        return [name for name, _ in self.scenario.book_ins.stream_list()]
+
+    def stream_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
+        """Per stream and metric: mean, lo, hi over replicates."""
+        per_rep = [stream_metrics(r) for r in self.replicates]
+        return {name: {m: interval(np.array([p[name][m] for p in per_rep], dtype=float))
+                       for m in STREAM_METRICS}
+                for name in self.stream_names()}
+
+    def daily_streams(self) -> pd.DataFrame:
+        """One row per replicate, day and stream."""
+        names = self.stream_names()
+        days = self.scenario.scenario.days
+        n, n_s = len(self.replicates), len(names)
+        cols = [k.C_BOOK_INS, k.C_ADMITTED, k.C_DETAINED, k.C_REMOVALS, k.C_RELEASES]
+        stacked = np.concatenate([r.daily_streams[:, :, cols].reshape(days * n_s, len(cols))
+                                  for r in self.replicates])
+        df = pd.DataFrame(stacked, columns=STREAM_DAILY_COLUMNS[3:])
+        df.insert(0, "stream", pd.Categorical(np.tile(names, days * n), categories=names))
+        df.insert(0, "day", np.tile(np.repeat(np.arange(days, dtype=np.int64), n_s), n))
+        df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days * n_s))
+        return df
+
     def drawn_parameters(self) -> pd.DataFrame:
         return pd.DataFrame([r.drawn for r in self.replicates])
 
@@ -171,6 +227,7 @@ class Results:
                 "hi": "97.5th percentile over replicates",
             },
             "parameters": {p: interval(drawn[p].to_numpy(dtype=float)) for p in drawn.columns},
+            **({"streams": self.stream_summary()} if sc.book_ins.streams else {}),
             "provenance": {
                 "package": "enforcesim",
                 "version": __version__,
@@ -203,6 +260,9 @@ class Results:
         try:
             table = pa.Table.from_pandas(self.daily(), preserve_index=False)
             pq.write_table(table, tmp / "daily.parquet")
+            if self.scenario.book_ins.streams:
+                streams = pa.Table.from_pandas(self.daily_streams(), preserve_index=False)
+                pq.write_table(streams, tmp / "daily_streams.parquet")
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
             if out.exists():

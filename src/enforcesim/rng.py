@@ -19,6 +19,7 @@ STREAMS: dict[str, int] = {
     "removal": 2,        # removal-or-release decision of each arrival
     "initial": 3,        # stays and decisions of initial_detained
     "uncertainty": 4,    # parameter draws; one sub-stream per dotted key
+    "stream_class": 5,   # which book-in stream an arrival belongs to (only with streams)
 }
 
 

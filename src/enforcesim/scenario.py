@@ -65,20 +65,6 @@ class RateStep(_Strict):
                                 json_schema_extra=_unit("persons/day"))
 
 
-class BookIns(_Strict):
-    """People booked into detention: a Poisson process with a piecewise-constant rate."""
-
-    rate_per_day: float = Field(
-        ge=0, description="Rate before the first schedule step, warm-up included.",
-        json_schema_extra=_unit("persons/day"),
-    )
-    schedule: list[RateStep] = Field(
-        default_factory=list,
-        description="Piecewise-constant steps: from `day` on, `rate_per_day`. Days strictly "
-        "increasing, in [0, days).",
-    )
-
-
 class BedStep(_Strict):
     day: int = Field(ge=0, description="First day the bed count applies (integer in [0, days)).")
     beds: Annotated[int, Field(ge=0)] | Literal["unlimited"] = Field(
@@ -100,6 +86,62 @@ class StayDistribution(_Strict):
     )
 
 
+STREAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Stream(_Strict):
+    """One named flow of book-ins (for example by arresting agency): its own Poisson rate and
+    schedule, and optionally its own stays and removal share."""
+
+    rate_per_day: float = Field(
+        ge=0, description="Rate of this stream before its first schedule step, warm-up "
+        "included.", json_schema_extra=_unit("persons/day"),
+    )
+    schedule: list[RateStep] = Field(
+        default_factory=list,
+        description="Piecewise-constant steps of this stream, same rules as "
+        "`book_ins.schedule`.",
+    )
+    length_of_stay: StayDistribution | None = Field(
+        None, description="Stays of this stream (default: `detention.length_of_stay`).")
+    removal_share: float | None = Field(
+        None, ge=0, le=1, description="Share of this stream's decided cases ordered removed "
+        "(default: `detention.removal_share`).", json_schema_extra=_unit("share"),
+    )
+    initial_detained: int | None = Field(
+        None, ge=0, description="People of this stream in beds at the start. If no stream "
+        "sets it, `detention.initial_detained` is split between streams in proportion to "
+        "rate x mean stay at the start.", json_schema_extra=_unit("persons"),
+    )
+
+
+class BookIns(_Strict):
+    """People booked into detention: a Poisson process with a piecewise-constant rate, or
+    the sum of several named streams (an extension of contract v1)."""
+
+    rate_per_day: float | None = Field(
+        None, ge=0, description="Rate before the first schedule step, warm-up included. "
+        "Required unless `streams` are given (then not allowed).",
+        json_schema_extra=_unit("persons/day"),
+    )
+    schedule: list[RateStep] = Field(
+        default_factory=list,
+        description="Piecewise-constant steps: from `day` on, `rate_per_day`. Days strictly "
+        "increasing, in [0, days).",
+    )
+    streams: dict[str, Stream] = Field(
+        default_factory=dict,
+        description="Named streams `[book_ins.streams.NAME]` (NAME: lower-case letters, "
+        "digits, _), instead of `rate_per_day` and `schedule`.",
+    )
+
+    def stream_list(self) -> list[tuple[str, Stream]]:
+        """The streams in file order; a v1 file is one stream named "all"."""
+        if self.streams:
+            return list(self.streams.items())
+        return [("all", Stream(rate_per_day=self.rate_per_day or 0.0, schedule=self.schedule))]
+
+
 class Detention(_Strict):
     """Beds, what happens when they are full, and how long people stay."""
 
@@ -116,7 +158,9 @@ class Detention(_Strict):
         description='"release": an arrival finding no free bed is released at once '
         '(turned_away); "wait": it waits, first come first served, for the next free bed.'
     )
-    length_of_stay: StayDistribution = Field(description="Stay distribution.")
+    length_of_stay: StayDistribution | None = Field(
+        None, description="Stay distribution. Required unless every book-in stream has its "
+        "own.")
     removal_share: float = Field(
         1.0, ge=0, le=1, description="Share of decided cases ordered removed; the others are "
         "released when their stay ends.", json_schema_extra=_unit("share"),
@@ -231,6 +275,12 @@ UNCERTAIN_VALUES: dict[str, tuple[float, float, bool, bool]] = {
     "costs.bed_day": (0.0, _INF, False, False),
     "costs.per_book_in": (0.0, _INF, False, False),
     "costs.per_departure": (0.0, _INF, False, False),
+    "book_ins.streams.<name>.rate_per_day": (0.0, _INF, False, False),
+    "book_ins.streams.<name>.schedule.*.rate_per_day": (0.0, _INF, False, False),
+    "book_ins.streams.<name>.length_of_stay.mean": (0.0, _INF, True, False),
+    "book_ins.streams.<name>.length_of_stay.sd": (0.0, _INF, True, False),
+    "book_ins.streams.<name>.removal_share": (0.0, 1.0, False, False),
+    "book_ins.streams.<name>.initial_detained": (0.0, _INF, False, True),
 }
 
 
@@ -239,7 +289,8 @@ def uncertain_value_rule(path: str) -> tuple[float, float, bool, bool] | None:
     for pattern, rule in UNCERTAIN_VALUES.items():
         pp = pattern.split(".")
         if len(pp) == len(parts) and all(
-            p == q or (p == "*" and q.isdigit()) for p, q in zip(pp, parts, strict=True)
+            p == q or (p == "*" and q.isdigit()) or (p == "<name>" and STREAM_NAME.match(q))
+            for p, q in zip(pp, parts, strict=True)
         ):
             return rule
     return None
@@ -316,13 +367,16 @@ def _holder(raw_loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str]:
             return _DRAW_MODELS[loc[2]], f'for dist = "{loc[2]}"'
         return None, ""
     model: Any = Scenario
+    keyed = False
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         field = model.model_fields.get(part) if model is not None else None
         if field is None:
             return None, ""
         model = _inner_model(field.annotation)
+        keyed = get_origin(field.annotation) is dict
     parents = _clean_loc(loc[:-1])
     if not parents:
         return model, "at the top level"
@@ -434,6 +488,13 @@ def _suggest(word: str, valid: list[str]) -> str | None:
     return longer[0] if len(longer) == 1 else None
 
 
+# Sections whose required keys depend on each other (see _cross_checks).
+_SECTION_NEEDS = {
+    "book_ins": "rate_per_day, or [book_ins.streams.NAME] tables",
+    "detention": "beds, when_full, length_of_stay (unless every book-in stream has its own)",
+}
+
+
 def _problem_from_error(file: str, err: dict[str, Any]) -> Problem | None:
     raw_loc = tuple(err["loc"])
     loc = _clean_loc(raw_loc)
@@ -455,9 +516,10 @@ def _problem_from_error(file: str, err: dict[str, Any]) -> Problem | None:
     if kind == "missing":
         model = _inner_model(Scenario.model_fields[str(loc[0])].annotation)
         if len(loc) == 1 and model is not None:
-            needed = [k for k, f in model.model_fields.items() if f.is_required()]
+            needed = _SECTION_NEEDS.get(key) or ", ".join(
+                k for k, f in model.model_fields.items() if f.is_required())
             return Problem(file, key, NO_VALUE, f"required section [{key}] is missing "
-                           f"(it needs {', '.join(needed)})")
+                           f"(it needs {needed})")
         return Problem(file, key, NO_VALUE, f"required key is missing; must be {allowed}")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = value.get("dist", NO_VALUE) if isinstance(value, dict) else NO_VALUE
@@ -505,7 +567,14 @@ def _current_value(raw: dict[str, Any], path: str) -> Any:
     if the file is too broken there to tell (that problem is reported on its own)."""
     node: Any = raw
     model: Any = Scenario
+    keyed = False  # the previous part was a table of named entries (streams)
     for part in path.split("."):
+        if keyed:
+            keyed = False
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+            continue
         if isinstance(node, list):
             idx = int(part)
             node = node[idx] if idx < len(node) else None
@@ -529,6 +598,7 @@ def _current_value(raw: dict[str, Any], path: str) -> Any:
         if node is None:
             return None
         model = _inner_model(field.annotation)
+        keyed = get_origin(field.annotation) is dict
     return node
 
 
@@ -562,20 +632,54 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
                                         f"step's day ({last}); step days strictly increase"))
             last = day
 
-    check_steps("book_ins.schedule", table(raw, "book_ins").get("schedule"))
+    book_ins = table(raw, "book_ins")
+    streams = table(book_ins, "streams")
+    check_steps("book_ins.schedule", book_ins.get("schedule"))
+    if streams:
+        for key in ("rate_per_day", "schedule"):
+            if book_ins.get(key) not in (None, []):
+                problems.append(Problem(file, f"book_ins.{key}", NO_VALUE, "not allowed with "
+                                        "[book_ins.streams]: each stream has its own"))
+    elif "rate_per_day" not in book_ins and "book_ins" in raw:
+        problems.append(Problem(file, "book_ins.rate_per_day", NO_VALUE, "required key is "
+                                "missing (or give [book_ins.streams.NAME] tables); must be a "
+                                "number >= 0"))
     detention = table(raw, "detention")
     check_steps("detention.beds_schedule", detention.get("beds_schedule"))
 
-    los = table(detention, "length_of_stay")
-    dist = los.get("dist")
-    key = "detention.length_of_stay.sd"
-    sd = los.get("sd")  # None: absent (a dumped Scenario writes sd = None)
-    if dist in ("lognormal", "gamma") and sd is None:
-        problems.append(Problem(file, key, NO_VALUE, f"required for dist = \"{dist}\"; must "
-                                "be a number > 0"))
-    if dist in ("fixed", "exponential") and sd is not None:
-        problems.append(Problem(file, key, sd, f"not allowed for dist = \"{dist}\"; "
-                                "sd is only for \"lognormal\" and \"gamma\""))
+    def check_stay(key: str, los: dict[str, Any]) -> None:
+        dist = los.get("dist")
+        sd = los.get("sd")  # None: absent (a dumped Scenario writes sd = None)
+        if dist in ("lognormal", "gamma") and sd is None:
+            problems.append(Problem(file, f"{key}.sd", NO_VALUE, f"required for dist = "
+                                    f"\"{dist}\"; must be a number > 0"))
+        if dist in ("fixed", "exponential") and sd is not None:
+            problems.append(Problem(file, f"{key}.sd", sd, f"not allowed for dist = \"{dist}\"; "
+                                    "sd is only for \"lognormal\" and \"gamma\""))
+
+    check_stay("detention.length_of_stay", table(detention, "length_of_stay"))
+    own_stays = True
+    own_initial = False
+    for name, stream in streams.items():
+        key = f"book_ins.streams.{_dotted((name,))}"
+        if not STREAM_NAME.match(name):
+            problems.append(Problem(file, key, NO_VALUE, "stream names must be lower-case "
+                                    "letters, digits and _, starting with a letter"))
+        if not isinstance(stream, dict):
+            continue
+        check_steps(f"{key}.schedule", stream.get("schedule"))
+        check_stay(f"{key}.length_of_stay", table(stream, "length_of_stay"))
+        own_stays = own_stays and "length_of_stay" in stream
+        own_initial = own_initial or "initial_detained" in stream
+    if "length_of_stay" not in detention and "detention" in raw and not (streams and own_stays):
+        problems.append(Problem(file, "detention.length_of_stay", NO_VALUE, "required key is "
+                                "missing (unless every book-in stream has its own); must be a "
+                                "table with keys dist, mean, sd, such as "
+                                "{ dist = \"lognormal\", mean = 45.0, sd = 40.0 }"))
+    if own_initial and detention.get("initial_detained", 0) not in (0, None):
+        problems.append(Problem(file, "detention.initial_detained",
+                                detention.get("initial_detained"), "not allowed when a stream "
+                                "sets its own initial_detained (give every stream its own)"))
 
     uncertainty = raw.get("uncertainty")
     for path, draw in (uncertainty.items() if isinstance(uncertainty, dict) else ()):

@@ -1,4 +1,5 @@
-"""The compiled event loop: exact continuous-time semantics of contract v1.
+"""The compiled event loop: exact continuous-time semantics of contract v1, with named
+book-in streams (classes) as an extension.
 
 One call simulates one replicate from t_start = -warmup_days to `days`. State lives in
 preallocated arrays that grow by doubling: a binary heap of people in their stay (keyed on
@@ -14,6 +15,12 @@ and events at the same instant are taken in that order (the end-of-day state is 
 Each arrival draws its stay and its removal decision when it arrives, from their own
 streams, whether or not it gets a bed: arrival n has the same attributes in every scenario
 that shares the seed, which keeps comparisons between scenarios on common random numbers.
+
+Book-ins come in K classes (the scenario's named streams; K = 1 for a v1 file). Their
+superposition is one Poisson process whose rate is the sum of the classes' rates; each
+arrival's class is drawn in proportion to the rates in force (only when K > 1, so a v1
+file draws exactly what it drew before classes existed). A person carries a tag,
+class * 2 + (1 if ordered removed), through the heap and the queues.
 """
 
 from __future__ import annotations
@@ -35,6 +42,14 @@ N_DAILY = 8
  A_SUM_WAIT_TRANSPORT, A_N_DEPARTED, A_N_DEPARTURES, A_ARRIVALS, A_TURNED_AWAY, A_REMOVALS,
  A_RELEASES) = range(13)
 N_ACC = 13
+
+# Columns of the per-day, per-class output
+C_BOOK_INS, C_ADMITTED, C_DETAINED, C_REMOVALS, C_RELEASES = range(5)
+N_CLASS_DAILY = 5
+
+# Entries of the per-class accumulator output
+CA_AREA_DETAINED, CA_SUM_LOS, CA_N_LOS, CA_N_ADMITTED = range(4)
+N_CLASS_ACC = 4
 
 # Error codes raised by validation mode
 OK, ERR_ADMIT_OVER_BEDS, ERR_DETAINED_BALANCE, ERR_QUEUE_BALANCE = 0, 1, 2, 3
@@ -66,7 +81,7 @@ def draw_length_biased(rng, dist, p1, p2):
 
 
 @njit(cache=True, nogil=True)
-def next_arrival(rng, t, seg, seg_start, seg_rate):
+def next_arrival(rng, t, seg, seg_start, seg_total):
     """Next event of a Poisson process with piecewise-constant rate, after time t.
 
     Memorylessness makes restarting the exponential gap at each rate change exact.
@@ -74,7 +89,7 @@ def next_arrival(rng, t, seg, seg_start, seg_rate):
     nseg = seg_start.shape[0]
     while True:
         end = seg_start[seg + 1] if seg + 1 < nseg else np.inf
-        rate = seg_rate[seg]
+        rate = seg_total[seg]
         if rate > 0.0:
             cand = t + rng.standard_exponential() / rate
             if cand < end:
@@ -83,6 +98,21 @@ def next_arrival(rng, t, seg, seg_start, seg_rate):
             return np.inf, seg
         t = end
         seg += 1
+
+
+@njit(cache=True, nogil=True)
+def draw_class(rng, seg, seg_rate, seg_total):
+    """Class of an arrival: in proportion to the classes' rates in the segment."""
+    k = seg_rate.shape[1]
+    if k == 1:
+        return 0
+    u = rng.random() * seg_total[seg]
+    acc = 0.0
+    for c in range(k - 1):
+        acc += seg_rate[seg, c]
+        if u < acc:
+            return c
+    return k - 1
 
 
 @njit(cache=True, nogil=True)
@@ -137,36 +167,44 @@ def _heap_pop(ht, ha, hr, n):
 def simulate(
     t_start,            # int: -warmup_days
     days,               # int: reported horizon
-    seg_start,          # float64[k]: start of each rate segment (seg_start[0] = t_start)
-    seg_rate,           # float64[k]: book-ins per day in each segment
+    seg_start,          # float64[S]: start of each rate segment (seg_start[0] = t_start)
+    seg_rate,           # float64[S, K]: book-ins per day of each class in each segment
     beds_by_day,        # int64[warmup+days]: beds in force on each day, -1 = unlimited
     wait_when_full,     # bool
-    stay_dist, stay_p1, stay_p2,
-    removal_share,      # float
-    initial_detained,   # int
+    stay_dist,          # int64[K]: stay distribution code of each class
+    stay_p1, stay_p2,   # float64[K]: its parameters
+    removal_share,      # float64[K]
+    initial_detained,   # int64[K]: people of each class in beds at t_start
     has_transport, departures_per_day, seats,
-    rng_arrivals, rng_stays, rng_removal, rng_initial,
+    rng_arrivals, rng_stays, rng_removal, rng_initial, rng_class,
     validate,           # bool: check invariants as it runs
     fixed_arrivals,     # float64[:]: if non-empty, book-in times used instead of the process
     fixed_stays,        # float64[:]: their stays
     fixed_removal,      # bool[:]: their decisions
+    fixed_class,        # int64[:]: their classes
 ):
+    n_class = seg_rate.shape[1]
     daily = np.zeros((days, N_DAILY), dtype=np.int64)
     acc = np.zeros(N_ACC, dtype=np.float64)
+    daily_c = np.zeros((days, n_class, N_CLASS_DAILY), dtype=np.int64)
+    acc_c = np.zeros((n_class, N_CLASS_ACC), dtype=np.float64)
+    det_c = np.zeros(n_class, dtype=np.int64)
     t_end = float(days)
+    seg_total = seg_rate.sum(axis=1)
 
     cap = 1024
     ht = np.empty(cap, dtype=np.float64)   # heap: end of stay
     ha = np.empty(cap, dtype=np.float64)   # heap: admission time
-    hr = np.empty(cap, dtype=np.bool_)     # heap: ordered removed at the end of the stay
+    hr = np.empty(cap, dtype=np.int32)     # heap: tag = class * 2 + ordered removed
     hn = 0
     qa = np.empty(cap, dtype=np.float64)   # holding queue: arrival time
     qs = np.empty(cap, dtype=np.float64)   # holding queue: stay
-    qr = np.empty(cap, dtype=np.bool_)     # holding queue: decision
+    qr = np.empty(cap, dtype=np.int32)     # holding queue: tag
     q_head = 0
     q_tail = 0
     so = np.empty(cap, dtype=np.float64)   # seat queue: order time
     sa = np.empty(cap, dtype=np.float64)   # seat queue: admission time
+    sk = np.empty(cap, dtype=np.int32)     # seat queue: class
     s_head = 0
     s_tail = 0
 
@@ -176,17 +214,20 @@ def simulate(
         beds = UNLIMITED
 
     # People already in beds: residual stays of a stationary M/G/infinity population.
-    for _ in range(initial_detained):
-        x = draw_length_biased(rng_initial, stay_dist, stay_p1, stay_p2)
-        u = rng_initial.random()
-        rem = rng_initial.random() < removal_share
-        if hn == ht.shape[0]:
-            ht = _grow(ht, hn)
-            ha = _grow(ha, hn)
-            hr = _grow(hr, hn)
-        _heap_push(ht, ha, hr, hn, t_start + u * x, t_start - (1.0 - u) * x, rem)
-        hn += 1
-        detained += 1
+    for c in range(n_class):
+        for _ in range(initial_detained[c]):
+            x = draw_length_biased(rng_initial, stay_dist[c], stay_p1[c], stay_p2[c])
+            u = rng_initial.random()
+            rem = rng_initial.random() < removal_share[c]
+            if hn == ht.shape[0]:
+                ht = _grow(ht, hn)
+                ha = _grow(ha, hn)
+                hr = _grow(hr, hn)
+            _heap_push(ht, ha, hr, hn, t_start + u * x, t_start - (1.0 - u) * x,
+                       np.int32(2 * c + (1 if rem else 0)))
+            hn += 1
+            detained += 1
+            det_c[c] += 1
 
     n_fixed = fixed_arrivals.shape[0]
     use_fixed = n_fixed > 0
@@ -195,7 +236,7 @@ def simulate(
     if use_fixed:
         next_arr = fixed_arrivals[0]
     else:
-        next_arr, seg = next_arrival(rng_arrivals, float(t_start), 0, seg_start, seg_rate)
+        next_arr, seg = next_arrival(rng_arrivals, float(t_start), 0, seg_start, seg_total)
 
     dep_k = 0
     next_dep = np.inf
@@ -224,6 +265,9 @@ def simulate(
         if hi > lo:
             acc[A_AREA_DETAINED] += detained * (hi - lo)
             acc[A_AREA_WAITING] += (q_tail - q_head) * (hi - lo)
+            if n_class > 1:
+                for c in range(n_class):
+                    acc_c[c, CA_AREA_DETAINED] += det_c[c] * (hi - lo)
         last_t = t
         in_horizon = 0.0 <= t < t_end
         d = int(np.floor(t)) if in_horizon else -1
@@ -235,6 +279,8 @@ def simulate(
                 waiting = q_tail - q_head
                 daily[day - 1, D_DETAINED] = detained
                 daily[day - 1, D_WAITING] = waiting
+                for c in range(n_class):
+                    daily_c[day - 1, c, C_DETAINED] = det_c[c]
                 if validate:
                     row = daily[day - 1]
                     if detained != prev_detained + row[D_ADMITTED] - row[D_REMOVALS] - row[
@@ -259,40 +305,55 @@ def simulate(
                 next_day = np.inf
         elif t == t_heap:
             admit = ha[0]
-            rem = hr[0]
+            tag = hr[0]
             _heap_pop(ht, ha, hr, hn)
             hn -= 1
+            c = tag >> 1
+            rem = (tag & 1) == 1
             if rem and has_transport:
                 if s_tail == so.shape[0]:
                     if s_head > so.shape[0] // 2:
                         n_s = s_tail - s_head
                         so[:n_s] = so[s_head:s_tail]
                         sa[:n_s] = sa[s_head:s_tail]
+                        sk[:n_s] = sk[s_head:s_tail]
                         s_head = 0
                         s_tail = n_s
                     else:
                         so = _grow(so, s_tail)
                         sa = _grow(sa, s_tail)
+                        sk = _grow(sk, s_tail)
                 so[s_tail] = t
                 sa[s_tail] = admit
+                sk[s_tail] = c
                 s_tail += 1
             else:
                 detained -= 1
+                det_c[c] -= 1
                 if in_horizon:
                     acc[A_SUM_LOS] += t - admit
                     acc[A_N_LOS] += 1
+                    acc_c[c, CA_SUM_LOS] += t - admit
+                    acc_c[c, CA_N_LOS] += 1
                     if rem:
                         daily[d, D_REMOVALS] += 1
+                        daily_c[d, c, C_REMOVALS] += 1
                         acc[A_N_DEPARTED] += 1
                     else:
                         daily[d, D_RELEASES] += 1
+                        daily_c[d, c, C_RELEASES] += 1
                 admit_from_queue = True
         elif t == next_dep:
             n_seat = min(seats, s_tail - s_head)
             for j in range(s_head, s_head + n_seat):
+                c = sk[j]
+                det_c[c] -= 1
                 if in_horizon:
                     acc[A_SUM_LOS] += t - sa[j]
                     acc[A_SUM_WAIT_TRANSPORT] += t - so[j]
+                    acc_c[c, CA_SUM_LOS] += t - sa[j]
+                    acc_c[c, CA_N_LOS] += 1
+                    daily_c[d, c, C_REMOVALS] += 1
             s_head += n_seat
             detained -= n_seat
             if in_horizon:
@@ -305,30 +366,37 @@ def simulate(
             admit_from_queue = n_seat > 0
         else:
             if use_fixed:
+                c = fixed_class[i_fixed]
                 stay = fixed_stays[i_fixed]
                 rem = fixed_removal[i_fixed]
                 i_fixed += 1
                 next_arr = fixed_arrivals[i_fixed] if i_fixed < n_fixed else np.inf
             else:
-                stay = draw_stay(rng_stays, stay_dist, stay_p1, stay_p2)
-                rem = rng_removal.random() < removal_share
-                next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_rate)
+                c = draw_class(rng_class, seg, seg_rate, seg_total)
+                stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                rem = rng_removal.random() < removal_share[c]
+                next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
+            tag = np.int32(2 * c + (1 if rem else 0))
             if in_horizon:
                 daily[d, D_BOOK_INS] += 1
+                daily_c[d, c, C_BOOK_INS] += 1
             if detained < beds and q_tail == q_head:
                 if hn == ht.shape[0]:
                     ht = _grow(ht, hn)
                     ha = _grow(ha, hn)
                     hr = _grow(hr, hn)
-                _heap_push(ht, ha, hr, hn, t + stay, t, rem)
+                _heap_push(ht, ha, hr, hn, t + stay, t, tag)
                 hn += 1
                 detained += 1
+                det_c[c] += 1
                 if validate and detained > beds:
                     error = ERR_ADMIT_OVER_BEDS
                     break
                 if in_horizon:
                     daily[d, D_ADMITTED] += 1
+                    daily_c[d, c, C_ADMITTED] += 1
                     acc[A_N_ADMITTED] += 1
+                    acc_c[c, CA_N_ADMITTED] += 1
             elif not wait_when_full:
                 if in_horizon:
                     daily[d, D_TURNED_AWAY] += 1
@@ -347,7 +415,7 @@ def simulate(
                         qr = _grow(qr, q_tail)
                 qa[q_tail] = t
                 qs[q_tail] = stay
-                qr[q_tail] = rem
+                qr[q_tail] = tag
                 q_tail += 1
 
         if admit_from_queue:
@@ -356,19 +424,26 @@ def simulate(
                     ht = _grow(ht, hn)
                     ha = _grow(ha, hn)
                     hr = _grow(hr, hn)
-                _heap_push(ht, ha, hr, hn, t + qs[q_head], t, qr[q_head])
+                tag = qr[q_head]
+                c = tag >> 1
+                _heap_push(ht, ha, hr, hn, t + qs[q_head], t, tag)
                 hn += 1
                 detained += 1
+                det_c[c] += 1
                 if validate and detained > beds:
                     error = ERR_ADMIT_OVER_BEDS
                 if in_horizon:
                     daily[d, D_ADMITTED] += 1
+                    daily_c[d, c, C_ADMITTED] += 1
                     acc[A_N_ADMITTED] += 1
+                    acc_c[c, CA_N_ADMITTED] += 1
                     acc[A_SUM_WAIT_BED] += t - qa[q_head]
                 q_head += 1
             if error != OK:
                 break
 
+    if n_class == 1:
+        acc_c[0, CA_AREA_DETAINED] = acc[A_AREA_DETAINED]
     for day in range(days):
         b = beds_by_day[day - t_start]
         daily[day, D_BEDS] = b
@@ -376,4 +451,4 @@ def simulate(
         acc[A_TURNED_AWAY] += daily[day, D_TURNED_AWAY]
         acc[A_REMOVALS] += daily[day, D_REMOVALS]
         acc[A_RELEASES] += daily[day, D_RELEASES]
-    return daily, acc, error
+    return daily, acc, daily_c, acc_c, error

@@ -41,6 +41,8 @@ class ReplicateOutput:
     acc: np.ndarray            # (N_ACC,) float64
     scenario: Scenario         # the scenario with this replicate's parameter draws
     drawn: dict[str, float | int]
+    daily_streams: np.ndarray  # (days, streams, N_CLASS_DAILY) int64
+    acc_streams: np.ndarray    # (streams, N_CLASS_ACC) float64
 
 
 def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
@@ -56,12 +58,57 @@ def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, floa
 
 
 def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    t_start = -sc.scenario.warmup_days
-    starts = [float(t_start)] + [float(s.day) for s in sc.book_ins.schedule]
-    rates = [sc.book_ins.rate_per_day] + [s.rate_per_day for s in sc.book_ins.schedule]
-    if len(starts) > 1 and starts[1] == starts[0]:  # a step at day 0 without warm-up
-        starts, rates = starts[1:], rates[1:]
-    return np.array(starts, dtype=np.float64), np.array(rates, dtype=np.float64)
+    """Start of each segment where every stream's rate is constant, and the rates
+    (segments x streams). The first segment starts at the start of warm-up."""
+    t_start = float(-sc.scenario.warmup_days)
+    streams = [st for _, st in sc.book_ins.stream_list()]
+    starts = sorted({t_start} | {float(step.day) for st in streams for step in st.schedule
+                                 if step.day > t_start})
+    rates = np.empty((len(starts), len(streams)), dtype=np.float64)
+    for j, st in enumerate(streams):
+        steps = [(t_start, st.rate_per_day)] + [(float(x.day), x.rate_per_day)
+                                                 for x in st.schedule]
+        for i, t in enumerate(starts):
+            rates[i, j] = [r for day, r in steps if day <= t][-1]
+    return np.array(starts, dtype=np.float64), rates
+
+
+def stream_parameters(sc: Scenario) -> dict[str, np.ndarray]:
+    """Per-stream stay parameters, removal shares and initial populations for the kernel."""
+    det = sc.detention
+    streams = sc.book_ins.stream_list()
+    codes, p1s, p2s, shares, means = [], [], [], [], []
+    for _, st in streams:
+        los = st.length_of_stay or det.length_of_stay
+        assert los is not None  # validated: every stream has a stay distribution
+        code, p1, p2 = stay_parameters(los.dist, los.mean, los.sd)
+        codes.append(code)
+        p1s.append(p1)
+        p2s.append(p2)
+        means.append(los.mean)
+        shares.append(det.removal_share if st.removal_share is None else st.removal_share)
+    if any(st.initial_detained is not None for _, st in streams):
+        initial = [st.initial_detained or 0 for _, st in streams]
+    else:
+        initial = split_initial(det.initial_detained,
+                                [st.rate_per_day * m for (_, st), m in zip(streams, means,
+                                                                           strict=True)])
+    return {"dist": np.array(codes, dtype=np.int64), "p1": np.array(p1s, dtype=np.float64),
+            "p2": np.array(p2s, dtype=np.float64),
+            "share": np.array(shares, dtype=np.float64),
+            "initial": np.array(initial, dtype=np.int64)}
+
+
+def split_initial(total: int, weights: list[float]) -> list[int]:
+    """Split a whole number in proportion to weights (largest remainders; equal if all 0)."""
+    w = np.array(weights, dtype=np.float64)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - out), kind="stable")
+    out[order[: total - int(out.sum())]] += 1
+    return [int(x) for x in out]
 
 
 def beds_by_day(sc: Scenario) -> np.ndarray:
@@ -79,40 +126,49 @@ def beds_by_day(sc: Scenario) -> np.ndarray:
 
 _EMPTY_F = np.empty(0, dtype=np.float64)
 _EMPTY_B = np.empty(0, dtype=np.bool_)
+_EMPTY_I = np.empty(0, dtype=np.int64)
 
 
 def simulate_replicate(
     sc: Scenario,
     replicate: int,
     validate: bool = False,
-    fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    fixed: tuple[np.ndarray, ...] | None = None,
 ) -> ReplicateOutput:
-    """One replicate of a validated scenario (parameter draws applied here)."""
+    """One replicate of a validated scenario (parameter draws applied here).
+
+    `fixed` = (times, stays, decisions[, classes]) replaces the book-in process by known
+    book-ins (exact tests).
+    """
     drawn = draw_parameters(sc, replicate)
     rsc = apply_draws(sc, drawn)
     seed = sc.scenario.seed
     det = rsc.detention
-    los = det.length_of_stay
-    dist, p1, p2 = stay_parameters(los.dist, los.mean, los.sd)
+    par = stream_parameters(rsc)
     seg_start, seg_rate = rate_segments(rsc)
     tr = rsc.transport
-    arr, stays, rem = fixed if fixed is not None else (_EMPTY_F, _EMPTY_F, _EMPTY_B)
-    daily, acc, error = k.simulate(
+    if fixed is None:
+        arr, stays, rem, cls = _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I
+    else:
+        arr, stays, rem = fixed[:3]
+        cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
+    daily, acc, daily_c, acc_c, error = k.simulate(
         -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
-        det.when_full == "wait", dist, p1, p2, float(det.removal_share),
-        int(det.initial_detained), tr is not None,
+        det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
+        par["initial"], tr is not None,
         float(tr.departures_per_day) if tr else 1.0, int(tr.seats_per_departure) if tr else 0,
         stream(seed, replicate, "arrivals"), stream(seed, replicate, "stays"),
         stream(seed, replicate, "removal"), stream(seed, replicate, "initial"),
+        stream(seed, replicate, "stream_class"),
         validate, np.asarray(arr, dtype=np.float64), np.asarray(stays, dtype=np.float64),
-        np.asarray(rem, dtype=np.bool_),
+        np.asarray(rem, dtype=np.bool_), np.asarray(cls, dtype=np.int64),
     )
     if error != k.OK:
         what = {k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
                 k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
                 k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows"}[error]
         raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
-    return ReplicateOutput(replicate, daily, acc, rsc, drawn)
+    return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c)
 
 
 def default_workers() -> int:
@@ -148,9 +204,10 @@ def expected_people(sc: Scenario) -> float:
     days = sc.scenario.days
     seg_start, seg_rate = rate_segments(sc)
     ends = np.append(seg_start[1:], days)
-    arrivals = float(np.sum(seg_rate * (ends - seg_start)))
+    arrivals = float(np.sum(seg_rate.sum(axis=1) * (ends - seg_start)))
     arrivals += 6 * math.sqrt(arrivals)
-    initial = sc.detention.initial_detained
+    initial = sum(st.initial_detained or 0 for _, st in sc.book_ins.stream_list())
+    initial += sc.detention.initial_detained
     bed_values = [sc.detention.beds] + [s.beds for s in sc.detention.beds_schedule]
     if sc.detention.when_full == "release" and "unlimited" not in bed_values:
         return max(max(int(b) for b in bed_values), initial) + 1.0
@@ -197,9 +254,11 @@ def ensure_compiled() -> None:
     if _compiled:
         return
     rng = np.random.Generator(np.random.PCG64(0))
-    k.simulate(0, 1, np.zeros(1), np.zeros(1), np.ones(1, dtype=np.int64), False, k.FIXED, 1.0,
-               0.0, 1.0, 0, False, 1.0, 0, rng, rng, rng, rng, False, _EMPTY_F, _EMPTY_F,
-               _EMPTY_B)
+    one_f = np.ones(1)
+    one_i = np.ones(1, dtype=np.int64)
+    k.simulate(0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
+               one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
+               _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I)
     _compiled = True
 
 
