@@ -17,7 +17,6 @@ $(STAMP): pyproject.toml requirements.lock
 demo: install
 	$(BIN)/enforcesim data build
 	$(BIN)/enforcesim run scenarios/example.toml --out out/example
-	$(BIN)/enforcesim show out/example
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

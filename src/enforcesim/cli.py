@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .calibrate.cli import app as calibrate_app
 from .data.cli import app as data_app
 from .errors import ScenarioError
 
@@ -23,8 +24,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data", help="The data store of ICE's published statistics.")
+app.add_typer(calibrate_app, name="calibrate",
+              help="Fit the model to ICE's statistics and back-test its forecasts.")
 err_console = Console(stderr=True)
-console = Console()
+# Piped output has no terminal width; 80 columns would truncate the summary table.
+console = Console() if sys.stdout.isatty() else Console(width=110)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -110,8 +114,10 @@ def show(
 def _fmt(v: float | None) -> str:
     if v is None:
         return "-"
+    if abs(v) >= 1e9:
+        return f"{v / 1e9:,.2f} billion"
     if abs(v) >= 1e6:
-        return f"{v:,.0f}"
+        return f"{v / 1e6:,.2f} million"
     if abs(v) >= 100:
         return f"{v:,.1f}"
     return f"{v:,.3f}"

@@ -1,0 +1,83 @@
+"""`enforcesim calibrate ...`: fit the model to the data store and back-test it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+app = typer.Typer(help="Calibrate stays to ICE's statistics and back-test forecasts.",
+                  no_args_is_help=True, add_completion=False)
+
+FIRST, LAST = pd.Timestamp("2019-09-30"), pd.Timestamp("2024-09-30")
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _date(value: str, name: str) -> str:
+    try:
+        t = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        _fail(f"{name} {value!r}: not a date (YYYY-MM-DD)")
+    if not FIRST <= t <= LAST:
+        _fail(f"{name} {value}: must be between {FIRST.date()} and {LAST.date()} (the store "
+              "holds Oct 2018 - Sep 2024 and a fit needs 12 months)")
+    return str(t.date())
+
+
+@app.command("run")
+def run_cmd(
+    through: str = typer.Option("2024-09-30", help="Last day of data the fit may use."),
+    out_dir: str = typer.Option("out/calibration", "--out",
+                                help="Folder for scenario and report."),
+    bootstrap: int = typer.Option(100, help="Block-bootstrap refits for the intervals."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap."),
+    streams: bool = typer.Option(False, help="Write named ICE/CBP book-in streams."),
+) -> None:
+    """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
+    from .report import calibrate
+
+    t = _date(through, "--through")
+    out = Path(out_dir)
+    if bootstrap < 0 or bootstrap > 10000:
+        _fail(f"--bootstrap {bootstrap}: must be in 0..10000")
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out}: exists and is not a folder")
+    try:
+        r = calibrate(t, out, bootstrap=bootstrap, seed=seed, streams=streams)
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    typer.echo(f"wrote {r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
+               f"{out / 'fit.png'}")
+
+
+@app.command("backtest")
+def backtest_cmd(
+    out_dir: str = typer.Option("out/backtest", "--out", help="Folder for the table."),
+    through: str = typer.Option("2024-09-30", help="Last day of data used."),
+) -> None:
+    """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
+    from .backtest import mape_table, run_backtest
+
+    t = _date(through, "--through")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out}: exists and is not a folder")
+    try:
+        bt = run_backtest(t)
+        out.mkdir(parents=True, exist_ok=True)
+    except (ValueError, OSError) as e:
+        _fail(str(e))
+    bt.forecasts.to_csv(out / "forecasts.csv", index=False)
+    bt.table.to_csv(out / "table.csv", index=False)
+    nc = mape_table(bt.forecasts, exclude_covid=True)
+    nc.to_csv(out / "table_no_covid.csv", index=False)
+    md = ["| horizon (months) | method | MAPE % | origins |", "|---|---|---|---|"]
+    md += [f"| {r.horizon_months} | {r.method} | {r.mape_pct:.1f} | {r.origins} |"
+           for r in bt.table.itertuples()]
+    (out / "table.md").write_text("\n".join(md) + "\n")
+    typer.echo("\n".join(md))
