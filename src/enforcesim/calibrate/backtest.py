@@ -6,13 +6,17 @@ in those months (the scenario's inflow is an input, not a forecast). Error: the 
 absolute percentage error over the h forecast months, averaged over the origins whose h
 months all lie inside the data.
 
-Methods:
-- "model (12-month window)": the status-quo procedure. Stays per agency fitted on the last
-  12 months before the origin, with the population at the window's start a free parameter
-  (stationary residual stays), exactly as `status-quo-fy2024.toml` is built; the forecast
-  continues the fluid model with the observed book-ins.
-- "model (full history)": stays per agency fitted on all months since October 2018 in
+Methods (each "model" is two streams, ICE and CBP arrests, fitted and forecast separately
+and summed; DIST is "gamma" or "lognormal" stays):
+- "model (12-month window, DIST)": the status-quo procedure. Stays per agency fitted on the
+  last 12 months before the origin, with the population at the window's start a free
+  parameter (stationary residual stays), exactly as `status-quo-fy2024.toml` is built (with
+  gamma stays); the forecast continues the fluid model with the observed book-ins.
+- "model (full history, DIST)": stays per agency fitted on all months since October 2018 in
   12-month segments counted back from the origin; forecast with the last segment's stays.
+- ", anchored": the expected survivors of those booked in up to the origin are scaled so
+  that the origin month's ADP equals the observed one (what the shipped status quo does to
+  `initial_detained`).
 - "persistence": the last observed month's ADP.
 - "Little's law": observed book-ins per day of the month x trailing ALOS (the book-out-
   weighted mean ALOS of the last 3 months before the origin), by agency, summed.
@@ -28,9 +32,12 @@ import pandas as pd
 from .fit import AGENCIES, Series, fit_agency, observed
 
 HORIZONS = (3, 6, 12)
-METHODS = ("model (full history, anchored)", "model (full history)",
-           "model (12-month window, anchored)", "model (12-month window)", "persistence",
-           "Little's law")
+DISTS = ("gamma", "lognormal")
+SOURCES = ("12-month window", "full history")
+MODEL_METHODS = tuple(f"model ({src}, {dist}{anc})" for src in SOURCES for dist in DISTS
+                      for anc in (", anchored", ""))
+METHODS = (*MODEL_METHODS, "persistence", "Little's law")
+SHIPPED = "model (12-month window, gamma, anchored)"
 
 
 @dataclass
@@ -54,15 +61,17 @@ def _anchored(f, fut: Series, k: int, anchor: bool) -> np.ndarray:
     return (scale * old + new)[k + 1:]
 
 
-def _window_forecast(s: Series, o: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+def _window_forecast(s: Series, o: int, h: int, dist: str = "gamma"
+                     ) -> tuple[np.ndarray, np.ndarray]:
     first = max(0, o - 11)
-    f = fit_agency(s.slice(first, o + 1), "constant")
+    f = fit_agency(s.slice(first, o + 1), "constant", dist=dist)
     fut = s.slice(first, min(o + 1 + h, s.n_months))
     return _anchored(f, fut, o - first, False), _anchored(f, fut, o - first, True)
 
 
-def _history_forecast(s: Series, o: int, h: int) -> tuple[np.ndarray, np.ndarray]:
-    f = fit_agency(s.slice(0, o + 1), "trailing")
+def _history_forecast(s: Series, o: int, h: int, dist: str = "gamma"
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    f = fit_agency(s.slice(0, o + 1), "trailing", dist=dist)
     fut = s.slice(0, min(o + 1 + h, s.n_months))
     return _anchored(f, fut, o, False), _anchored(f, fut, o, True)
 
@@ -90,14 +99,15 @@ def run_backtest(through: str | None = "2024-09-30", origins: list[int] | None =
         stop = min(o + 1 + hmax, total.n_months)
         obs = total.adp[o + 1:stop]
         fc: dict[str, np.ndarray] = {}
-        if any(m.startswith("model (full") for m in methods):
-            parts = [_history_forecast(series[a], o, hmax) for a in AGENCIES]
-            fc["model (full history)"] = sum(p[0] for p in parts)
-            fc["model (full history, anchored)"] = sum(p[1] for p in parts)
-        if any(m.startswith("model (12") for m in methods):
-            parts = [_window_forecast(series[a], o, hmax) for a in AGENCIES]
-            fc["model (12-month window)"] = sum(p[0] for p in parts)
-            fc["model (12-month window, anchored)"] = sum(p[1] for p in parts)
+        for src in SOURCES:
+            for dist in DISTS:
+                name = f"model ({src}, {dist}"
+                if not any(m.startswith(name) for m in methods):
+                    continue
+                fn = _window_forecast if src == SOURCES[0] else _history_forecast
+                parts = [fn(series[a], o, hmax, dist) for a in AGENCIES]
+                fc[name + ")"] = sum(p[0] for p in parts)
+                fc[name + ", anchored)"] = sum(p[1] for p in parts)
         if "persistence" in methods:
             fc["persistence"] = np.full(len(obs), total.adp[o])
         if "Little's law" in methods:

@@ -36,7 +36,9 @@ def run_cmd(
                                 help="Folder for scenario and report."),
     bootstrap: int = typer.Option(100, help="Block-bootstrap refits for the intervals."),
     seed: int = typer.Option(0, help="Seed of the bootstrap."),
-    streams: bool = typer.Option(False, help="Write named ICE/CBP book-in streams."),
+    streams: bool = typer.Option(True, "--streams/--single-stream",
+                                 help="Named ICE/CBP book-in streams (default) or one stream."),
+    dist: str = typer.Option("gamma", help="Stay distribution: gamma or lognormal."),
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
     from .report import calibrate
@@ -45,14 +47,20 @@ def run_cmd(
     out = Path(out_dir)
     if bootstrap < 0 or bootstrap > 10000:
         _fail(f"--bootstrap {bootstrap}: must be in 0..10000")
+    if dist not in ("gamma", "lognormal"):
+        _fail(f"--dist {dist!r}: must be 'gamma' or 'lognormal'")
     if out.exists() and not out.is_dir():
         _fail(f"--out {out}: exists and is not a folder")
     try:
-        r = calibrate(t, out, bootstrap=bootstrap, seed=seed, streams=streams)
+        r = calibrate(t, out, bootstrap=bootstrap, seed=seed, streams=streams, dist=dist)
     except (ValueError, OSError) as e:
         _fail(str(e))
     typer.echo(f"wrote {r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
-               f"{out / 'fit.png'}")
+               f"{out / 'fit.png'}, {out / 'stays.png'}, {out / 'in_sample.png'}")
+    ins = r["in_sample"]
+    typer.echo(f"in-sample MAPE of monthly ADP (engine, seed {ins['seed']}, "
+               f"{ins['replicates']} replicates): all {ins['all']['mape_pct']:.2f} %, "
+               f"ICE {ins['ice']['mape_pct']:.2f} %, CBP {ins['cbp']['mape_pct']:.2f} %")
 
 
 @app.command("backtest")

@@ -141,10 +141,12 @@ class AgencyFit:
     n_obs: int
     cost: float
     alos_weight: float
+    dist: str = "lognormal"
+    n0_fixed: bool = False            # True: theta[0] was held at a given value
 
     @property
     def stays(self) -> list[Stay]:
-        return _stays(self.theta)
+        return _stays(self.theta, self.dist)
 
     @property
     def n0(self) -> float:
@@ -201,9 +203,10 @@ class AgencyFit:
                 monthly(p_new, midx, series.n_months, cov)[0])
 
 
-def _stays(theta: np.ndarray) -> list[Stay]:
+def _stays(theta: np.ndarray, dist: str = "lognormal") -> list[Stay]:
     k = (len(theta) - 1) // 2
-    return [Stay(math.exp(theta[1 + 2 * i]), math.exp(theta[2 + 2 * i])) for i in range(k)]
+    return [Stay(math.exp(theta[1 + 2 * i]), math.exp(theta[2 + 2 * i]), dist)
+            for i in range(k)]
 
 
 def _cohort_of_month(seg_starts: list[int], n_months: int) -> np.ndarray:
@@ -213,7 +216,8 @@ def _cohort_of_month(seg_starts: list[int], n_months: int) -> np.ndarray:
     return c
 
 
-def _residual_fn(series: Series, seg_starts: list[int], alos_weight: float):
+def _residual_fn(series: Series, seg_starts: list[int], alos_weight: float,
+                 dist: str = "lognormal", log_n0: float | None = None):
     rate, midx, cov = series.day_grid()
     cohort = _cohort_of_month(seg_starts, series.n_months)[midx]
     ok_adp = np.isfinite(series.adp) & (series.adp > 0)
@@ -222,7 +226,9 @@ def _residual_fn(series: Series, seg_starts: list[int], alos_weight: float):
     log_alos = np.log(series.alos[ok_alos])
 
     def fn(theta: np.ndarray) -> np.ndarray:
-        paths = expected_paths(rate, _stays(theta), cohort, n0=math.exp(theta[0]))
+        if log_n0 is not None:                  # theta holds the stay parameters only
+            theta = np.r_[log_n0, theta]
+        paths = expected_paths(rate, _stays(theta, dist), cohort, n0=math.exp(theta[0]))
         adp, alos = monthly(paths, midx, series.n_months, cov)
         r1 = np.log(np.maximum(adp[ok_adp], 1e-9)) - log_adp
         r2 = np.log(np.maximum(alos[ok_alos], 1e-9)) - log_alos
@@ -240,34 +246,46 @@ def _start(series: Series, k: int) -> np.ndarray:
 
 def fit_agency(series: Series, segments: str | list[int] = "fy", alos_weight: float = 1.0,
                bootstrap: int = 0, block: int = 6, seed: int = 0, agency: str = "",
-               theta0: np.ndarray | None = None) -> AgencyFit:
-    """Fit one agency's stays; see the module docstring."""
+               theta0: np.ndarray | None = None, dist: str = "lognormal",
+               n0: float | None = None) -> AgencyFit:
+    """Fit one agency's stays; see the module docstring.
+
+    dist: "lognormal" or "gamma" stays. n0: hold the population at the first day at this
+    value (e.g. the observed ADP of the month before) instead of fitting it; its row and
+    column of the covariance are then zero.
+    """
     seg_starts = segment_starts(series, segments) if isinstance(segments, str) else segments
     k = len(seg_starts)
-    fn = _residual_fn(series, seg_starts, alos_weight)
-    x0 = _start(series, k) if theta0 is None else theta0
+    log_n0 = None if n0 is None else math.log(max(n0, 1.0))
+    fn = _residual_fn(series, seg_starts, alos_weight, dist, log_n0)
+    x0 = _start(series, k) if theta0 is None else np.array(theta0, dtype=float)
     lo = np.r_[0.0, np.tile([math.log(1.0), math.log(0.5)], k)]
     hi = np.r_[math.log(1e7), np.tile([math.log(1000.0), math.log(5000.0)], k)]
     x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
-    sol = least_squares(fn, x0, bounds=(lo, hi), x_scale=1.0, method="trf")
+    j = 0 if log_n0 is None else 1
+    sol = least_squares(fn, x0[j:], bounds=(lo[j:], hi[j:]), x_scale=1.0, method="trf")
     r = sol.fun
     n, p = len(r), len(sol.x)
     s2 = float(r @ r) / max(n - p, 1)
     jtj = sol.jac.T @ sol.jac
-    cov = s2 * np.linalg.pinv(jtj)
+    cov = np.zeros((len(x0), len(x0)))
+    cov[j:, j:] = s2 * np.linalg.pinv(jtj)
+    theta = sol.x if log_n0 is None else np.r_[log_n0, sol.x]
     boot = None
     if bootstrap > 0:
-        boot = _bootstrap(series, seg_starts, alos_weight, sol.x, r, bootstrap, block, seed)
-    return AgencyFit(agency, series, seg_starts, sol.x, cov, boot, r, n, float(sol.cost),
-                     alos_weight)
+        boot = _bootstrap(series, seg_starts, alos_weight, theta, r, bootstrap, block, seed,
+                          dist, n0)
+    return AgencyFit(agency, series, seg_starts, theta, cov, boot, r, n, float(sol.cost),
+                     alos_weight, dist, n0 is not None)
 
 
 def _bootstrap(series: Series, seg_starts: list[int], alos_weight: float, theta: np.ndarray,
-               resid: np.ndarray, b: int, block: int, seed: int) -> np.ndarray:
+               resid: np.ndarray, b: int, block: int, seed: int, dist: str = "lognormal",
+               n0: float | None = None) -> np.ndarray:
     """Moving-block residual bootstrap: resample blocks of months of (ADP, ALOS) residuals,
     add them to the fitted log series, refit from the estimate."""
     rng = np.random.default_rng(seed)
-    fn0 = _residual_fn(series, seg_starts, alos_weight)
+    fn0 = _residual_fn(series, seg_starts, alos_weight, dist)
     base = fn0(theta)
     nm = series.n_months
     ok_adp = np.isfinite(series.adp) & (series.adp > 0)
@@ -284,14 +302,14 @@ def _bootstrap(series: Series, seg_starts: list[int], alos_weight: float, theta:
                               rng.integers(0, nm - block + 1, size=nm // block + 1)])[:nm]
         s = Series(series.months, series.book_ins, np.exp(fit_adp + e_adp[idx]),
                    np.exp(fit_alos + e_alos[idx]), series.covered_days)
-        f = fit_agency(s, seg_starts, alos_weight, theta0=theta)
+        f = fit_agency(s, seg_starts, alos_weight, theta0=theta, dist=dist, n0=n0)
         draws.append(f.theta)
     return np.array(draws)
 
 
 def bic(f: AgencyFit) -> float:
     """Gaussian BIC of the log residuals: n log(SSR/n) + p log n."""
-    n, p = f.n_obs, len(f.theta)
+    n, p = f.n_obs, len(f.theta) - int(f.n0_fixed)
     ssr = float(f.residuals @ f.residuals)
     return n * math.log(ssr / n) + p * math.log(n)
 

@@ -21,6 +21,11 @@ expected sum of completed stays (admission to exit) of those exits, so that a mo
 is sum(los_sum) / sum(exits) over its days (a ratio of expectations; the engine's ratio of
 sums converges to it as the population grows).
 
+A gamma stay (shape k = m^2 / sd^2, scale theta = sd^2 / m, as the engine draws it) has the
+same structure: Sbar(x) = 1 - P(k, x / theta), P(x) = m P(k + 1, x / theta) and
+M2(x) = k (k + 1) theta^2 P(k + 2, x / theta), with P the regularised lower incomplete gamma
+function.
+
 Stay parameters may differ by arrival cohort (`cohort` maps each day to a parameter set):
 a change in stays applies to people booked in from that day on.
 """
@@ -32,15 +37,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.signal import fftconvolve
-from scipy.special import ndtr
+from scipy.special import gammainc, ndtr
 
 
 @dataclass(frozen=True)
 class Stay:
-    """A lognormal stay distribution given by its mean and standard deviation (days)."""
+    """A lognormal (or gamma) stay distribution given by its mean and sd (days)."""
 
     mean: float
     sd: float
+    dist: str = "lognormal"
 
     @property
     def mu_sigma(self) -> tuple[float, float]:
@@ -49,8 +55,14 @@ class Stay:
 
     def _parts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sbar(x), P(x), M2(x) for x >= 0."""
-        mu, s = self.mu_sigma
         x = np.asarray(x, dtype=float)
+        if self.dist == "gamma":
+            k = (self.mean / self.sd) ** 2
+            th = self.sd * self.sd / self.mean
+            y = np.maximum(x, 0.0) / th
+            return (1.0 - gammainc(k, y), self.mean * gammainc(k + 1, y),
+                    k * (k + 1) * th * th * gammainc(k + 2, y))
+        mu, s = self.mu_sigma
         with np.errstate(divide="ignore"):
             lx = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
         z = (lx - mu) / s

@@ -1,13 +1,14 @@
 """Building the calibrated status-quo scenario and its in-sample check.
 
 The status quo is fitted on the 12 months up to `through` (FY2024 by default): per
-arresting agency, a lognormal stay (mean, sd) and the population at the window's start
-(stationary residual stays), by `fit.fit_agency(..., "constant")`; the scenario starts the
-day after `through` with the fluid model's expected population at that point.
+arresting agency (ICE, CBP), a gamma stay (mean, sd) and the population at the window's
+start (stationary residual stays), by `fit.fit_agency(..., "constant", dist="gamma")`. The
+scenario has one book-in stream per agency (`book_ins.streams.ice` / `.cbp`) and starts the
+day after `through`; each stream's `initial_detained` is the fluid model's expected
+population of that agency at the end of `through`, scaled by observed / modelled ADP of the
+last month (anchored to ICE's ADP by agency, as the back-test's "anchored" variants).
 
-Until the engine has named book-in streams, the scenario is v1 single-stream: one stay
-distribution fitted to the all-agency series (same procedure); the per-agency fits are in
-the report. `streams=True` writes the two-stream form.
+`streams=False` writes the v1 single-stream form (one stay fitted to all agencies).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .fit import AGENCIES, AgencyFit, Series, fit_agency, observed, removal_shar
 from .fluid import expected_paths
 
 BED_DAY_USD = 152.0   # ICE, 2024-25 (reference parameters)
+DIST = "gamma"        # stays: better BIC than lognormal and an identified sd (calibration.md)
 
 
 @dataclass
@@ -30,6 +32,7 @@ class StatusQuoFit:
     through: pd.Timestamp
     fits: dict[str, AgencyFit]        # "ice", "cbp", "all"
     n_end: dict[str, float]           # expected population at the end of `through`
+    initial: dict[str, int]           # n_end anchored to the last month's observed ADP
     removal: pd.DataFrame             # removal shares by FY
     removal_low: float
     removal_high: float
@@ -51,7 +54,7 @@ def end_population(f: AgencyFit) -> float:
 
 
 def fit_status_quo(through: str = "2024-09-30", bootstrap: int = 0, seed: int = 0,
-                   window: int = 12) -> StatusQuoFit:
+                   window: int = 12, dist: str = DIST) -> StatusQuoFit:
     t = pd.Timestamp(through)
     fits: dict[str, AgencyFit] = {}
     for key in (*AGENCIES, "all"):
@@ -63,13 +66,18 @@ def fit_status_quo(through: str = "2024-09-30", bootstrap: int = 0, seed: int = 
         if t < last_full:
             s = s.slice(0, s.n_months - 1)          # only whole months up to `through`
         s = s.slice(s.n_months - window, s.n_months)
-        fits[key] = fit_agency(s, "constant", bootstrap=bootstrap, seed=seed, agency=key)
+        fits[key] = fit_agency(s, "constant", bootstrap=bootstrap, seed=seed, agency=key,
+                               dist=dist)
     rs = removal_shares()
     rs = rs[rs["fiscal_year"] <= _fy(t)]
     last = rs.dropna(subset=["high"]).iloc[-1]
     low = float(last["low"]) if np.isfinite(last["low"]) else float(last["high"]) - 0.05
-    return StatusQuoFit(t, fits, {k: end_population(f) for k, f in fits.items()}, rs, low,
-                        float(last["high"]))
+    n_end = {k: end_population(f) for k, f in fits.items()}
+    initial = {}
+    for k, f in fits.items():
+        adp, _ = f.predict()
+        initial[k] = int(round(n_end[k] * f.series.adp[-1] / adp[-1]))
+    return StatusQuoFit(t, fits, n_end, initial, rs, low, float(last["high"]))
 
 
 def _fy(t: pd.Timestamp) -> int:
@@ -86,20 +94,23 @@ def _r(x: float, nd: int = 1) -> float:
 
 def _stay_entry(f: AgencyFit) -> dict[str, Any]:
     st = f.stays[0]
-    return {"dist": "lognormal", "mean": _r(st.mean), "sd": _r(st.sd)}
+    return {"dist": st.dist, "mean": _r(st.mean), "sd": _r(st.sd)}
 
 
 def _uncertainty(f: AgencyFit, prefix: str) -> dict[str, dict[str, Any]]:
-    sd = f.sd_theta()
-    st = f.stays[0]
-    # normal on the natural scale with the delta-method sd of the fitted log parameter
-    return {f"{prefix}.mean": {"dist": "normal", "mean": _r(st.mean),
-                               "sd": _r(st.mean * sd[1], 2)},
-            f"{prefix}.sd": {"dist": "normal", "mean": _r(st.sd),
-                             "sd": _r(min(st.sd * sd[2], st.sd), 2)}}
+    # lognormal draws: log(value) ~ N(fitted log value, its standard error), so the median
+    # is the estimate and the central 95 % the fit's (log-symmetric) interval; given to the
+    # engine by the mean and sd of the drawn value
+    se = f.sd_theta()
+    out = {}
+    for j, name in ((1, "mean"), (2, "sd")):
+        m = math.exp(f.theta[j] + se[j] ** 2 / 2)
+        out[f"{prefix}.{name}"] = {"dist": "lognormal", "mean": _r(m, 2),
+                                   "sd": _r(m * math.sqrt(math.expm1(se[j] ** 2)), 2)}
+    return out
 
 
-def status_quo_dict(sq: StatusQuoFit, streams: bool = False, days: int = 365,
+def status_quo_dict(sq: StatusQuoFit, streams: bool = True, days: int = 365,
                     replicates: int = 20) -> dict[str, Any]:
     """The status-quo scenario as a dict (parse with enforcesim.scenario.parse_scenario)."""
     name = f"status-quo-fy{_fy(sq.through)}"
@@ -109,24 +120,24 @@ def status_quo_dict(sq: StatusQuoFit, streams: bool = False, days: int = 365,
     unc: dict[str, Any] = {"detention.removal_share": {
         "dist": "uniform", "low": _r(sq.removal_low, 3), "high": _r(sq.removal_high, 3)}}
     if streams:
-        # warm-up at rate N_end / mean builds each stream's population at day 0
-        d["scenario"]["warmup_days"] = 730
+        # removal share: ICE publishes book-outs by reason for all agencies together only,
+        # so both streams use the pooled detention.removal_share
         book: dict[str, Any] = {"streams": {}}
         for a in AGENCIES:
             f = sq.fits[a]
             book["streams"][a] = {
-                "rate_per_day": _r(sq.n_end[a] / f.stays[0].mean, 2),
-                "schedule": [{"day": 0, "rate_per_day": _r(sq.inflow_per_day(a), 2)}],
-                "length_of_stay": _stay_entry(f), "removal_share": rshare}
+                "rate_per_day": _r(sq.inflow_per_day(a), 2),
+                "length_of_stay": _stay_entry(f),
+                "initial_detained": sq.initial[a]}
             unc.update(_uncertainty(f, f"book_ins.streams.{a}.length_of_stay"))
         d["book_ins"] = book
-        d["detention"] = {"beds": "unlimited", "when_full": "wait"}
+        d["detention"] = {"beds": "unlimited", "when_full": "wait", "removal_share": rshare}
     else:
         f = sq.fits["all"]
         d["book_ins"] = {"rate_per_day": _r(sq.inflow_per_day("all"), 2)}
         d["detention"] = {"beds": "unlimited", "when_full": "wait",
                           "length_of_stay": _stay_entry(f), "removal_share": rshare,
-                          "initial_detained": int(round(sq.n_end["all"]))}
+                          "initial_detained": sq.initial["all"]}
         unc.update(_uncertainty(f, "detention.length_of_stay"))
     d["costs"] = {"bed_day": BED_DAY_USD}
     d["uncertainty"] = unc
@@ -159,8 +170,9 @@ def in_sample_dict(sq: StatusQuoFit, base: dict[str, Any], replicates: int = 4
             f = sq.fits[a]
             first, steps = monthly_schedule(f.series)
             st = d["book_ins"]["streams"][a]
-            st["rate_per_day"] = _r(f.n0 / f.stays[0].mean, 3)
-            st["schedule"] = [{"day": 0, "rate_per_day": first}] + steps
+            st["rate_per_day"] = first
+            st["schedule"] = steps
+            st["initial_detained"] = int(round(f.n0))
     else:
         f = sq.fits["all"]
         first, steps = monthly_schedule(f.series)
@@ -171,7 +183,7 @@ def in_sample_dict(sq: StatusQuoFit, base: dict[str, Any], replicates: int = 4
 
 def monthly_from_daily(daily: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndarray:
     """Monthly mean of the replicate-mean daily `detained` (day 0 = months[0])."""
-    det = daily.groupby("day")["detained"].mean().to_numpy()
+    det = daily.groupby("day")["detained"].mean().to_numpy(dtype=float)
     out = []
     day = 0
     for mo in months:
@@ -229,3 +241,29 @@ def _is_table(key: str, v: dict[str, Any], parent: str) -> bool:
 
 def _k(k: str) -> str:
     return k if k.replace("_", "").isalnum() else f'"{k}"'
+
+
+def in_sample_check(sq: StatusQuoFit, replicates: int = 4, seed: int = 0, workers: int = 2
+                    ) -> dict[str, Any]:
+    """Run the in-sample scenario with the engine: monthly mean detained (mean over
+    replicates of the daily state) against ICE's monthly ADP, total and per stream."""
+    import enforcesim
+
+    d = in_sample_dict(sq, status_quo_dict(sq, streams=True), replicates=replicates)
+    d["scenario"]["seed"] = seed
+    r = enforcesim.run(d, workers=workers)
+    months = sq.fits["all"].series.months
+    out: dict[str, Any] = {"replicates": replicates, "seed": seed,
+                           "months": [str(m.date()) for m in months]}
+    ds = r.daily_streams()
+    for key in ("all", *AGENCIES):
+        daily = r.daily() if key == "all" else ds[ds["stream"] == key]
+        sim = monthly_from_daily(daily, months)
+        obs = sq.fits[key].series.adp
+        fl, _ = sq.fits[key].predict() if key != "all" else (
+            sum(sq.fits[a].predict()[0] for a in AGENCIES), None)
+        out[key] = {"engine": sim.round(1).tolist(), "observed": obs.round(1).tolist(),
+                    "fluid": np.asarray(fl).round(1).tolist(),
+                    "mape_pct": float(np.mean(np.abs(sim / obs - 1)) * 100),
+                    "max_engine_vs_fluid_pct": float(np.abs(sim / fl - 1).max() * 100)}
+    return out
