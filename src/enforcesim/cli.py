@@ -62,6 +62,9 @@ def run(
     validate: Annotated[bool, typer.Option(
         help="Check conservation invariants while running (slower).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    bottlenecks: Annotated[bool, typer.Option(
+        "--bottlenecks", help="Attribute each target's shortfall to the constraints (runs "
+        "the scenario 2^n times; on by default when the file has [bottlenecks]).")] = False,
 ) -> None:
     """Run a scenario and write summary.json and daily.parquet to --out."""
     from .api import run as api_run
@@ -86,7 +89,8 @@ def run(
                 progress.update(task, completed=i + 1)
 
             results = api_run(scenario, seed=seed, replicates=replicates, workers=workers,
-                              validate=validate, on_replicate_done=done)
+                              validate=validate, on_replicate_done=done,
+                              bottlenecks=True if bottlenecks else None)
         results.write(out)
     except ScenarioError as exc:
         _fail("\n".join(str(p) for p in exc.problems))

@@ -8,6 +8,7 @@ The schema is defined once; this page is derived from it, and a test fails when 
 
 from __future__ import annotations
 
+import datetime
 import sys
 import types
 import typing
@@ -49,7 +50,8 @@ def _type_name(annotation: Any) -> str:
         return "table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table"
-    return {int: "integer", float: "number", str: "string", bool: "boolean"}.get(
+    return {int: "integer", float: "number", str: "string", bool: "boolean",
+            datetime.date: "date"}.get(
         annotation, str(annotation))
 
 
