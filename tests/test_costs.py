@@ -64,8 +64,10 @@ def test_tiers_guaranteed_minimum_paid_whether_used_or_not():
 def test_tiers_beyond_every_capacity_at_the_last_rate_above():
     tiers = [BedTier(guaranteed_minimum=10, rate=5.0, rate_above=2.0, capacity=20)]
     assert tiered_bed_cost(np.array([35.0]), tiers).tolist() == [50 + 10 * 2 + 15 * 2]
-    # rate_above defaults to rate
-    assert tiered_bed_cost(np.array([3.0]), [BedTier(rate=7.0)]).tolist() == [21.0]
+    # defaults: no guaranteed minimum, the 2015 tiered contracts' rates
+    assert tiered_bed_cost(np.array([3.0]), [BedTier()]).tolist() == [3 * 52.38]
+    assert tiered_bed_cost(np.array([3.0]), [BedTier(guaranteed_minimum=3)]).tolist() == [
+        3 * 127.06]
 
 
 def test_bed_days_are_the_exact_daily_integral_of_detained():
@@ -94,7 +96,8 @@ def test_flat_components_and_v1_cost_total_unchanged():
 
 
 def test_tiered_beds_with_finite_beds_and_funded_overhead():
-    sc = scenario(beds=1, costs={"beds": {"cdf": {"guaranteed_minimum": 1, "rate": 100.0}},
+    sc = scenario(beds=1, costs={"beds": {"cdf": {"guaranteed_minimum": 1, "rate": 100.0,
+                                                  "rate_above": 0.0}},
                                  "overhead_per_funded_bed_day": 10.0})
     out = run_two(sc)
     # one bed: person 2 waits from 1.25 to 1.5, then holds the bed to 3.5

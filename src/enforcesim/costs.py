@@ -106,7 +106,7 @@ def tiered_bed_cost(occupied: np.ndarray, tiers: list[BedTier]) -> np.ndarray:
     rest = np.maximum(occupied - sum(t.guaranteed_minimum for t in tiers), 0.0)
     above = 0.0
     for t in tiers:
-        above = t.rate if t.rate_above is None else t.rate_above
+        above = t.rate_above
         room = math.inf if t.capacity == "unlimited" else max(t.capacity - t.guaranteed_minimum,
                                                                 0)
         take = np.minimum(rest, room)
@@ -181,6 +181,10 @@ def day_of(sc: Scenario, when: int | date) -> int:
         assert sc.scenario.start_date is not None
         return (when - sc.scenario.start_date).days
     return int(when)
+
+
+COST_METRICS = ("cost_all_in_total", "cost_all_in_per_removal", "cost_per_arrest",
+                "cost_per_book_in", "cost_per_occupied_bed_day")
 
 
 def _ratio(num: float, den: float) -> float:

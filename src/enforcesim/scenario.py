@@ -209,13 +209,16 @@ class BedTier(_Strict):
                                 "(guaranteed_minimum; 48 facilities, 32,662 beds)"),
     )
     rate: float = Field(
-        ge=0, description="Per bed-day of the guaranteed minimum.",
-        json_schema_extra=_unit("USD/bed-day", "docs/data.md facilities table "
-                                "(per_diem_rate, per_diem_detail)"),
+        127.06, ge=0, description="Per bed-day of the guaranteed minimum.",
+        json_schema_extra=_unit("USD/bed-day", "mean weighted by guaranteed beds of the 12 "
+                                "tiered contracts (6,500 guaranteed beds) in the 2015 ICE "
+                                "facility list, data/raw/ice-facility-lists via the facilities "
+                                "table's per_diem_detail (docs/costs.md)"),
     )
-    rate_above: float | None = Field(
-        None, ge=0, description="Per occupied bed-day above the guaranteed minimum "
-        "(default: `rate`).", json_schema_extra=_unit("USD/bed-day"),
+    rate_above: float = Field(
+        52.38, ge=0, description="Per occupied bed-day above the guaranteed minimum.",
+        json_schema_extra=_unit("USD/bed-day", "the same 12 contracts' first rate above "
+                                "the guaranteed minimum, weighted alike (docs/costs.md)"),
     )
     capacity: Annotated[int, Field(ge=0)] | Literal["unlimited"] = Field(
         "unlimited", description="Beds of this type, the guaranteed minimum included; "
