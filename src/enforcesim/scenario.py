@@ -395,17 +395,18 @@ class Scenario(_Strict):
     transport: Transport | None = None
     costs: Costs = Field(default_factory=Costs)
     targets: Targets = Field(default_factory=Targets)
+    uncertainty: dict[str, ParameterDraw] = Field(
+        default_factory=dict,
+        description="Parameter uncertainty: dotted path of a numeric value -> distribution, "
+        "drawn once per replicate.",
+    )
+    # Issue 6 sections, after the v1 ones so that v1 messages listing sections keep their text.
     budget: dict[str, Budget] = Field(
         default_factory=dict, description="Appropriations `[budget.NAME]`: the day each runs "
         "out, or the capacity it sustains.")
     bottlenecks: BottleneckSettings | None = Field(
         None, description="When present, bottleneck attribution runs (as with `enforcesim "
         "run --bottlenecks`).")
-    uncertainty: dict[str, ParameterDraw] = Field(
-        default_factory=dict,
-        description="Parameter uncertainty: dotted path of a numeric value -> distribution, "
-        "drawn once per replicate.",
-    )
 
     def with_overrides(self, seed: int | None = None, replicates: int | None = None) -> Scenario:
         meta = self.scenario.model_copy(
