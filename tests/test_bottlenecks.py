@@ -115,3 +115,33 @@ def test_seats_bind_when_beds_are_relaxed():
     d = res.daily()
     assert d["binding_seats"].all() and not d["binding_beds"].any()
     assert "bottlenecks" not in res.summary_dict()
+
+
+def test_cli_bottlenecks_option(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scen = tmp_path / "s.toml"
+    scen.write_text("""
+[scenario]
+name = "cli-bottlenecks"
+days = 20
+[book_ins]
+rate_per_day = 50.0
+[detention]
+beds = 100
+when_full = "release"
+length_of_stay = { dist = "fixed", mean = 5.0 }
+[transport]
+departures_per_day = 1.0
+seats_per_departure = 10
+""")
+    exe = Path(sys.executable).with_name("enforcesim")
+    r = subprocess.run([str(exe), "run", str(scen), "--out", str(tmp_path / "o"),
+                        "--bottlenecks"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "bottlenecks of removals_per_day" in r.stdout
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["bottlenecks"]["constraints"] == ["beds", "seats"]

@@ -142,6 +142,14 @@ def _print_summary(summary: dict, out: Path) -> None:
     for name, t in summary.get("targets", {}).items():
         console.print(f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}, "
                       f"probability met {t['probability_met']:.2f}")
+    all_in = summary.get("costs", {}).get("metrics", {})
+    if all_in:
+        console.print(f"all-in cost {_fmt(all_in['cost_all_in_total']['mean'])} USD, per removal "
+                      f"{_fmt(all_in['cost_all_in_per_removal']['mean'])} (docs/costs.md)")
+    for name, t in summary.get("bottlenecks", {}).get("targets", {}).items():
+        split = ", ".join(f"{c} {_fmt(v['mean'])}" for c, v in t["shapley"].items())
+        short = t["shortfall_from_constraints"]["mean"]
+        console.print(f"bottlenecks of {name}: shortfall {_fmt(short)} = {split} (Shapley)")
     console.print(f"Intervals: {summary.get('interval', {}).get('kind', '')}.")
     console.print(f"Results in {out}/ (summary.json, daily.parquet)")
 
