@@ -50,7 +50,8 @@ def test_run_writes_summary_and_daily(tmp_path):
     assert summary["targets"]["book_ins_per_day"]["target"] == 19.0
     assert "process noise only" in summary["interval"]["kind"]
     table = pq.read_table(tmp_path / "o" / "daily.parquet")
-    assert table.column_names == DAILY_COLUMNS and table.num_rows == 3 * 30
+    # the contract's columns first, in order; later columns are extensions (issue 6)
+    assert table.column_names[:len(DAILY_COLUMNS)] == DAILY_COLUMNS and table.num_rows == 3 * 30
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     shown = cli("show", str(tmp_path / "o"))
     assert shown.returncode == 0 and "book_ins_per_day" in shown.stdout

@@ -62,6 +62,7 @@ def test_streams_are_per_mechanism():
     assert not np.array_equal(a.daily()["detained"], b.daily()["detained"])
     costly = {**SCENARIO, "costs": {"bed_day": 300.0}}
     c = enforcesim.run(costly, workers=2)
-    pd.testing.assert_frame_equal(a.daily(), c.daily())
+    not_costs = [col for col in a.daily().columns if not col.startswith("cost")]
+    pd.testing.assert_frame_equal(a.daily()[not_costs], c.daily()[not_costs])
     np.testing.assert_allclose(c.replicate_metrics()["cost_total"],
                                2 * a.replicate_metrics()["cost_total"])

@@ -26,11 +26,14 @@ def run(
     workers: int | None = None,
     validate: bool = False,
     on_replicate_done: Callable[[int], None] | None = None,
+    bottlenecks: bool | None = None,
 ) -> Results:
     """Run a scenario (a file path, a parsed TOML dict or a Scenario) and return Results.
 
     `seed` and `replicates` override the file's values; `workers` defaults to all cores;
     `validate` checks conservation invariants as the engine runs (slower; tests use it).
+    `bottlenecks` (default: whether the scenario has a [bottlenecks] section) also runs the
+    2^n relaxed variants and attributes each target's shortfall (bottlenecks.py).
     Raises ScenarioError (with every problem) for a scenario that cannot be run.
     """
     if isinstance(scenario, Scenario):
@@ -52,4 +55,9 @@ def run(
     n_workers = workers or default_workers()
     check_fits_in_memory(sc, n_workers, source)
     outputs = run_replicates(sc, n_workers, validate, on_replicate_done)
-    return Results(sc, outputs, digest, source)
+    found = None
+    if bottlenecks or (bottlenecks is None and sc.bottlenecks is not None):
+        from .bottlenecks import attribute
+
+        found = attribute(sc, outputs, n_workers, source)
+    return Results(sc, outputs, digest, source, bottlenecks=found)

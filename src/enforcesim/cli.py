@@ -62,6 +62,9 @@ def run(
     validate: Annotated[bool, typer.Option(
         help="Check conservation invariants while running (slower).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    bottlenecks: Annotated[bool, typer.Option(
+        "--bottlenecks", help="Attribute each target's shortfall to the constraints (runs "
+        "the scenario 2^n times; on by default when the file has [bottlenecks]).")] = False,
 ) -> None:
     """Run a scenario and write summary.json and daily.parquet to --out."""
     from .api import run as api_run
@@ -86,7 +89,8 @@ def run(
                 progress.update(task, completed=i + 1)
 
             results = api_run(scenario, seed=seed, replicates=replicates, workers=workers,
-                              validate=validate, on_replicate_done=done)
+                              validate=validate, on_replicate_done=done,
+                              bottlenecks=True if bottlenecks else None)
         results.write(out)
     except ScenarioError as exc:
         _fail("\n".join(str(p) for p in exc.problems))
@@ -138,6 +142,14 @@ def _print_summary(summary: dict, out: Path) -> None:
     for name, t in summary.get("targets", {}).items():
         console.print(f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}, "
                       f"probability met {t['probability_met']:.2f}")
+    all_in = summary.get("costs", {}).get("metrics", {})
+    if all_in:
+        console.print(f"all-in cost {_fmt(all_in['cost_all_in_total']['mean'])} USD, per removal "
+                      f"{_fmt(all_in['cost_all_in_per_removal']['mean'])} (docs/costs.md)")
+    for name, t in summary.get("bottlenecks", {}).get("targets", {}).items():
+        split = ", ".join(f"{c} {_fmt(v['mean'])}" for c, v in t["shapley"].items())
+        short = t["shortfall_from_constraints"]["mean"]
+        console.print(f"bottlenecks of {name}: shortfall {_fmt(short)} = {split} (Shapley)")
     console.print(f"Intervals: {summary.get('interval', {}).get('kind', '')}.")
     console.print(f"Results in {out}/ (summary.json, daily.parquet)")
 

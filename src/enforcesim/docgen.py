@@ -8,6 +8,7 @@ The schema is defined once; this page is derived from it, and a test fails when 
 
 from __future__ import annotations
 
+import datetime
 import sys
 import types
 import typing
@@ -19,7 +20,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .results import DAILY_COLUMNS, METRICS
+from .constraints import CONSTRAINTS
+from .costs import COST_METRICS
+from .results import DAILY_COLUMNS, EXTRA_DAILY_COLUMNS, METRICS
 from .scenario import (
     CONTRACT_VERSION,
     UNCERTAIN_VALUES,
@@ -49,7 +52,8 @@ def _type_name(annotation: Any) -> str:
         return "table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table"
-    return {int: "integer", float: "number", str: "string", bool: "boolean"}.get(
+    return {int: "integer", float: "number", str: "string", bool: "boolean",
+            datetime.date: "date"}.get(
         annotation, str(annotation))
 
 
@@ -112,7 +116,9 @@ def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
             is_list = typing.get_origin(arg) is list
             inner = typing.get_args(arg)[0] if is_list else arg
             if isinstance(inner, type) and issubclass(inner, BaseModel):
-                out.setdefault(f"{name}[]" if is_list else name, inner)
+                keyed = typing.get_origin(ann) is dict
+                out.setdefault(f"{name}[]" if is_list else f"{name}.NAME" if keyed else name,
+                               inner)
     return list(out.items())
 
 
@@ -137,6 +143,8 @@ def render() -> str:
             continue
         model = inner[0]
         required = "required" if field.is_required() else "optional"
+        if typing.get_origin(field.annotation) is dict:  # named tables [section.NAME]
+            section = f"{section}.NAME"
         lines += [f"## `[{section}]` ({required})", "", (model.__doc__ or "").strip(), ""]
         lines += _table(model, f"{section}.")
         for name, sub in _nested(model):
@@ -176,7 +184,23 @@ def render() -> str:
         lines.append(f"| `{name}` | {unit} | {meaning} |")
     lines += ["", "`DIR/daily.parquet` columns: " + ", ".join(f"`{c}`" for c in DAILY_COLUMNS)
               + ". Flows are counts during the day; `detained` and `waiting_for_bed` are the "
-              "state at the end of the day; `beds` is -1 when unlimited.", ""]
+              "state at the end of the day; `beds` is -1 when unlimited. After them "
+              "(extensions of the contract):", "", "| column | unit | meaning |", "|---|---|---|"]
+    for name, (unit, meaning) in EXTRA_DAILY_COLUMNS.items():
+        lines.append(f"| `{name}` | {unit} | {meaning} |")
+    for name, c in CONSTRAINTS.items():
+        lines.append(f"| `binding_{name}` | true/false | {c.meaning} |")
+    lines += ["", "`summary.json` also holds (docs/costs.md):", "",
+              "- `costs`: the all-in metrics (" + ", ".join(f"`{m}`" for m in COST_METRICS)
+              + "), `by_component` (total and per removal), `by_year` (fiscal years with "
+              "`scenario.start_date`, else 365-day years) and `volumes`, each with mean, lo "
+              "and hi over replicates;",
+              "- `budgets` (with `[budget.NAME]`): per appropriation `spent_in_horizon`, "
+              "`probability_runs_out`, `runs_out_day` (and `runs_out_date`), "
+              "`sustainable_beds`, `sustainable_removals_per_day`;",
+              "- `bottlenecks` (with `[bottlenecks]` or `--bottlenecks`): per target the "
+              "shortfall from constraints split by Shapley values, and the share of days each "
+              "constraint binds.", ""]
     return "\n".join(lines)
 
 

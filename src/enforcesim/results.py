@@ -49,6 +49,14 @@ METRICS: dict[str, tuple[str, str]] = {
 
 DAILY_COLUMNS = ["replicate", "day", "book_ins", "admitted", "turned_away", "detained",
                  "waiting_for_bed", "removals", "releases", "beds"]
+# Columns after the contract's (issue 6): occupied bed-days (the time integral of detained
+# over the day), departures, the day's all-in cost, and whether each registered constraint
+# binds that day (constraints.py).
+EXTRA_DAILY_COLUMNS: dict[str, tuple[str, str]] = {
+    "bed_days": ("bed-days", "time integral of detained over the day"),
+    "departures": ("departures", "scheduled departures in the day, empty ones included"),
+    "cost_all_in": ("USD", "the day's all-in cost, every component (docs/costs.md)"),
+}
 _KERNEL_COLUMNS = [k.D_BOOK_INS, k.D_ADMITTED, k.D_TURNED_AWAY, k.D_DETAINED, k.D_WAITING,
                    k.D_REMOVALS, k.D_RELEASES, k.D_BEDS]
 
@@ -138,6 +146,7 @@ class Results:
     scenario_sha256: str
     source: str = "<scenario>"
     extra: dict[str, Any] = field(default_factory=dict)
+    bottlenecks: dict[str, Any] | None = None  # bottlenecks.attribute(), when requested
 
     def __post_init__(self) -> None:
         self._metrics = pd.DataFrame([replicate_metrics(r) for r in self.replicates],
@@ -158,13 +167,26 @@ class Results:
         return pd.DataFrame(rows).set_index("metric")
 
     def daily(self) -> pd.DataFrame:
-        """One row per replicate and day, the contract's columns."""
+        """One row per replicate and day: the contract's columns first, then bed-days,
+        departures, the all-in cost and a `binding_NAME` flag per constraint."""
+        from .constraints import binding_flags
+        from .costs import daily_costs
+
         days = self.scenario.scenario.days
         n = len(self.replicates)
         stacked = np.concatenate([r.daily[:, _KERNEL_COLUMNS] for r in self.replicates])
         df = pd.DataFrame(stacked, columns=DAILY_COLUMNS[2:])
         df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))
         df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days))
+        if all(r.daily_extra is not None for r in self.replicates):
+            extra = np.concatenate([r.daily_extra for r in self.replicates])  # type: ignore
+            df["bed_days"] = extra[:, k.X_BED_DAYS]
+            df["departures"] = extra[:, k.X_DEPARTURES].astype(np.int64)
+            df["cost_all_in"] = np.concatenate(
+                [sum(daily_costs(r).values()) for r in self.replicates])
+            flags = [binding_flags(r) for r in self.replicates]
+            for name in flags[0]:
+                df[f"binding_{name}"] = np.concatenate([f[name] for f in flags])
         return df
 
     def stream_names(self) -> list[str]:
@@ -196,6 +218,8 @@ class Results:
 
     # --- summary.json -------------------------------------------------------------------
     def summary_dict(self) -> dict[str, Any]:
+        from .costs import budgets_summary, costs_summary
+
         sc = self.scenario
         metrics = {name: interval(self._metrics[name].to_numpy(dtype=float))
                    for name in METRICS}
@@ -228,6 +252,9 @@ class Results:
             },
             "parameters": {p: interval(drawn[p].to_numpy(dtype=float)) for p in drawn.columns},
             **({"streams": self.stream_summary()} if sc.book_ins.streams else {}),
+            "costs": costs_summary(self.replicates),
+            **({"budgets": budgets_summary(self.replicates)} if sc.budget else {}),
+            **({"bottlenecks": self.bottlenecks} if self.bottlenecks is not None else {}),
             "provenance": {
                 "package": "enforcesim",
                 "version": __version__,

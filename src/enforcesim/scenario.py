@@ -16,6 +16,7 @@ import json
 import math
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -56,6 +57,11 @@ class ScenarioMeta(_Strict):
     seed: int = Field(0, ge=0, lt=MAX_SEED, description="Root seed of `numpy.random.SeedSequence`.")
     replicates: int = Field(
         1, ge=1, le=MAX_REPLICATES, description="Independent replicates of the run."
+    )
+    start_date: date | None = Field(
+        None, description="Calendar date of day 0 (a TOML date, e.g. 2024-10-01). Needed "
+        "for budget dates and the fiscal-year cost breakdown (without it: 365-day years "
+        "from day 0).",
     )
 
 
@@ -183,8 +189,56 @@ class Transport(_Strict):
                                      json_schema_extra=_unit("seats"))
 
 
+# Volumes a cost item can be charged on (costs.py maps each to a per-day series; those the
+# engine does not produce yet - arrests, officer-hours, trips, flight-hours, court and ATD
+# days, which come with the arrest and case mechanisms - are zero until it does).
+VolumeName = Literal[
+    "book_ins", "admissions", "bed_days", "funded_bed_days", "removals", "releases",
+    "departures", "arrests", "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
+    "court_days", "atd_days",
+]
+
+
+class BedTier(_Strict):
+    """One facility type's beds under a tiered contract: the guaranteed minimum is paid
+    every day whether used or not, occupied beds above it at `rate_above`."""
+
+    guaranteed_minimum: int = Field(
+        0, ge=0, description="Beds paid for every day, used or not.",
+        json_schema_extra=_unit("beds", "docs/data.md facilities table "
+                                "(guaranteed_minimum; 48 facilities, 32,662 beds)"),
+    )
+    rate: float = Field(
+        127.06, ge=0, description="Per bed-day of the guaranteed minimum.",
+        json_schema_extra=_unit("USD/bed-day", "mean weighted by guaranteed beds of the 12 "
+                                "tiered contracts (6,500 guaranteed beds) in the 2015 ICE "
+                                "facility list, data/raw/ice-facility-lists via the facilities "
+                                "table's per_diem_detail (docs/costs.md)"),
+    )
+    rate_above: float = Field(
+        52.38, ge=0, description="Per occupied bed-day above the guaranteed minimum.",
+        json_schema_extra=_unit("USD/bed-day", "the same 12 contracts' first rate above "
+                                "the guaranteed minimum, weighted alike (docs/costs.md)"),
+    )
+    capacity: Annotated[int, Field(ge=0)] | Literal["unlimited"] = Field(
+        "unlimited", description="Beds of this type, the guaranteed minimum included; "
+        "occupancy beyond every tier's capacity is charged at the last tier's `rate_above`.",
+        json_schema_extra=_unit("beds"),
+    )
+
+
+class CostItem(_Strict):
+    """A unit cost charged on a named volume: the per-stage tables of published analyses."""
+
+    usd_per_unit: float = Field(ge=0, description="Dollars per unit of the volume.",
+                                json_schema_extra=_unit("USD/unit"))
+    volume: VolumeName = Field(description="What the cost is charged on.")
+
+
 class Costs(_Strict):
-    """Unit costs (U.S. dollars)."""
+    """Unit costs (U.S. dollars). `bed_day`, `per_book_in` and `per_departure` are contract
+    v1 (they make `cost_total`); the other keys feed the all-in costs of the `costs` block of
+    summary.json (see docs/costs.md)."""
 
     bed_day: float = Field(0.0, ge=0, description="Per occupied bed-day.",
                            json_schema_extra=_unit("USD/bed-day"))
@@ -192,6 +246,103 @@ class Costs(_Strict):
                                json_schema_extra=_unit("USD/person"))
     per_departure: float = Field(0.0, ge=0, description="Per scheduled departure, empty ones "
                                  "included.", json_schema_extra=_unit("USD/departure"))
+    beds: dict[str, BedTier] = Field(
+        default_factory=dict,
+        description="Tiered bed costs by facility type, `[costs.beds.NAME]`, filled in file "
+        "order (all guaranteed minimums first, then beds above them); when given they replace "
+        "`bed_day` in the all-in costs.",
+    )
+    overhead_per_funded_bed_day: float = Field(
+        71.85, ge=0, description="What a per-diem leaves out (health care, staff, transport, "
+        "facility overhead), per funded bed-day: beds in force, or occupied bed-days while "
+        "beds are unlimited.", json_schema_extra=_unit(
+            "USD/bed-day", "FY2024 detention budget $3.4B / (41,500 beds x 366 days) = "
+            "$223.85 per funded bed-day, less the $152 per-diem (reference parameters.md, "
+            "VERIFY)"),
+    )
+    overhead_per_bed_day: float = Field(
+        0.0, ge=0, description="Overhead per occupied bed-day (an alternative to the "
+        "funded-bed overhead).", json_schema_extra=_unit("USD/bed-day"),
+    )
+    per_arrest: float = Field(
+        0.0, ge=0, description="Per arrest (zero by default: officer time is priced by "
+        "`per_officer_hour`; set one or the other).", json_schema_extra=_unit("USD/arrest"),
+    )
+    per_officer_hour: float = Field(
+        96.15, ge=0, description="Per officer-hour.", json_schema_extra=_unit(
+            "USD/officer-hour", "about $8B for 10,000 new officers through FY2029 (4 years, "
+            "reference parameters.md, VERIFY) = $200,000 per officer-year / 2,080 hours"),
+    )
+    per_escorted_trip: float = Field(0.0, ge=0, description="Per escorted trip (no public "
+                                     "source: set it in the scenario).",
+                                     json_schema_extra=_unit("USD/trip"))
+    per_flight_hour: float = Field(
+        8600.0, ge=0, description="Per charter flight-hour.", json_schema_extra=_unit(
+            "USD/flight-hour", "ICE routine charter, reference parameters.md (VERIFY)"),
+    )
+    per_bus_trip: float = Field(0.0, ge=0, description="Per bus trip (no public source: set "
+                                "it in the scenario).", json_schema_extra=_unit("USD/trip"))
+    per_court_day: float = Field(0.0, ge=0, description="Per immigration-court day (no "
+                                 "public source: set it in the scenario).",
+                                 json_schema_extra=_unit("USD/court-day"))
+    per_atd_day: float = Field(
+        4.20, ge=0, description="Per participant-day in alternatives to detention.",
+        json_schema_extra=_unit("USD/participant-day",
+                                "ICE ATD page, under $4.20 (reference parameters.md)"),
+    )
+    per_removal: float = Field(0.0, ge=0, description="Per person removed (for example "
+                               "processing not priced elsewhere).",
+                               json_schema_extra=_unit("USD/person"))
+    items: dict[str, CostItem] = Field(
+        default_factory=dict,
+        description="More unit costs, `[costs.items.NAME]`, each charged on a volume (the "
+        "per-stage tables of docs/costs.md); reported under their own names.",
+    )
+
+
+class Budget(_Strict):
+    """An appropriation: money for some cost components over a period."""
+
+    amount_usd: float = Field(ge=0, description="Money appropriated.",
+                              json_schema_extra=_unit("USD"))
+    start: Annotated[int, Field(ge=0)] | date = Field(
+        0, description="First day it pays for: a day number, or a date (needs "
+        "`scenario.start_date`).", json_schema_extra=_unit("day or date"),
+    )
+    end: Annotated[int, Field(ge=0)] | date | None = Field(
+        None, description="Last day it pays for, inclusive (default: the last reported day); "
+        "may lie beyond the horizon.", json_schema_extra=_unit("day or date"),
+    )
+    pays_for: list[str] = Field(
+        min_length=1, description="Cost components it pays for (names as in the `costs` "
+        "block: beds, overhead, book_ins, departures, arrests, officer_hours, escorted_trips, "
+        "flight_hours, bus_trips, court_days, atd_days, removals, or an item's name).",
+    )
+
+
+# Names the `costs` block reports components under (costs.py registers one function per
+# name; a mechanism that adds a component adds its name here).
+COST_COMPONENT_NAMES = ("beds", "overhead", "book_ins", "departures", "arrests",
+                        "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
+                        "court_days", "atd_days", "removals")
+# Constraints bottleneck attribution can relax (bottlenecks.py registers each).
+CONSTRAINT_NAMES = ("beds", "seats")
+
+TargetName = Literal["book_ins_per_day", "admitted_per_day", "removals_per_day"]
+
+
+class BottleneckSettings(_Strict):
+    """Bottleneck attribution: the shortfall of each target metric split between the
+    constraints by Shapley values (runs the scenario 2^n times, n = constraints)."""
+
+    targets: list[TargetName] = Field(
+        default_factory=lambda: ["removals_per_day"],
+        description="Metrics whose shortfall is attributed.",
+    )
+    constraints: list[str] | None = Field(
+        None, description="Constraints to relax (default: every one that applies: beds, "
+        "seats, and those of other mechanisms).",
+    )
 
 
 class Targets(_Strict):
@@ -249,6 +400,13 @@ class Scenario(_Strict):
         description="Parameter uncertainty: dotted path of a numeric value -> distribution, "
         "drawn once per replicate.",
     )
+    # Issue 6 sections, after the v1 ones so that v1 messages listing sections keep their text.
+    budget: dict[str, Budget] = Field(
+        default_factory=dict, description="Appropriations `[budget.NAME]`: the day each runs "
+        "out, or the capacity it sustains.")
+    bottlenecks: BottleneckSettings | None = Field(
+        None, description="When present, bottleneck attribution runs (as with `enforcesim "
+        "run --bottlenecks`).")
 
     def with_overrides(self, seed: int | None = None, replicates: int | None = None) -> Scenario:
         meta = self.scenario.model_copy(
@@ -275,6 +433,20 @@ UNCERTAIN_VALUES: dict[str, tuple[float, float, bool, bool]] = {
     "costs.bed_day": (0.0, _INF, False, False),
     "costs.per_book_in": (0.0, _INF, False, False),
     "costs.per_departure": (0.0, _INF, False, False),
+    "costs.overhead_per_funded_bed_day": (0.0, _INF, False, False),
+    "costs.overhead_per_bed_day": (0.0, _INF, False, False),
+    "costs.per_arrest": (0.0, _INF, False, False),
+    "costs.per_officer_hour": (0.0, _INF, False, False),
+    "costs.per_escorted_trip": (0.0, _INF, False, False),
+    "costs.per_flight_hour": (0.0, _INF, False, False),
+    "costs.per_bus_trip": (0.0, _INF, False, False),
+    "costs.per_court_day": (0.0, _INF, False, False),
+    "costs.per_atd_day": (0.0, _INF, False, False),
+    "costs.per_removal": (0.0, _INF, False, False),
+    "costs.beds.<name>.rate": (0.0, _INF, False, False),
+    "costs.beds.<name>.rate_above": (0.0, _INF, False, False),
+    "costs.items.<name>.usd_per_unit": (0.0, _INF, False, False),
+    "budget.<name>.amount_usd": (0.0, _INF, False, False),
     "book_ins.streams.<name>.rate_per_day": (0.0, _INF, False, False),
     "book_ins.streams.<name>.schedule.*.rate_per_day": (0.0, _INF, False, False),
     "book_ins.streams.<name>.length_of_stay.mean": (0.0, _INF, True, False),
@@ -442,8 +614,8 @@ def _describe(annotation: Any, metadata: list[Any]) -> str:
         return "a table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "a table with keys " + ", ".join(annotation.model_fields)
-    base = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(
-        annotation, str(annotation))
+    base = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+            date: "a date (a TOML date such as 2024-10-01)"}.get(annotation, str(annotation))
     if any(getattr(m, "min_length", None) for m in metadata):
         return f"a non-empty {base.removeprefix('a ')}"
     bounds = _bounds(metadata)
@@ -681,6 +853,8 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
                                 detention.get("initial_detained"), "not allowed when a stream "
                                 "sets its own initial_detained (give every stream its own)"))
 
+    problems.extend(_check_costs_budget(file, raw, meta, days))
+
     uncertainty = raw.get("uncertainty")
     for path, draw in (uncertainty.items() if isinstance(uncertainty, dict) else ()):
         key = f"uncertainty.{json.dumps(path)}"
@@ -709,6 +883,54 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
         if isinstance(draw, dict):
             problems.extend(_check_draw(file, key, draw, rule))
     return problems
+
+
+def _check_costs_budget(file: str, raw: dict[str, Any], meta: dict[str, Any],
+                        days: int | None) -> list[Problem]:
+    """Budget periods and component names; bottleneck constraint names; cost-item names."""
+    out: list[Problem] = []
+    costs = raw.get("costs") if isinstance(raw.get("costs"), dict) else {}
+    items = costs.get("items") if isinstance(costs.get("items"), dict) else {}
+    for group in ("beds", "items"):
+        table = costs.get(group)
+        for name in (table if isinstance(table, dict) else {}):
+            if name in COST_COMPONENT_NAMES or not STREAM_NAME.match(name):
+                out.append(Problem(file, f"costs.{group}.{_dotted((name,))}", NO_VALUE,
+                                   "names must be lower-case letters, digits and _, starting "
+                                   "with a letter, and not a component name ("
+                                   + ", ".join(COST_COMPONENT_NAMES) + ")"))
+    valid = list(COST_COMPONENT_NAMES) + [n for n in items if isinstance(n, str)]
+    has_start = isinstance(meta.get("start_date"), date)
+    budgets = raw.get("budget")
+    for name, b in (budgets.items() if isinstance(budgets, dict) else ()):
+        if not isinstance(b, dict):
+            continue
+        key = f"budget.{_dotted((name,))}"
+        for part in ("start", "end"):
+            v = b.get(part)
+            if isinstance(v, date) and not has_start:
+                out.append(Problem(file, f"{key}.{part}", v, "a date needs scenario.start_date "
+                                   "(the date of day 0); or give a day number"))
+        s_, e_ = b.get("start", 0), b.get("end")
+        if _is_int(s_) and days is not None and s_ >= days:
+            out.append(Problem(file, f"{key}.start", s_, f"must be a day from 0 to {days - 1} "
+                               f"(before scenario.days = {days})"))
+        if type(s_) is type(e_) and isinstance(s_, int | date) and e_ < s_:
+            out.append(Problem(file, f"{key}.end", e_, f"must not be before start ({s_})"))
+        pays = b.get("pays_for")
+        for i, comp in enumerate(pays if isinstance(pays, list) else []):
+            if isinstance(comp, str) and comp not in valid:
+                close = _suggest(comp, valid)
+                out.append(Problem(file, f"{key}.pays_for[{i}]", comp, "not a cost component"
+                                   + (f" (did you mean {close}?)" if close else "")
+                                   + "; valid: " + ", ".join(valid)))
+    bn = raw.get("bottlenecks")
+    cons = bn.get("constraints") if isinstance(bn, dict) else None
+    for i, c in enumerate(cons if isinstance(cons, list) else []):
+        if isinstance(c, str) and c not in CONSTRAINT_NAMES:
+            out.append(Problem(file, f"bottlenecks.constraints[{i}]", c, "not a constraint; "
+                               "valid: " + ", ".join(CONSTRAINT_NAMES)))
+    return out
 
 
 def _check_draw(file: str, key: str, draw: dict[str, Any],

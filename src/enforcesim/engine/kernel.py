@@ -51,6 +51,15 @@ N_CLASS_DAILY = 5
 CA_AREA_DETAINED, CA_SUM_LOS, CA_N_LOS, CA_N_ADMITTED = range(4)
 N_CLASS_ACC = 4
 
+# Columns of the per-day "extra" output, appended after the v1 outputs (issue 6): exact
+# time integrals over each reported day and departure counts, for costs and bottlenecks.
+X_BED_DAYS, X_FULL_TIME, X_DEPARTURES, X_SEATS_SHORT = range(4)
+N_EXTRA = 4
+#   X_BED_DAYS     integral of detained over the day (occupied bed-days)
+#   X_FULL_TIME    time in the day with detained >= beds (days)
+#   X_DEPARTURES   scheduled departures in the day (empty ones included)
+#   X_SEATS_SHORT  departures that left full with someone still waiting for a seat
+
 # Error codes raised by validation mode
 OK, ERR_ADMIT_OVER_BEDS, ERR_DETAINED_BALANCE, ERR_QUEUE_BALANCE = 0, 1, 2, 3
 
@@ -189,6 +198,7 @@ def simulate(
     daily_c = np.zeros((days, n_class, N_CLASS_DAILY), dtype=np.int64)
     acc_c = np.zeros((n_class, N_CLASS_ACC), dtype=np.float64)
     det_c = np.zeros(n_class, dtype=np.int64)
+    extra = np.zeros((days, N_EXTRA), dtype=np.float64)
     t_end = float(days)
     seg_total = seg_rate.sum(axis=1)
 
@@ -265,6 +275,11 @@ def simulate(
         if hi > lo:
             acc[A_AREA_DETAINED] += detained * (hi - lo)
             acc[A_AREA_WAITING] += (q_tail - q_head) * (hi - lo)
+            # Day boundaries are events, so [lo, hi) lies inside one day.
+            d_lo = int(np.floor(lo))
+            extra[d_lo, X_BED_DAYS] += detained * (hi - lo)
+            if detained >= beds:
+                extra[d_lo, X_FULL_TIME] += hi - lo
             if n_class > 1:
                 for c in range(n_class):
                     acc_c[c, CA_AREA_DETAINED] += det_c[c] * (hi - lo)
@@ -357,6 +372,9 @@ def simulate(
             s_head += n_seat
             detained -= n_seat
             if in_horizon:
+                extra[d, X_DEPARTURES] += 1
+                if n_seat == seats and s_tail > s_head:
+                    extra[d, X_SEATS_SHORT] += 1
                 acc[A_N_DEPARTURES] += 1
                 acc[A_N_LOS] += n_seat
                 acc[A_N_DEPARTED] += n_seat
@@ -451,4 +469,4 @@ def simulate(
         acc[A_TURNED_AWAY] += daily[day, D_TURNED_AWAY]
         acc[A_REMOVALS] += daily[day, D_REMOVALS]
         acc[A_RELEASES] += daily[day, D_RELEASES]
-    return daily, acc, daily_c, acc_c, error
+    return daily, acc, daily_c, acc_c, error, extra

@@ -43,6 +43,8 @@ class ReplicateOutput:
     drawn: dict[str, float | int]
     daily_streams: np.ndarray  # (days, streams, N_CLASS_DAILY) int64
     acc_streams: np.ndarray    # (streams, N_CLASS_ACC) float64
+    daily_extra: np.ndarray | None = None  # (days, N_EXTRA) float64: bed-days, full time,
+    #                                        departures, departures short of seats
 
 
 def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
@@ -152,7 +154,7 @@ def simulate_replicate(
     else:
         arr, stays, rem = fixed[:3]
         cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
-    daily, acc, daily_c, acc_c, error = k.simulate(
+    daily, acc, daily_c, acc_c, error, extra = k.simulate(
         -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
         det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
         par["initial"], tr is not None,
@@ -168,7 +170,7 @@ def simulate_replicate(
                 k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
                 k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows"}[error]
         raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
-    return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c)
+    return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra)
 
 
 def default_workers() -> int:

@@ -1,0 +1,147 @@
+"""Bottleneck attribution: exact Shapley values of small games, and a two-constraint
+scenario whose answer is known in closed form.
+
+Closed form (beds and seats both cap removals). Book-ins arrive at rate lam (Poisson), stay
+exactly S days, are all ordered removed, and wait for a bed when none is free. Seats leave
+at d departures a day with one seat each, so seats remove at most c = d per day; a person
+ordered removed waits U(0, 1/d) for the next departure while holding the bed, so B beds
+turn over at most b = B / (S + 1/(2d)) people a day. Starting with every bed taken (stays
+uniform over their remainder, so beds free up evenly) and after a warm-up:
+
+    v(none) = min(b, c)      v(beds relaxed) = min(lam, c)
+    v(seats relaxed) = b     v(both relaxed) = lam
+
+With lam = 100, B = 600, S = 10, d = 80: b = 59.96, c = 80, so v = 59.96, 80, 59.96, 100
+and the Shapley values of the shortfall 100 - 59.96 = 40.04 are
+    phi_beds  = ((80 - 59.96) + (100 - 59.96)) / 2 = 30.04
+    phi_seats = ((59.96 - 59.96) + (100 - 80)) / 2 = 10.
+Only v(both relaxed) is noisy: removals over T = 1,000 days are Poisson arrivals (sd
+sqrt(lam T) / T = 0.32 a day), so each phi is within 0.16 sd of the closed form; the
+tolerance of 0.75 a day is more than 4 sd.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import enforcesim
+from enforcesim.bottlenecks import relaxed, shapley
+from enforcesim.constraints import UNLIMITED_SEATS
+
+LAM, BEDS, STAY, DEPS = 100.0, 600, 10.0, 80.0
+B_RATE = BEDS / (STAY + 1 / (2 * DEPS))
+
+
+def two_constraint_scenario(days=1000):
+    return {
+        "scenario": {"name": "two-constraints", "days": days, "warmup_days": 40, "seed": 3},
+        "book_ins": {"rate_per_day": LAM},
+        "detention": {"beds": BEDS, "when_full": "wait", "initial_detained": BEDS,
+                      "length_of_stay": {"dist": "fixed", "mean": STAY}},
+        "transport": {"departures_per_day": DEPS, "seats_per_departure": 1},
+        "targets": {"removals_per_day": 100.0},
+        "bottlenecks": {"targets": ["removals_per_day"]},
+    }
+
+
+def test_shapley_of_the_closed_form_game_is_exact():
+    v = {frozenset(): 60.0, frozenset({"beds"}): 80.0, frozenset({"seats"}): 60.0,
+         frozenset({"beds", "seats"}): 100.0}
+    phi = shapley({s: np.array(x) for s, x in v.items()}, ["beds", "seats"])
+    assert float(phi["beds"]) == 30.0 and float(phi["seats"]) == 10.0
+
+
+def test_shapley_axioms_on_a_three_player_game():
+    names = ["a", "b", "c"]
+    rng = np.random.default_rng(0)
+    v = {frozenset(): np.zeros(4)}
+    for s in [{"a"}, {"b"}, {"c"}, {"a", "b"}, {"a", "c"}, {"b", "c"}, {"a", "b", "c"}]:
+        v[frozenset(s)] = rng.random(4)
+    v[frozenset({"b", "c"})] = v[frozenset({"b"})] + v[frozenset({"c"})]  # keep it generic
+    phi = shapley(v, names)
+    np.testing.assert_allclose(sum(phi.values()), v[frozenset(names)])   # efficiency
+    # a null player gets nothing
+    null = {s: (x if "c" not in s else v[s - {"c"}]) for s, x in v.items()}
+    assert np.allclose(shapley(null, names)["c"], 0.0)
+
+
+def test_relaxing_changes_only_the_constraint():
+    sc = enforcesim.parse_scenario(two_constraint_scenario())
+    r = relaxed(sc, frozenset({"beds", "seats"}))
+    assert r.detention.beds == "unlimited"
+    assert r.transport.seats_per_departure == UNLIMITED_SEATS
+    assert r.scenario == sc.scenario and r.book_ins == sc.book_ins
+
+
+@pytest.fixture(scope="module")
+def two_constraints():
+    return enforcesim.run(two_constraint_scenario(), workers=1)
+
+
+def test_two_constraint_shortfall_split_matches_the_closed_form(two_constraints):
+    b = two_constraints.bottlenecks
+    assert b["constraints"] == ["beds", "seats"] and b["runs"] == 4
+    t = b["targets"]["removals_per_day"]
+    sub = t["subsets"]
+    assert sub["none"] == pytest.approx(min(B_RATE, DEPS), abs=0.05)
+    assert sub["seats"] == pytest.approx(B_RATE, abs=0.05)
+    assert sub["beds"] == pytest.approx(DEPS, abs=0.01)
+    assert sub["beds+seats"] == pytest.approx(LAM, abs=1.5)
+    phi_beds = ((DEPS - B_RATE) + (LAM - B_RATE)) / 2
+    phi_seats = (LAM - DEPS) / 2
+    assert t["shapley"]["beds"]["mean"] == pytest.approx(phi_beds, abs=0.75)
+    assert t["shapley"]["seats"]["mean"] == pytest.approx(phi_seats, abs=0.75)
+    # efficiency holds exactly, replicate by replicate
+    total = t["shapley"]["beds"]["mean"] + t["shapley"]["seats"]["mean"]
+    assert total == pytest.approx(t["shortfall_from_constraints"]["mean"], rel=1e-12)
+    assert t["beyond_constraints"] == pytest.approx(0.0, abs=1.5)
+
+
+def test_daily_binding_flags(two_constraints):
+    d = two_constraints.daily()
+    assert d["binding_beds"].all()          # every bed taken, a queue waits
+    # 80 seats a day for 60 people: a departure leaves full with someone waiting only while
+    # the initial residual stays end (two within 1/80 day of each other); once every bed
+    # has turned over, admissions - and so the ends of stays - fall on departure instants
+    assert not d.loc[d["day"] >= STAY, "binding_seats"].any()
+    s = two_constraints.summary_dict()["bottlenecks"]["binding_day_share"]
+    assert s["beds"]["mean"] == 1.0 and s["seats"]["mean"] <= STAY / 1000
+
+
+def test_seats_bind_when_beds_are_relaxed():
+    sc = enforcesim.parse_scenario(two_constraint_scenario(days=50))
+    res = enforcesim.run(relaxed(sc, frozenset({"beds"})), workers=1, bottlenecks=False)
+    d = res.daily()
+    assert d["binding_seats"].all() and not d["binding_beds"].any()
+    assert "bottlenecks" not in res.summary_dict()
+
+
+def test_cli_bottlenecks_option(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    scen = tmp_path / "s.toml"
+    scen.write_text("""
+[scenario]
+name = "cli-bottlenecks"
+days = 20
+[book_ins]
+rate_per_day = 50.0
+[detention]
+beds = 100
+when_full = "release"
+length_of_stay = { dist = "fixed", mean = 5.0 }
+[transport]
+departures_per_day = 1.0
+seats_per_departure = 10
+""")
+    exe = Path(sys.executable).with_name("enforcesim")
+    r = subprocess.run([str(exe), "run", str(scen), "--out", str(tmp_path / "o"),
+                        "--bottlenecks"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "bottlenecks of removals_per_day" in r.stdout
+    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert s["bottlenecks"]["constraints"] == ["beds", "seats"]
