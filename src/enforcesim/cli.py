@@ -16,6 +16,7 @@ from . import __version__
 from .calibrate.cli import app as calibrate_app
 from .data.cli import app as data_app
 from .errors import ScenarioError
+from .study.cli import register as register_study_commands
 
 app = typer.Typer(
     help="enforcesim: simulate the immigration detention and removal pipeline.",
@@ -26,6 +27,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data", help="The data store of ICE's published statistics.")
 app.add_typer(calibrate_app, name="calibrate",
               help="Fit the model to ICE's statistics and back-test its forecasts.")
+register_study_commands(app)
 err_console = Console(stderr=True)
 # Piped output has no terminal width; 80 columns would truncate the summary table.
 console = Console() if sys.stdout.isatty() else Console(width=110)

@@ -1,0 +1,332 @@
+"""`enforcesim compare | sweep | sensitivity | report`: thin commands over the study API.
+
+The main CLI mounts them with `register(app)`. Bad input (a missing file, a bad --vary, a
+folder holding another study) prints one line per problem to stderr and exits with code 2,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ..errors import ScenarioError
+from .common import StudyError, fmt, unit
+
+err_console = Console(stderr=True)
+
+
+def _console() -> Console:
+    # Piped output has no terminal width; 80 columns would squeeze the tables.
+    return Console() if sys.stdout.isatty() else Console(width=140)
+
+
+def _fail(lines: list[str], code: int = 2) -> None:
+    sys.stderr.write("\n".join(lines).rstrip("\n") + "\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except ScenarioError as exc:
+        _fail([str(p) for p in exc.problems])
+    except StudyError as exc:
+        _fail(exc.problems)
+    except OSError as exc:
+        _fail([f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")], 1)
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+                    transient=True, disable=quiet or not err_console.is_terminal)
+
+
+def _check_common(seed: int | None, replicates: int | None, workers: int | None) -> None:
+    from ..scenario import MAX_REPLICATES, MAX_SEED
+
+    bad = []
+    if workers is not None and workers < 1:
+        bad.append(f"--workers = {workers}: must be >= 1")
+    if seed is not None and not 0 <= seed < MAX_SEED:
+        bad.append(f"--seed = {seed}: must be an integer >= 0 and < 2**63")
+    if replicates is not None and not 1 <= replicates <= MAX_REPLICATES:
+        bad.append(f"--replicates = {replicates}: must be an integer from 1 to {MAX_REPLICATES}")
+    if bad:
+        _fail(bad)
+
+
+def _check_metrics(metrics: list[str] | None) -> None:
+    from ..results import METRICS
+
+    bad = [m for m in metrics or [] if m not in METRICS]
+    if bad:
+        _fail([f"--metric {m}: not a metric; valid: {', '.join(METRICS)}" for m in bad])
+
+
+def _iv(mean: float | None, lo: float | None, hi: float | None, metric: str) -> str:
+    if mean is None:
+        return "-"
+    return f"{fmt(mean, metric)} [{fmt(lo, metric)}, {fmt(hi, metric)}]"
+
+
+def _nn(v: object) -> float | None:
+    import math
+
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+SeedOpt = Annotated[int | None, typer.Option(help="Seed for every run (default: the file's).")]
+RepsOpt = Annotated[int | None, typer.Option(help="Replicates per run (default: the file's).")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    help="Worker threads (default: all cores). Results do not depend on it.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
+
+
+def compare_cmd(
+    scenarios: Annotated[list[Path], typer.Argument(
+        help="Scenario files (TOML); the first is the baseline.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for the tables, each run's results and report.html.")] = None,
+    seed: SeedOpt = None,
+    replicates: RepsOpt = None,
+    workers: WorkersOpt = None,
+    metric: Annotated[list[str] | None, typer.Option(
+        help="Metric to show (repeatable; default: all).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare scenarios on common random numbers, with paired differences from the first."""
+    from .compare import compare
+
+    _check_common(seed, replicates, workers)
+    _check_metrics(metric)
+    with _user_errors():
+        with _progress(quiet) as progress:
+            task = progress.add_task("scenarios", total=len(scenarios))
+            cmp = compare(scenarios, seed=seed, replicates=replicates, workers=workers,
+                          on_scenario_done=lambda i, _label: progress.update(task,
+                                                                             completed=i + 1))
+        if out is not None:
+            from .report import render
+
+            cmp.write(out)
+            report = render(out)
+    if quiet:
+        return
+    console = _console()
+    table, diffs = cmp.table(), cmp.differences()
+    shown = metric or cmp.metrics()
+    t = Table(title=f"{len(cmp.labels)} scenarios, {cmp.replicates} replicates each, seed "
+              f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]")
+    t.add_column("metric", no_wrap=True)
+    for lab in cmp.labels:
+        t.add_column(lab, justify="right", no_wrap=True)
+    for lab in cmp.labels[1:]:
+        t.add_column(f"{lab} - {cmp.labels[0]}\nmean (95 % CI)", justify="right", no_wrap=True)
+    t.add_column("unit", no_wrap=True)
+    for m in shown:
+        cells = []
+        for lab in cmp.labels:
+            r = table[(table.metric == m) & (table.scenario == lab)].iloc[0]
+            cells.append(_iv(_nn(r["mean"]), _nn(r["lo"]), _nn(r["hi"]), m))
+        for lab in cmp.labels[1:]:
+            r = diffs[(diffs.metric == m) & (diffs.scenario == lab)].iloc[0]
+            d = _nn(r["diff_mean"])
+            cells.append("-" if d is None else
+                         f"{'+' if d > 0 else ''}{fmt(d, m)} ({fmt(_nn(r['diff_ci_lo']), m)}, "
+                         f"{fmt(_nn(r['diff_ci_hi']), m)})")
+        t.add_row(m, *cells, unit(m))
+    console.print(t)
+    for note in cmp.notes:
+        console.print(f"note: {note}")
+    kinds = {r.summary_dict()["interval"]["kind"] for r in cmp.results}
+    console.print("Intervals: " + "; ".join(sorted(kinds)) + ".")
+    if out is not None:
+        console.print(f"Results in {out}/ (comparison.csv, differences.csv, runs/, {report.name})")
+
+
+def _parse_targets(items: list[str] | None) -> dict[str, float]:
+    from ..results import METRICS
+
+    targets, bad = {}, []
+    for item in items or []:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if name not in METRICS:
+            bad.append(f"--target {item!r}: {name!r} is not a metric; give METRIC=VALUE with "
+                       f"a metric among {', '.join(METRICS)}")
+            continue
+        try:
+            targets[name] = float(value)
+        except ValueError:
+            bad.append(f"--target {item!r}: {value!r} is not a number (METRIC=VALUE)")
+    if bad:
+        _fail(bad)
+    return targets
+
+
+def sweep_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    vary: Annotated[list[str], typer.Option(
+        help="PATH=START:STOP:STEP (STOP included when on the grid) or PATH=V1,V2,... "
+        "(repeatable; the grid is every combination).")],
+    out: Annotated[Path, typer.Option(
+        help="Folder of the sweep: a rerun there resumes it.")],
+    target: Annotated[list[str] | None, typer.Option(
+        help="METRIC=VALUE: a target for the feasibility map (repeatable; adds to or "
+        "overrides the file's [targets]).")] = None,
+    seed: SeedOpt = None,
+    replicates: RepsOpt = None,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run a grid of scenario values; feasibility maps and cost surfaces. Resumable."""
+    from .sweep import parse_vary, sweep
+
+    _check_common(seed, replicates, workers)
+    targets = _parse_targets(target)
+    with _user_errors():
+        axes = []
+        problems = []
+        for spec in vary:
+            try:
+                axes.append(parse_vary(spec))
+            except StudyError as exc:
+                problems += exc.problems
+        if problems:
+            raise StudyError(problems)
+        try:
+            with _progress(quiet) as progress:
+                task = progress.add_task("grid points", total=None)
+
+                def done(i: int, total: int, _skipped: bool) -> None:
+                    progress.update(task, completed=i, total=total)
+
+                result = sweep(scenario, axes, out, seed=seed, replicates=replicates,
+                               workers=workers, targets=targets, on_point=done)
+        except KeyboardInterrupt:
+            _fail([f"interrupted; finished grid points are kept in {out}/points/: run the "
+                   "same command again to resume"], 130)
+        from .report import render
+
+        report = render(out)
+    if quiet:
+        return
+    console = _console()
+    tab = result.table()
+    from .sweep import read_sweep
+
+    man = read_sweep(out)["manifest"]
+    t = Table(title=f"sweep of {man['scenario']}: {len(tab)} points ({len(result.ran)} run now, "
+              f"{len(result.skipped)} already done), {man['replicates']} replicates each")
+    paths = [a.path for a in axes]
+    for p in paths:
+        t.add_column(p, justify="right", no_wrap=True)
+    keys = [k for k in ("removals_per_day", "detained", "cost_per_removal")
+            if f"{k}_mean" in tab]
+    for k in keys:
+        t.add_column(f"{k}\nmean [2.5 %, 97.5 %]", justify="right", no_wrap=True)
+    for tg in man["targets"]:
+        t.add_column(f"P({tg} >= {man['targets'][tg]:,g})", justify="right", no_wrap=True)
+    for r in tab.sort_values("point").to_dict("records"):
+        t.add_row(*(f"{r[p]:,}" for p in paths),
+                  *(_iv(_nn(r[f"{k}_mean"]), _nn(r[f"{k}_lo"]), _nn(r[f"{k}_hi"]), k)
+                    for k in keys),
+                  *(f"{r[f'p_{tg}']:.0%}" for tg in man["targets"]))
+    console.print(t)
+    console.print(f"Results in {out}/ (manifest.json, points/, grid.csv, {report.name}, "
+                  "figures/)")
+
+
+def sensitivity_cmd(
+    scenario: Annotated[Path, typer.Argument(
+        help="Scenario file with an uncertainty section (TOML).")],
+    out: Annotated[Path, typer.Option(help="Folder for indices, samples and report.html.")],
+    metric: Annotated[list[str] | None, typer.Option(
+        help="Output to analyse (repeatable; default: cost_per_removal, "
+        "removals_per_day).")] = None,
+    n: Annotated[int, typer.Option(
+        "--n", help="SALib base sample size N (a power of 2); runs = N x (inputs + 2).")] = 32,
+    replicates: Annotated[int, typer.Option(help="Replicates averaged per run.")] = 1,
+    seed: SeedOpt = None,
+    resamples: Annotated[int, typer.Option(
+        help="Bootstrap resamples for the confidence intervals.")] = 200,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Sobol indices (SALib) of outputs to the scenario's uncertain inputs."""
+    from .sensitivity import DEFAULT_METRICS, sensitivity
+
+    _check_common(seed, replicates, workers)
+    _check_metrics(metric)
+    with _user_errors():
+        with _progress(quiet) as progress:
+            task = progress.add_task("runs", total=None)
+            result = sensitivity(scenario, metrics=metric or DEFAULT_METRICS, n=n,
+                                 replicates=replicates, seed=seed, resamples=resamples,
+                                 workers=workers,
+                                 on_run=lambda i, total: progress.update(task, completed=i,
+                                                                         total=total))
+        result.write(out)
+        from .report import render
+
+        report = render(out)
+    if quiet:
+        return
+    console = _console()
+    t = Table(title=f"Sobol indices of {result.scenario.name}: N = {result.n}, "
+              f"{len(result.samples)} runs, seed {result.seed}; ± = 95 % bootstrap CI")
+    for col in ("metric", "input", "S1", "ST"):
+        t.add_column(col, justify="right" if col in ("S1", "ST") else "left", no_wrap=True)
+    for r in result.indices.itertuples():
+        t.add_row(r.metric, r.input, f"{r.S1:.2f} ± {r.S1_conf:.2f}",
+                  f"{r.ST:.2f} ± {r.ST_conf:.2f}")
+    console.print(t)
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(f"Results in {out}/ (indices.csv, samples.csv, {report.name}, figures/)")
+
+
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(
+        help="A result folder (`run --out`) or a compare/sweep/sensitivity folder.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for report.html and figures/ (default: FOLDER).")] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        help="The scenario file, when FOLDER has no copy and it has moved.")] = None,
+    start_date: Annotated[str | None, typer.Option(
+        help="Calendar date of day 0 (YYYY-MM-DD), to draw ICE's series beside the model "
+        "(default: the scenario's 'Day 0 = ...' comment).")] = None,
+) -> None:
+    """Write a self-contained HTML report (and PNG figures) of a result or study folder."""
+    from .report import render
+
+    with _user_errors():
+        path = render(folder, out, scenario=scenario, start=start_date)
+    _console().print(f"Report: {path} (figures in {path.parent / 'figures'}/)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the compare, sweep, sensitivity and report commands to the main app."""
+    commands: list[tuple[str, Callable[..., None]]] = [
+        ("compare", compare_cmd), ("sweep", sweep_cmd), ("sensitivity", sensitivity_cmd),
+        ("report", report_cmd)]
+    for name, fn in commands:
+        app.command(name)(fn)

@@ -1,0 +1,127 @@
+"""What the study tools share: loading a scenario with its text and hashes, metric units,
+number formatting, atomic file writes and the error a user can act on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..results import METRICS
+from ..scenario import Scenario, parse_scenario, read_toml, sha256_bytes
+
+
+class StudyError(Exception):
+    """Bad input to a study tool (a --vary, a folder, an option); one message per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with the file it came from."""
+
+    path: Path
+    text: str
+    raw: dict[str, Any]
+    scenario: Scenario
+    file_sha256: str      # of the file's bytes, as in summary.json's scenario_sha256
+    content_sha256: str   # of its values only: comments and layout do not change it
+
+    @property
+    def name(self) -> str:
+        return self.scenario.scenario.name
+
+
+def load(path: str | Path) -> LoadedScenario:
+    """Read and validate a scenario file (raises ScenarioError)."""
+    p = Path(path)
+    raw, data = read_toml(p)
+    sc = parse_scenario(raw, str(p))
+    return LoadedScenario(p, data.decode("utf-8"), raw, sc, sha256_bytes(data),
+                          content_hash(raw))
+
+
+def content_hash(raw: dict[str, Any]) -> str:
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def unit(metric: str) -> str:
+    return METRICS.get(metric, ("", ""))[0]
+
+
+def meaning(metric: str) -> str:
+    return METRICS.get(metric, ("", ""))[1]
+
+
+def fmt(v: float | None, metric: str = "") -> str:
+    """A number for people: thousands separated, millions and billions spelt out."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    u = unit(metric)
+    if u == "share":
+        return f"{v:.3f}"
+    a = abs(v)
+    if a >= 1e9:
+        return f"{v / 1e9:,.2f} bn"
+    if a >= 1e6:
+        return f"{v / 1e6:,.2f} m"
+    if a >= 100:
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:,.1f}"
+    return f"{v:.3g}"
+
+
+def quantile_interval(values: np.ndarray) -> dict[str, float | None]:
+    """Mean and 2.5/97.5 percentiles over the non-null values (the contract's interval)."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return {"mean": None, "lo": None, "hi": None}
+    lo, hi = np.quantile(v, [0.025, 0.975])
+    return {"mean": float(v.mean()), "lo": float(lo), "hi": float(hi)}
+
+
+def jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
