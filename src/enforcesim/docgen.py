@@ -8,6 +8,7 @@ The schema is defined once; this page is derived from it, and a test fails when 
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 import typing
@@ -19,7 +20,14 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .results import DAILY_COLUMNS, METRICS
+from .results import (
+    ARREST_CLASS_METRICS,
+    ARREST_DAILY_COLUMNS,
+    ARREST_METRICS,
+    DAILY_COLUMNS,
+    METRICS,
+    OFFICER_DAILY_COLUMNS,
+)
 from .scenario import (
     CONTRACT_VERSION,
     UNCERTAIN_VALUES,
@@ -116,6 +124,20 @@ def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
     return list(out.items())
 
 
+def _sub_tables(model: type[BaseModel], prefix: str) -> list[str]:
+    """The tables of a section's sub-tables, depth first (`arrests.sources.pool`)."""
+    lines: list[str] = []
+    for name, sub in _nested(model):
+        path = f"{prefix}.{name}"
+        lines += ["", f"### `{path}`", ""]
+        doc = inspect.cleandoc(sub.__doc__ or "")
+        if doc:
+            lines += [doc, ""]
+        lines += _table(sub, f"{path}.")
+        lines += _sub_tables(sub, path)
+    return lines
+
+
 def render() -> str:
     lines = [
         "# Scenario reference",
@@ -137,11 +159,11 @@ def render() -> str:
             continue
         model = inner[0]
         required = "required" if field.is_required() else "optional"
-        lines += [f"## `[{section}]` ({required})", "", (model.__doc__ or "").strip(), ""]
+        lines += [f"## `[{section}]` ({required})", "", inspect.cleandoc(model.__doc__ or ""), ""]
+        if field.description:
+            lines += [field.description, ""]
         lines += _table(model, f"{section}.")
-        for name, sub in _nested(model):
-            lines += ["", f"### `{section}.{name}`", ""]
-            lines += _table(sub, f"{section}.{name}.")
+        lines += _sub_tables(model, section)
         lines.append("")
 
     lines += [
@@ -177,6 +199,22 @@ def render() -> str:
     lines += ["", "`DIR/daily.parquet` columns: " + ", ".join(f"`{c}`" for c in DAILY_COLUMNS)
               + ". Flows are counts during the day; `detained` and `waiting_for_bed` are the "
               "state at the end of the day; `beds` is -1 when unlimited.", ""]
+    lines += ["### With `[arrests]`", "",
+              "These metrics are added after the ones above (a scenario without [arrests] does "
+              "not have them; see docs/arrests.md):", "",
+              "| metric | unit | meaning |", "|---|---|---|"]
+    for name, (unit, meaning) in ARREST_METRICS.items():
+        lines.append(f"| `{name}` | {unit} | {meaning} |")
+    lines += ["", "`summary.json` gains an `arrests` block: `by_source`, `by_criminality` and "
+              "`by_class` (`SOURCE.CRIMINALITY`), each with "
+              + ", ".join(f"`{m}`" for m in ARREST_CLASS_METRICS)
+              + " (arrests/day; mean, lo, hi), and a `streams` block per class as for named "
+              "book-in streams. `DIR/daily_arrests.parquet` columns: "
+              + ", ".join(f"`{c}`" for c in ARREST_DAILY_COLUMNS)
+              + "; `DIR/daily_officers.parquet` columns: "
+              + ", ".join(f"`{c}`" for c in OFFICER_DAILY_COLUMNS)
+              + " (hours per day: `hours_available` = officers x productive hours; the other "
+              "three are the ledger by activity).", ""]
     return "\n".join(lines)
 
 
