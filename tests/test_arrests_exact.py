@@ -185,3 +185,35 @@ def test_ice_arrest_target_and_officers_need_arrests():
     with pytest.raises(ScenarioError) as err:
         parse_scenario(raw, "f.toml")
     assert {p.key for p in err.value.problems} == {"targets.ice_arrests_per_day", "officers"}
+
+
+def test_reference_names_the_arrest_keys_and_metrics():
+    from enforcesim import docgen
+
+    text = docgen.render()
+    for key in ["arrests.when_full", "arrests.sources.kind", "arrests.sources.pool.size",
+                "arrests.sources.officer_hours_per_arrest", "officers.headcount",
+                "officers.escort_hours_per_book_in", "targets.ice_arrests_per_day",
+                "ice_arrests_per_day", "arrests_foregone_officers_per_day"]:
+        assert f"`{key}`" in text, key
+
+
+def test_example_scenario_runs_and_arrest_values_can_vary():
+    import tomllib
+    from pathlib import Path
+
+    import enforcesim
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "arrest-side.toml"
+    raw = tomllib.loads(path.read_text())
+    raw["scenario"].update(days=200, warmup_days=0, replicates=2)
+    raw["uncertainty"] = {
+        "arrests.sources.jails.rate_per_day": {"dist": "uniform", "low": 1000.0, "high": 1200.0},
+        "officers.productive_hours_per_day": {"dist": "uniform", "low": 4.0, "high": 5.0},
+    }
+    res = enforcesim.run(raw)
+    drawn = res.drawn_parameters()
+    assert drawn["arrests.sources.jails.rate_per_day"].between(1000.0, 1200.0).all()
+    m = res.replicate_metrics()
+    assert (m["ice_arrests_per_day"] > 0).all()
+    assert (m["officer_hours_available_per_day"] <= 5.0 * m["officers"] + 1e-6).all()
