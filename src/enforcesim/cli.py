@@ -130,7 +130,7 @@ def _fmt(v: float | None) -> str:
 
 
 def _print_summary(summary: dict, out: Path) -> None:
-    from .results import METRICS
+    from .results import ARREST_METRICS, METRICS
 
     table = Table(title=f"{summary['scenario']}: {summary['replicates']} replicate(s), "
                   f"seed {summary['seed']}")
@@ -138,7 +138,7 @@ def _print_summary(summary: dict, out: Path) -> None:
         table.add_column(col, justify="left" if col in ("metric", "unit") else "right",
                          no_wrap=True)
     for name, m in summary["metrics"].items():
-        unit = METRICS.get(name, ("", ""))[0]
+        unit = (METRICS | ARREST_METRICS).get(name, ("", ""))[0]
         table.add_row(name, _fmt(m["mean"]), _fmt(m["lo"]), _fmt(m["hi"]), unit)
     console.print(table)
     for name, t in summary.get("targets", {}).items():

@@ -9,6 +9,7 @@ The schema is defined once; this page is derived from it, and a test fails when 
 from __future__ import annotations
 
 import datetime
+import inspect
 import sys
 import types
 import typing
@@ -22,7 +23,15 @@ from pydantic_core import PydanticUndefined
 
 from .constraints import CONSTRAINTS
 from .costs import COST_METRICS
-from .results import DAILY_COLUMNS, EXTRA_DAILY_COLUMNS, METRICS
+from .results import (
+    ARREST_CLASS_METRICS,
+    ARREST_DAILY_COLUMNS,
+    ARREST_METRICS,
+    DAILY_COLUMNS,
+    EXTRA_DAILY_COLUMNS,
+    METRICS,
+    OFFICER_DAILY_COLUMNS,
+)
 from .scenario import (
     CONTRACT_VERSION,
     UNCERTAIN_VALUES,
@@ -122,6 +131,20 @@ def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
     return list(out.items())
 
 
+def _sub_tables(model: type[BaseModel], prefix: str) -> list[str]:
+    """The tables of a section's sub-tables, depth first (`arrests.sources.pool`)."""
+    lines: list[str] = []
+    for name, sub in _nested(model):
+        path = f"{prefix}.{name}"
+        lines += ["", f"### `{path}`", ""]
+        doc = inspect.cleandoc(sub.__doc__ or "")
+        if doc:
+            lines += [doc, ""]
+        lines += _table(sub, f"{path}.")
+        lines += _sub_tables(sub, path)
+    return lines
+
+
 def render() -> str:
     lines = [
         "# Scenario reference",
@@ -145,11 +168,11 @@ def render() -> str:
         required = "required" if field.is_required() else "optional"
         if typing.get_origin(field.annotation) is dict:  # named tables [section.NAME]
             section = f"{section}.NAME"
-        lines += [f"## `[{section}]` ({required})", "", (model.__doc__ or "").strip(), ""]
+        lines += [f"## `[{section}]` ({required})", "", inspect.cleandoc(model.__doc__ or ""), ""]
+        if field.description:
+            lines += [field.description, ""]
         lines += _table(model, f"{section}.")
-        for name, sub in _nested(model):
-            lines += ["", f"### `{section}.{name}`", ""]
-            lines += _table(sub, f"{section}.{name}.")
+        lines += _sub_tables(model, section)
         lines.append("")
 
     lines += [
@@ -201,6 +224,22 @@ def render() -> str:
               "- `bottlenecks` (with `[bottlenecks]` or `--bottlenecks`): per target the "
               "shortfall from constraints split by Shapley values, and the share of days each "
               "constraint binds.", ""]
+    lines += ["### With `[arrests]`", "",
+              "These metrics are added after the ones above (a scenario without [arrests] does "
+              "not have them; see docs/arrests.md):", "",
+              "| metric | unit | meaning |", "|---|---|---|"]
+    for name, (unit, meaning) in ARREST_METRICS.items():
+        lines.append(f"| `{name}` | {unit} | {meaning} |")
+    lines += ["", "`summary.json` gains an `arrests` block: `by_source`, `by_criminality` and "
+              "`by_class` (`SOURCE.CRIMINALITY`), each with "
+              + ", ".join(f"`{m}`" for m in ARREST_CLASS_METRICS)
+              + " (arrests/day; mean, lo, hi), and a `streams` block per class as for named "
+              "book-in streams. `DIR/daily_arrests.parquet` columns: "
+              + ", ".join(f"`{c}`" for c in ARREST_DAILY_COLUMNS)
+              + "; `DIR/daily_officers.parquet` columns: "
+              + ", ".join(f"`{c}`" for c in OFFICER_DAILY_COLUMNS)
+              + " (hours per day: `hours_available` = officers x productive hours; the other "
+              "three are the ledger by activity).", ""]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
+from .engine import arrests as ar
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import CONTRACT_VERSION, Scenario
@@ -74,6 +75,48 @@ STREAM_DAILY_COLUMNS = ["replicate", "day", "stream", "book_ins", "admitted", "d
                         "removals", "releases"]
 
 
+# Metrics of the arrest side (only for scenarios with [arrests]; added to the summary's
+# metrics after the v1 ones, so that a v1 summary is unchanged).
+ARREST_METRICS: dict[str, tuple[str, str]] = {
+    "ice_arrests_per_day": ("arrests/day", "arrests made per day by sources that count as ICE "
+                            "arrests (all kinds but cbp_transfer, unless set otherwise)"),
+    "ice_arrest_attempts_per_day": ("arrests/day", "arrests attempted per day by those "
+                                    "sources (made + foregone): their target as realised"),
+    "arrests_per_day": ("arrests/day", "arrests made per day by every source, CBP transfers "
+                        "included"),
+    "arrests_booked_in_per_day": ("arrests/day", "arrests booked into detention per day"),
+    "arrests_not_booked_in_per_day": ("arrests/day", "arrests made and not booked in (released, "
+                                      "ATD or returned at once, per share_booked_in), per day"),
+    "arrests_diverted_per_day": ("arrests/day", "arrests made to be booked in but diverted "
+                                 "(released or ATD) because no bed was free (when_full = "
+                                 "\"divert\"), per day"),
+    "arrests_foregone_officers_per_day": ("arrests/day", "attempts not made because the day's "
+                                          "officer-hours were used up, per day"),
+    "arrests_foregone_beds_per_day": ("arrests/day", "attempts not made because no bed was "
+                                      "free (when_full = \"throttle\"), per day"),
+    "arrests_foregone_pool_per_day": ("arrests/day", "attempts not made because the source's "
+                                      "eligible pool was empty, per day"),
+    "officers": ("officers", "time-average productive officers"),
+    "officer_hours_available_per_day": ("officer-hours/day", "productive officer-hours per day "
+                                        "(officers x productive_hours_per_day)"),
+    "officer_hours_arrests_per_day": ("officer-hours/day", "officer-hours spent on arrests per "
+                                      "day"),
+    "officer_hours_escort_per_day": ("officer-hours/day", "officer-hours spent on escort and "
+                                     "transport per day"),
+    "officer_hours_casework_per_day": ("officer-hours/day", "officer-hours spent on casework per "
+                                       "day"),
+    "officer_hours_unused_per_day": ("officer-hours/day", "officer-hours left over at the end of "
+                                     "each day's shift, per day"),
+}
+ARREST_CLASS_METRICS = {
+    f"{col}_per_day": ("arrests/day", f"arrests {col.replace('_', ' ')} per day")
+    for col in ar.ARREST_COLUMNS
+}
+ARREST_DAILY_COLUMNS = ["replicate", "day", "source", "criminality", *ar.ARREST_COLUMNS]
+OFFICER_DAILY_COLUMNS = ["replicate", "day", "officers", "hours_available", "hours_arrests",
+                         "hours_escort_transport", "hours_casework"]
+
+
 def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
@@ -109,10 +152,68 @@ def replicate_metrics(out: ReplicateOutput) -> dict[str, float]:
     }
 
 
+def arrest_metrics(out: ReplicateOutput) -> dict[str, float]:
+    """The arrest-side metrics of one replicate (a scenario with [arrests])."""
+    assert out.daily_arrests is not None and out.officer_hours is not None
+    assert out.hours_by_day is not None
+    sc = out.scenario
+    days = sc.scenario.days
+    per_class = out.daily_arrests.sum(axis=0).reshape(-1, ar.N_CRIM, ar.N_ARREST_DAILY)
+    per_source = per_class.sum(axis=1)  # (sources, columns)
+    total = per_source.sum(axis=0)
+    ice = np.array([bool(src.resolved("counts_as_ice_arrest"))
+                    for src in sc.arrests.sources.values()])  # type: ignore[union-attr]
+    ice_total = per_source[ice].sum(axis=0)
+    foregone = ice_total[[ar.AR_FOREGONE_OFFICERS, ar.AR_FOREGONE_BEDS,
+                          ar.AR_FOREGONE_POOL]].sum()
+    ledger = out.officer_hours.sum(axis=0)
+    available = float(out.hours_by_day[:, ar.HB_AVAILABLE].sum()
+                      + out.hours_by_day[:, ar.HB_CASEWORK].sum())
+    return {
+        "ice_arrests_per_day": ice_total[ar.AR_MADE] / days,
+        "ice_arrest_attempts_per_day": (ice_total[ar.AR_MADE] + foregone) / days,
+        "arrests_per_day": total[ar.AR_MADE] / days,
+        "arrests_booked_in_per_day": total[ar.AR_BOOKED_IN] / days,
+        "arrests_not_booked_in_per_day": total[ar.AR_NOT_BOOKED_IN] / days,
+        "arrests_diverted_per_day": total[ar.AR_DIVERTED] / days,
+        "arrests_foregone_officers_per_day": total[ar.AR_FOREGONE_OFFICERS] / days,
+        "arrests_foregone_beds_per_day": total[ar.AR_FOREGONE_BEDS] / days,
+        "arrests_foregone_pool_per_day": total[ar.AR_FOREGONE_POOL] / days,
+        "officers": float(out.hours_by_day[:, ar.HB_OFFICERS].mean()),
+        "officer_hours_available_per_day": available / days,
+        "officer_hours_arrests_per_day": ledger[k.H_ARRESTS] / days,
+        "officer_hours_escort_per_day": ledger[k.H_ESCORT] / days,
+        "officer_hours_casework_per_day": ledger[k.H_CASEWORK] / days,
+        "officer_hours_unused_per_day": (available - ledger.sum()) / days,
+    }
+
+
+def arrest_breakdown(out: ReplicateOutput) -> dict[str, dict[str, dict[str, float]]]:
+    """Per source, per criminality and per class ("source.criminality"): arrests made,
+    booked in, not booked in, diverted and foregone by cause, per day."""
+    assert out.daily_arrests is not None
+    sc = out.scenario
+    days = sc.scenario.days
+    names = list(sc.arrests.sources)  # type: ignore[union-attr]
+    per_class = out.daily_arrests.sum(axis=0).reshape(len(names), ar.N_CRIM, ar.N_ARREST_DAILY)
+
+    def row(v: np.ndarray) -> dict[str, float]:
+        return {m: v[i] / days for i, m in enumerate(ARREST_CLASS_METRICS)}
+
+    from .scenario import CRIMINALITY
+    return {
+        "by_source": {n: row(per_class[i].sum(axis=0)) for i, n in enumerate(names)},
+        "by_criminality": {c: row(per_class[:, g].sum(axis=0))
+                           for g, c in enumerate(CRIMINALITY)},
+        "by_class": {f"{n}.{c}": row(per_class[i, g]) for i, n in enumerate(names)
+                     for g, c in enumerate(CRIMINALITY)},
+    }
+
+
 def stream_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
     """Per-stream metrics of one replicate, by stream name."""
     days = out.scenario.scenario.days
-    names = [name for name, _ in out.scenario.book_ins.stream_list()]
+    names = [name for name, _ in out.scenario.classes()]
     totals = out.daily_streams.sum(axis=0)
     result = {}
     for c, name in enumerate(names):
@@ -149,9 +250,15 @@ class Results:
     bottlenecks: dict[str, Any] | None = None  # bottlenecks.attribute(), when requested
 
     def __post_init__(self) -> None:
-        self._metrics = pd.DataFrame([replicate_metrics(r) for r in self.replicates],
-                                     columns=list(METRICS))
+        names = self.metric_names()
+        rows = [replicate_metrics(r) | (arrest_metrics(r) if self.scenario.arrests else {})
+                for r in self.replicates]
+        self._metrics = pd.DataFrame(rows, columns=list(names))
         self._metrics.index.name = "replicate"
+
+    def metric_names(self) -> dict[str, tuple[str, str]]:
+        """The metrics of this run: the v1 ones, and the arrest side's with [arrests]."""
+        return METRICS | ARREST_METRICS if self.scenario.arrests else METRICS
 
     # --- tables -------------------------------------------------------------------------
     def replicate_metrics(self) -> pd.DataFrame:
@@ -161,7 +268,7 @@ class Results:
     def summary(self) -> pd.DataFrame:
         """One row per metric: mean, lo, hi over replicates, with its unit."""
         rows = []
-        for name, (unit, _) in METRICS.items():
+        for name, (unit, _) in self.metric_names().items():
             iv = interval(self._metrics[name].to_numpy(dtype=float))
             rows.append({"metric": name, **iv, "unit": unit})
         return pd.DataFrame(rows).set_index("metric")
@@ -190,7 +297,7 @@ class Results:
         return df
 
     def stream_names(self) -> list[str]:
-        return [name for name, _ in self.scenario.book_ins.stream_list()]
+        return [name for name, _ in self.scenario.classes()]
 
     def stream_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Per stream and metric: mean, lo, hi over replicates."""
@@ -213,6 +320,47 @@ class Results:
         df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days * n_s))
         return df
 
+    def arrest_summary(self) -> dict[str, dict[str, dict[str, dict[str, float | None]]]]:
+        """Arrests by source, criminality and class: mean, lo, hi over replicates."""
+        per_rep = [arrest_breakdown(r) for r in self.replicates]
+        return {group: {name: {m: interval(np.array([p[group][name][m] for p in per_rep],
+                                                    dtype=float))
+                               for m in ARREST_CLASS_METRICS}
+                        for name in per_rep[0][group]}
+                for group in per_rep[0]}
+
+    def daily_arrests(self) -> pd.DataFrame:
+        """With [arrests]: one row per replicate, day and class (source, criminality)."""
+        from .scenario import CRIMINALITY
+        assert self.scenario.arrests is not None
+        days = self.scenario.scenario.days
+        sources = list(self.scenario.arrests.sources)
+        n, n_c = len(self.replicates), len(sources) * ar.N_CRIM
+        stacked = np.concatenate([r.daily_arrests.reshape(days * n_c, ar.N_ARREST_DAILY)
+                                  for r in self.replicates])  # type: ignore[union-attr]
+        df = pd.DataFrame(stacked, columns=ar.ARREST_COLUMNS)
+        crim = np.tile(np.array(CRIMINALITY), len(sources) * days * n)
+        df.insert(0, "criminality", pd.Categorical(crim, categories=list(CRIMINALITY)))
+        src = np.tile(np.repeat(sources, ar.N_CRIM), days * n)
+        df.insert(0, "source", pd.Categorical(src, categories=sources))
+        df.insert(0, "day", np.tile(np.repeat(np.arange(days, dtype=np.int64), n_c), n))
+        df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days * n_c))
+        return df
+
+    def daily_officers(self) -> pd.DataFrame:
+        """With [arrests]: one row per replicate and day: productive officers, the hours
+        available (before casework) and the ledger by activity."""
+        days = self.scenario.scenario.days
+        rows = []
+        for r in self.replicates:
+            assert r.hours_by_day is not None and r.officer_hours is not None
+            hb = r.hours_by_day
+            rows.append(np.column_stack([
+                np.full(days, r.replicate), np.arange(days), hb[:, ar.HB_OFFICERS],
+                hb[:, ar.HB_AVAILABLE] + hb[:, ar.HB_CASEWORK], r.officer_hours]))
+        df = pd.DataFrame(np.concatenate(rows), columns=OFFICER_DAILY_COLUMNS)
+        return df.astype({"replicate": np.int64, "day": np.int64})
+
     def drawn_parameters(self) -> pd.DataFrame:
         return pd.DataFrame([r.drawn for r in self.replicates])
 
@@ -222,7 +370,7 @@ class Results:
 
         sc = self.scenario
         metrics = {name: interval(self._metrics[name].to_numpy(dtype=float))
-                   for name in METRICS}
+                   for name in self.metric_names()}
         targets = {}
         for name, target in sc.targets.model_dump().items():
             if target is None:
@@ -251,7 +399,8 @@ class Results:
                 "hi": "97.5th percentile over replicates",
             },
             "parameters": {p: interval(drawn[p].to_numpy(dtype=float)) for p in drawn.columns},
-            **({"streams": self.stream_summary()} if sc.book_ins.streams else {}),
+            **({"streams": self.stream_summary()} if sc.has_classes() else {}),
+            **({"arrests": self.arrest_summary()} if sc.arrests else {}),
             "costs": costs_summary(self.replicates),
             **({"budgets": budgets_summary(self.replicates)} if sc.budget else {}),
             **({"bottlenecks": self.bottlenecks} if self.bottlenecks is not None else {}),
@@ -287,9 +436,14 @@ class Results:
         try:
             table = pa.Table.from_pandas(self.daily(), preserve_index=False)
             pq.write_table(table, tmp / "daily.parquet")
-            if self.scenario.book_ins.streams:
+            if self.scenario.has_classes():
                 streams = pa.Table.from_pandas(self.daily_streams(), preserve_index=False)
                 pq.write_table(streams, tmp / "daily_streams.parquet")
+            if self.scenario.arrests:
+                for name, frame in (("daily_arrests", self.daily_arrests()),
+                                    ("daily_officers", self.daily_officers())):
+                    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                                   tmp / f"{name}.parquet")
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
             if out.exists():

@@ -20,6 +20,10 @@ STREAMS: dict[str, int] = {
     "initial": 3,        # stays and decisions of initial_detained
     "uncertainty": 4,    # parameter draws; one sub-stream per dotted key
     "stream_class": 5,   # which book-in stream an arrival belongs to (only with streams)
+    # The arrest side (only with [arrests]); 10+ so that other new mechanisms can take 6-9.
+    "arrest_attempts": 10,   # gaps between attempted arrests (restarted each day)
+    "arrest_class": 11,      # source and criminality of an attempted arrest
+    "arrest_booked_in": 12,  # whether an arrest is to be booked into detention
 }
 
 

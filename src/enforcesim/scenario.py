@@ -354,6 +354,210 @@ class Targets(_Strict):
                                            description="Target for `admitted_per_day`.")
     removals_per_day: float | None = Field(None, ge=0, json_schema_extra=_unit("persons/day"),
                                            description="Target for `removals_per_day`.")
+    ice_arrests_per_day: float | None = Field(
+        None, ge=0, description="Target for `ice_arrests_per_day` (needs [arrests]).",
+        json_schema_extra=_unit("arrests/day", "goal of 3,000 ICE arrests/day set in May 2025 "
+                                "(press reports; The New Republic, 2025)"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The arrest side (an extension of contract v1): sources, pools, officers. See docs/arrests.md.
+
+CRIMINALITY = ("convicted", "pending", "none")
+SourceKind = Literal["at_large", "custodial", "cbp_transfer", "task_force"]
+
+# FY2024: 113,431 ICE arrests, 71.7% with a conviction or pending charge (ICE annual report);
+# split between the two in proportion to FY2024 ICE-arrest ADP by criminality (0.674 : 0.240,
+# ICE workbook, `data.table("monthly")`).
+_MIX_ICE_SOURCE = ("FY2024 ICE arrests: 71.7% with conviction or pending charge (ICE annual "
+                   "report); conviction:pending split 0.674:0.240 as in FY2024 ICE-arrest ADP "
+                   "by criminality (ICE workbook)")
+_MIX_CBP_SOURCE = "FY2024 ADP of CBP-arrested detainees by criminality (ICE workbook), a proxy"
+KIND_DEFAULTS: dict[str, dict[str, Any]] = {
+    "at_large": {"officer_hours_per_arrest": 88.0, "share_booked_in": 0.80,
+                 "mix": (0.529, 0.188, 0.283), "counts_as_ice_arrest": True},
+    "custodial": {"officer_hours_per_arrest": 29.0, "share_booked_in": 0.80,
+                  "mix": (0.529, 0.188, 0.283), "counts_as_ice_arrest": True},
+    "task_force": {"officer_hours_per_arrest": 10.0, "share_booked_in": 0.80,
+                   "mix": (0.529, 0.188, 0.283), "counts_as_ice_arrest": True},
+    "cbp_transfer": {"officer_hours_per_arrest": 0.0, "share_booked_in": 1.0,
+                     "mix": (0.067, 0.031, 0.902), "counts_as_ice_arrest": False},
+}
+
+
+class Mix(_Strict):
+    """Shares by criminality at arrest (ICE's categories); they must sum to 1."""
+
+    convicted: float = Field(ge=0, le=1, description="Share with a criminal conviction.",
+                             json_schema_extra=_unit("share"))
+    pending: float = Field(ge=0, le=1, description="Share with pending criminal charges.",
+                           json_schema_extra=_unit("share"))
+    none: float = Field(ge=0, le=1, description="Share with neither (other immigration "
+                        "violators).", json_schema_extra=_unit("share"))
+
+    def shares(self) -> tuple[float, float, float]:
+        return (self.convicted, self.pending, self.none)
+
+
+class EncounterStep(_Strict):
+    day: int = Field(ge=0, description="First day the encounter rate applies.")
+    encounters_per_day: float = Field(ge=0, description="Border encounters per day from this "
+                                      "day on.", json_schema_extra=_unit("encounters/day"))
+
+
+class Pool(_Strict):
+    """A finite target population that at-large (or task-force) arrests draw down. Hours per
+    arrest grow as it is depleted and as the priority narrows it:
+    hours = officer_hours_per_arrest x (size / eligible remaining) ^ yield_exponent."""
+
+    size: float = Field(
+        1445549.0, gt=0, description="People in the target population at the start of "
+        "warm-up.", json_schema_extra=_unit(
+            "persons", "final orders not carried out on the non-detained docket, 1,445,549 "
+            "(Nov 2024), ICE letter to Congress; one possible target population"))
+    mix: Mix | None = Field(None, description="Composition of the pool by criminality "
+                            "(default: the source's `mix`).")
+    yield_exponent: float = Field(
+        1.0, ge=0, description="k in the yield curve: 0 = no depletion effect, 1 = hours per "
+        "arrest inversely proportional to the density of eligible targets.",
+        json_schema_extra=_unit("1", "assumption (search effort inversely proportional to "
+                                "target density); see docs/arrests.md"))
+    replenish_per_day: float = Field(
+        0.0, ge=0, description="People entering the pool per day (split by the pool's mix).",
+        json_schema_extra=_unit("persons/day", "assumption"))
+
+
+class ArrestSource(_Strict):
+    """One arrest source `[arrests.sources.NAME]`: its rate of attempted arrests (the
+    source's target), who it arrests, what an arrest costs in officer-hours and how many are
+    booked into detention. Keys left out take the defaults of the source's `kind`."""
+
+    kind: SourceKind = Field(description='"at_large" (ICE arrests in the community), '
+                             '"custodial" (transfers from jails and prisons, including 287(g) '
+                             'jail agreements), "cbp_transfer" (handed over by CBP), '
+                             '"task_force" (partner agencies and 287(g) task forces).')
+    rate_per_day: float | None = Field(
+        None, ge=0, description="Arrests attempted per day before the first schedule step, "
+        "warm-up included: the source's target. Required unless a cbp_transfer source gives "
+        "`per_encounter`.", json_schema_extra=_unit(
+            "arrests/day", "FY2024: 113,431 ICE arrests = 310/day, of which 33,243 at-large "
+            "= 91/day (ICE annual report); goal of 3,000 ICE arrests/day (May 2025, press)"))
+    schedule: list[RateStep] = Field(
+        default_factory=list, description="Piecewise-constant steps of `rate_per_day`, same "
+        "rules as `book_ins.schedule`.")
+    per_encounter: float | None = Field(
+        None, ge=0, description="cbp_transfer only: transfers per border encounter; the rate "
+        "is per_encounter x encounters_per_day.", json_schema_extra=_unit(
+            "transfers/encounter", "derived: FY2024 CBP book-ins 187,298 (ICE workbook) / "
+            "USBP encounters 1,557,320 (DHS KHSM, `data.table(\"border_encounters\")`) = "
+            "0.120"))
+    encounters_per_day: float | None = Field(
+        None, ge=0, description="cbp_transfer only: border encounters per day (required with "
+        "per_encounter).", json_schema_extra=_unit(
+            "encounters/day", "FY2024 USBP encounters 1,557,320 = 4,255/day (DHS KHSM)"))
+    encounters_schedule: list[EncounterStep] = Field(
+        default_factory=list, description="cbp_transfer only: steps of encounters_per_day "
+        "(e.g. a monthly series from `data.table(\"border_encounters\")`).")
+    mix: Mix | None = Field(None, description="Shares by criminality of the people it "
+                            "arrests. Default by kind: ICE kinds 0.529 / 0.188 / 0.283 ("
+                            + _MIX_ICE_SOURCE + "); cbp_transfer 0.067 / 0.031 / 0.902 ("
+                            + _MIX_CBP_SOURCE + ").")
+    officer_hours_per_arrest: float | None = Field(
+        None, ge=0, description="ICE officer-hours one arrest takes (with a pool: at a full "
+        "pool under priority \"anyone\"). Default by kind: at_large 88, custodial 29, "
+        "task_force 10, cbp_transfer 0.", json_schema_extra=_unit(
+            "officer-hours/arrest", "derived: ~6,000 officers x 1,760 h/yr x (1 - casework "
+            "0.5) = 5.28M h over FY2024's 33,243 at-large and 80,188 other arrests, at-large "
+            "assumed 3x custodial (an upper bound: it assumes FY2024 used every arrest hour); "
+            "task_force 10 is an assumption"))
+    share_booked_in: float | None = Field(
+        None, ge=0, le=1, description="Share of arrests booked into detention (the rest are "
+        "released, placed on ATD or returned at once). Default: 0.80 for ICE kinds, 1.0 for "
+        "cbp_transfer.", json_schema_extra=_unit(
+            "share", "derived: FY2024 book-ins of ICE arrests 90,615 (ICE workbook) / ICE "
+            "arrests 113,431 = 0.80"))
+    counts_as_ice_arrest: bool | None = Field(
+        None, description="Whether it counts toward `ice_arrests_per_day` (default: every "
+        "kind but cbp_transfer).")
+    cap_per_day: float | None = Field(
+        None, ge=0, description="Ceiling on the daily rate, e.g. for custodial and 287(g) "
+        "jail sources: jail population covered x share removable x turnover per day.",
+        json_schema_extra=_unit("arrests/day", "287(g): 135 agreements (Jan 2025), 1,100+ "
+                                "signed in 2025 (ICE via press, VERIFY); size per scenario"))
+    pool: Pool | None = Field(None, description="Finite, depleting target population "
+                              "(at_large and task_force only).")
+    length_of_stay: StayDistribution | None = Field(
+        None, description="Stays of its book-ins (default: `detention.length_of_stay`).")
+    removal_share: float | None = Field(
+        None, ge=0, le=1, description="Share of its decided cases ordered removed (default: "
+        "`detention.removal_share`).", json_schema_extra=_unit("share"))
+
+    def resolved(self, key: str) -> Any:
+        """The value of a key, or the default of the source's kind."""
+        value = getattr(self, key)
+        if value is None and key in KIND_DEFAULTS[self.kind]:
+            return KIND_DEFAULTS[self.kind][key]
+        return value.shares() if isinstance(value, Mix) else value
+
+
+class Arrests(_Strict):
+    """Drive the model from arrests instead of book-ins (instead of `[book_ins]`; an extension
+    of contract v1, see docs/arrests.md). Arrest rates are recomputed at each day boundary
+    from the officer-hours left, the pools and the schedules: officers work in daily shifts."""
+
+    when_full: Literal["throttle", "divert"] = Field(
+        description='When an arrest to be booked in finds no free bed: "throttle": it is not '
+        'made (foregone, cause beds; no officer-hours used); "divert": it is made and the '
+        'person released or placed on ATD (counted as diverted).')
+    priority: Literal["anyone", "criminal_first"] = Field(
+        "anyone", description='"criminal_first": sources with a pool arrest only people with '
+        'a conviction or pending charge, which narrows the pool and raises hours per arrest; '
+        '"anyone": they arrest whoever they meet, in the pool\'s proportions.')
+    sources: dict[str, ArrestSource] = Field(
+        description="Named sources `[arrests.sources.NAME]` (NAME: lower-case letters, digits, "
+        "_); their classes are named NAME.convicted, NAME.pending, NAME.none.")
+
+
+class HireStep(_Strict):
+    day: int = Field(ge=0, description="Day the new officers start (integer in [0, days)).")
+    officers: int = Field(ge=0, description="Officers hired that day; productive after "
+                          "`training_lag_days`.", json_schema_extra=_unit(
+                              "officers", "10,000 new officers funded through FY2029 (press "
+                              "summaries of the 2025 law, VERIFY)"))
+
+
+class Officers(_Strict):
+    """ICE deportation officers: headcount, hiring, attrition and the hours they work. The
+    daily officer-hours left after casework are spent on arrests and escorts."""
+
+    headcount: int = Field(
+        6000, ge=0, description="Productive officers on day 0 (held during warm-up).",
+        json_schema_extra=_unit("officers", "about 6,000 ICE deportation officers (2024-25), "
+                                "National Immigration Forum; AP"))
+    hires: list[HireStep] = Field(default_factory=list, description="New officers: "
+                                  "`{ day, officers }` steps, days strictly increasing.")
+    training_lag_days: int = Field(
+        150, ge=0, description="Days from hiring to productive work.",
+        json_schema_extra=_unit("days", "assumption: about 5 months of academy and field "
+                                "training, VERIFY"))
+    attrition_per_year: float = Field(
+        0.0, ge=0, le=5, description="Exponential attrition rate of officers from day 0 on "
+        "(0: the headcount is held by backfill hiring).",
+        json_schema_extra=_unit("1/year", "assumption"))
+    productive_hours_per_day: float = Field(
+        4.82, ge=0, le=24, description="Hours an officer works per calendar day.",
+        json_schema_extra=_unit("hours/officer-day", "derived: 2,080 paid hours a year less "
+                                "about 15% leave, holidays and training = 1,760 h / 365 "
+                                "(assumption)"))
+    casework_share: float = Field(
+        0.5, ge=0, le=1, description="Share of productive hours spent on casework (docket "
+        "management, check-ins), not available for arrests or escorts.",
+        json_schema_extra=_unit("share", "assumption: 19 arrests per officer-year (FY2024) is "
+                                "a system ratio that includes casework"))
+    escort_hours_per_book_in: float = Field(
+        0.0, ge=0, description="Officer-hours charged per book-in at book-in time for escort "
+        "and transport (a simplification until the transport side charges its trips).",
+        json_schema_extra=_unit("officer-hours/book-in", "assumption"))
 
 
 class UniformDraw(_Strict):
@@ -390,7 +594,7 @@ class Scenario(_Strict):
     """A whole scenario file (contract v1)."""
 
     scenario: ScenarioMeta
-    book_ins: BookIns
+    book_ins: BookIns | None = Field(None, description="Required unless [arrests] is given.")
     detention: Detention
     transport: Transport | None = None
     costs: Costs = Field(default_factory=Costs)
@@ -400,6 +604,10 @@ class Scenario(_Strict):
         description="Parameter uncertainty: dotted path of a numeric value -> distribution, "
         "drawn once per replicate.",
     )
+    arrests: Arrests | None = Field(None, description="Instead of [book_ins].")
+    officers: Officers | None = Field(None, description="Only with [arrests] (defaults "
+                                      "apply when absent).")
+
     # Issue 6 sections, after the v1 ones so that v1 messages listing sections keep their text.
     budget: dict[str, Budget] = Field(
         default_factory=dict, description="Appropriations `[budget.NAME]`: the day each runs "
@@ -407,6 +615,28 @@ class Scenario(_Strict):
     bottlenecks: BottleneckSettings | None = Field(
         None, description="When present, bottleneck attribution runs (as with `enforcesim "
         "run --bottlenecks`).")
+
+    def classes(self) -> list[tuple[str, Stream]]:
+        """The kernel's arrival classes in order: the book-in streams, or with [arrests] one
+        class per source and criminality, named "SOURCE.CRIMINALITY" (sources in file order,
+        then convicted, pending, none), each with its source's stays and removal share."""
+        if self.arrests is None:
+            assert self.book_ins is not None
+            return self.book_ins.stream_list()
+        out = []
+        for name, src in self.arrests.sources.items():
+            for crim in CRIMINALITY:
+                out.append((f"{name}.{crim}", Stream(
+                    rate_per_day=0.0, length_of_stay=src.length_of_stay,
+                    removal_share=src.removal_share)))
+        return out
+
+    def has_classes(self) -> bool:
+        """Whether results are reported per class (named streams, or arrests)."""
+        return self.arrests is not None or bool(self.book_ins and self.book_ins.streams)
+
+    def officers_or_default(self) -> Officers:
+        return self.officers or Officers()
 
     def with_overrides(self, seed: int | None = None, replicates: int | None = None) -> Scenario:
         meta = self.scenario.model_copy(
@@ -453,6 +683,24 @@ UNCERTAIN_VALUES: dict[str, tuple[float, float, bool, bool]] = {
     "book_ins.streams.<name>.length_of_stay.sd": (0.0, _INF, True, False),
     "book_ins.streams.<name>.removal_share": (0.0, 1.0, False, False),
     "book_ins.streams.<name>.initial_detained": (0.0, _INF, False, True),
+    "arrests.sources.<name>.rate_per_day": (0.0, _INF, False, False),
+    "arrests.sources.<name>.schedule.*.rate_per_day": (0.0, _INF, False, False),
+    "arrests.sources.<name>.per_encounter": (0.0, _INF, False, False),
+    "arrests.sources.<name>.encounters_per_day": (0.0, _INF, False, False),
+    "arrests.sources.<name>.officer_hours_per_arrest": (0.0, _INF, False, False),
+    "arrests.sources.<name>.share_booked_in": (0.0, 1.0, False, False),
+    "arrests.sources.<name>.cap_per_day": (0.0, _INF, False, False),
+    "arrests.sources.<name>.pool.size": (0.0, _INF, True, False),
+    "arrests.sources.<name>.pool.yield_exponent": (0.0, _INF, False, False),
+    "arrests.sources.<name>.pool.replenish_per_day": (0.0, _INF, False, False),
+    "arrests.sources.<name>.removal_share": (0.0, 1.0, False, False),
+    "arrests.sources.<name>.length_of_stay.mean": (0.0, _INF, True, False),
+    "officers.headcount": (0.0, _INF, False, True),
+    "officers.training_lag_days": (0.0, _INF, False, True),
+    "officers.attrition_per_year": (0.0, 5.0, False, False),
+    "officers.productive_hours_per_day": (0.0, 24.0, False, False),
+    "officers.casework_share": (0.0, 1.0, False, False),
+    "officers.escort_hours_per_book_in": (0.0, _INF, False, False),
 }
 
 
@@ -806,13 +1054,21 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
 
     book_ins = table(raw, "book_ins")
     streams = table(book_ins, "streams")
+    if raw.get("book_ins") is not None and raw.get("arrests") is not None:
+        problems.append(Problem(file, "arrests", NO_VALUE, "not allowed together with "
+                                "[book_ins]: drive the model either by book-ins ([book_ins]) "
+                                "or by arrests ([arrests]), not both"))
+    if raw.get("book_ins") is None and raw.get("arrests") is None:
+        problems.append(Problem(file, "book_ins", NO_VALUE, "required section [book_ins] is "
+                                f"missing (it needs {_SECTION_NEEDS['book_ins']}; or give "
+                                "[arrests] instead)"))
     check_steps("book_ins.schedule", book_ins.get("schedule"))
     if streams:
         for key in ("rate_per_day", "schedule"):
             if book_ins.get(key) not in (None, []):
                 problems.append(Problem(file, f"book_ins.{key}", NO_VALUE, "not allowed with "
                                         "[book_ins.streams]: each stream has its own"))
-    elif "rate_per_day" not in book_ins and "book_ins" in raw:
+    elif book_ins.get("rate_per_day") is None and raw.get("book_ins") is not None:
         problems.append(Problem(file, "book_ins.rate_per_day", NO_VALUE, "required key is "
                                 "missing (or give [book_ins.streams.NAME] tables); must be a "
                                 "number >= 0"))
@@ -854,6 +1110,7 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
                                 "sets its own initial_detained (give every stream its own)"))
 
     problems.extend(_check_costs_budget(file, raw, meta, days))
+    problems += _arrest_checks(file, raw, check_steps, check_stay)
 
     uncertainty = raw.get("uncertainty")
     for path, draw in (uncertainty.items() if isinstance(uncertainty, dict) else ()):
@@ -931,6 +1188,78 @@ def _check_costs_budget(file: str, raw: dict[str, Any], meta: dict[str, Any],
             out.append(Problem(file, f"bottlenecks.constraints[{i}]", c, "not a constraint; "
                                "valid: " + ", ".join(CONSTRAINT_NAMES)))
     return out
+
+
+def _arrest_checks(file: str, raw: dict[str, Any], check_steps: Any,
+                   check_stay: Any) -> list[Problem]:
+    """Rules of [arrests] and [officers] that span several keys."""
+    problems: list[Problem] = []
+    arrests = raw.get("arrests")
+    if raw.get("officers") is not None and not isinstance(arrests, dict):
+        problems.append(Problem(file, "officers", NO_VALUE, "only allowed with [arrests] "
+                                "(officers limit arrests, not book-ins)"))
+    officers = raw.get("officers")
+    if isinstance(officers, dict):
+        check_steps("officers.hires", officers.get("hires"))
+    targets = raw.get("targets")
+    if (not isinstance(arrests, dict) and isinstance(targets, dict)
+            and targets.get("ice_arrests_per_day") is not None):
+        problems.append(Problem(file, "targets.ice_arrests_per_day",
+                                targets["ice_arrests_per_day"], "only allowed with [arrests] "
+                                "(a run driven by book-ins makes no arrests)"))
+    if not isinstance(arrests, dict):
+        return problems
+    sources = arrests.get("sources")
+    if isinstance(sources, dict) and not sources:
+        problems.append(Problem(file, "arrests.sources", NO_VALUE, "needs at least one "
+                                "[arrests.sources.NAME] table"))
+    for name, src in (sources.items() if isinstance(sources, dict) else ()):
+        key = f"arrests.sources.{_dotted((name,))}"
+        if not STREAM_NAME.match(name):
+            problems.append(Problem(file, key, NO_VALUE, "source names must be lower-case "
+                                    "letters, digits and _, starting with a letter"))
+        if not isinstance(src, dict):
+            continue
+        kind = src.get("kind")
+        check_steps(f"{key}.schedule", src.get("schedule"))
+        check_steps(f"{key}.encounters_schedule", src.get("encounters_schedule"))
+        check_stay(f"{key}.length_of_stay",
+                   src.get("length_of_stay") if isinstance(src.get("length_of_stay"), dict)
+                   else {})
+        src = {k: v for k, v in src.items() if v is not None and v != []}
+        by_encounter = [k for k in ("per_encounter", "encounters_per_day", "encounters_schedule")
+                        if k in src]
+        if by_encounter and kind in ("at_large", "custodial", "task_force"):
+            for k in by_encounter:
+                problems.append(Problem(file, f"{key}.{k}", NO_VALUE, "only for kind = "
+                                        f"\"cbp_transfer\", not \"{kind}\""))
+        elif by_encounter:
+            if "rate_per_day" in src or "schedule" in src:
+                problems.append(Problem(file, f"{key}.rate_per_day", NO_VALUE, "give either "
+                                        "rate_per_day (and schedule) or per_encounter with "
+                                        "encounters_per_day, not both"))
+            for k in ("per_encounter", "encounters_per_day"):
+                if k not in src:
+                    problems.append(Problem(file, f"{key}.{k}", NO_VALUE, "required key is "
+                                            "missing (per_encounter and encounters_per_day "
+                                            "go together); must be a number >= 0"))
+        elif "rate_per_day" not in src:
+            problems.append(Problem(file, f"{key}.rate_per_day", NO_VALUE, "required key is "
+                                    "missing; must be a number >= 0 (or, for kind = "
+                                    "\"cbp_transfer\", per_encounter with encounters_per_day)"))
+        if "pool" in src and kind in ("custodial", "cbp_transfer"):
+            problems.append(Problem(file, f"{key}.pool", NO_VALUE, "only for kind = "
+                                    f"\"at_large\" or \"task_force\", not \"{kind}\""))
+        mixes = [(f"{key}.mix", src.get("mix"))]
+        if isinstance(src.get("pool"), dict):
+            mixes.append((f"{key}.pool.mix", src["pool"].get("mix")))
+        for mkey, mix in mixes:
+            if isinstance(mix, dict):
+                vals = [mix.get(c) for c in CRIMINALITY]
+                if all(_is_num(v) for v in vals) and abs(sum(vals) - 1.0) > 1e-9:
+                    problems.append(Problem(file, mkey, NO_VALUE, "shares convicted + pending + "
+                                            f"none must sum to 1, not {sum(vals):g}"))
+    return problems
 
 
 def _check_draw(file: str, key: str, draw: dict[str, Any],

@@ -21,12 +21,36 @@ superposition is one Poisson process whose rate is the sum of the classes' rates
 arrival's class is drawn in proportion to the rates in force (only when K > 1, so a v1
 file draws exactly what it drew before classes existed). A person carries a tag,
 class * 2 + (1 if ordered removed), through the heap and the queues.
+
+With [arrests] (an extension; see engine/arrests.py and docs/arrests.md) the arrivals are
+attempted arrests in K = 3 x sources classes (source * 3 + criminality). Their rates depend
+on state, so they are recomputed at each day boundary and the process restarted there (exact
+within each day: officers work in daily shifts, which is the model's time resolution for
+arrest capacity). Each attempt is decided by `arrests.arrest_attempt`; only those booked in
+go on as book-ins. Officer-hours are a daily budget, `officer_hours_left`, reset at each day
+boundary and drawn on by arrests and escorts, with a per-day ledger by activity. Without
+[arrests] the arrest arrays are empty and no arrest draw is made: a v1 run is unchanged.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from .arrests import (  # noqa: F401  (H_*: the ledger's activities, re-exported here)
+    H_ARRESTS,
+    H_CASEWORK,
+    H_ESCORT,
+    HB_AVAILABLE,
+    HB_CASEWORK,
+    N_ACTIVITIES,
+    N_ARREST_DAILY,
+    O_CRIMINAL_FIRST,
+    arrest_attempt,
+    day_class_rates,
+    eligible_pool,
+    replenish_pools,
+)
 
 # Stay distributions
 FIXED, EXPONENTIAL, LOGNORMAL, GAMMA = 0, 1, 2, 3
@@ -107,6 +131,15 @@ def next_arrival(rng, t, seg, seg_start, seg_total):
             return np.inf, seg
         t = end
         seg += 1
+
+
+@njit(cache=True, nogil=True)
+def _next_attempt(rng, t, rate):
+    """Next attempted arrest after t at today's constant rate (inf if none today; the day
+    boundary restarts the process before a later candidate could be used)."""
+    if rate <= 0.0:
+        return np.inf
+    return t + rng.standard_exponential() / rate
 
 
 @njit(cache=True, nogil=True)
@@ -191,6 +224,14 @@ def simulate(
     fixed_stays,        # float64[:]: their stays
     fixed_removal,      # bool[:]: their decisions
     fixed_class,        # int64[:]: their classes
+    # Arrests (extension): all empty (0 sources) for a run driven by book-ins.
+    src_rate_by_day,    # float64[warmup+days, sources]: attempted arrests per day
+    src_par,            # float64[sources, arrests.N_SRC_PAR]
+    src_mix,            # float64[sources, 3]: criminality shares (pool sources: the pool's)
+    pool_init,          # float64[sources, 3]: pools by criminality at t_start
+    hours_by_day,       # float64[warmup+days, 3]: hours for arrests and escorts, casework, officers
+    arrest_opts,        # float64[arrests.N_OPTS]
+    rng_attempts, rng_arrest_class, rng_booked,
 ):
     n_class = seg_rate.shape[1]
     daily = np.zeros((days, N_DAILY), dtype=np.int64)
@@ -201,6 +242,16 @@ def simulate(
     extra = np.zeros((days, N_EXTRA), dtype=np.float64)
     t_end = float(days)
     seg_total = seg_rate.sum(axis=1)
+
+    n_src = src_par.shape[0]
+    daily_a = np.zeros((days, n_class if n_src > 0 else 0, N_ARREST_DAILY), dtype=np.int64)
+    officer_hours = np.zeros((days, N_ACTIVITIES), dtype=np.float64)
+    pool_daily = np.zeros((days, n_src), dtype=np.float64)
+    pool_left = pool_init.copy()
+    criminal_first = n_src > 0 and arrest_opts[O_CRIMINAL_FIRST] != 0.0
+    day_rate = np.zeros((1, n_class), dtype=np.float64)  # today's attempt rate per class
+    day_total = np.zeros(1, dtype=np.float64)
+    officer_hours_left = 0.0
 
     cap = 1024
     ht = np.empty(cap, dtype=np.float64)   # heap: end of stay
@@ -243,8 +294,14 @@ def simulate(
     use_fixed = n_fixed > 0
     i_fixed = 0
     seg = 0
+    if n_src > 0:
+        officer_hours_left = hours_by_day[0, HB_AVAILABLE]
+        day_total[0] = day_class_rates(0, src_rate_by_day, src_par, src_mix, pool_left,
+                                       criminal_first, day_rate)
     if use_fixed:
         next_arr = fixed_arrivals[0]
+    elif n_src > 0:
+        next_arr = _next_attempt(rng_attempts, float(t_start), day_total[0])
     else:
         next_arr, seg = next_arrival(rng_arrivals, float(t_start), 0, seg_start, seg_total)
 
@@ -316,6 +373,18 @@ def simulate(
                 beds = UNLIMITED if new_beds < 0 else new_beds
                 next_day = float(day + 1)
                 admit_from_queue = True
+                if n_src > 0:
+                    # A new shift: reset the hours, restock the pools, recompute the rates
+                    # and restart the (memoryless) attempt process at the new rate.
+                    if day >= 1:
+                        for s in range(n_src):
+                            pool_daily[day - 1, s] = eligible_pool(s, pool_left, False)
+                    replenish_pools(src_par, src_mix, pool_left)
+                    officer_hours_left = hours_by_day[day - t_start, HB_AVAILABLE]
+                    day_total[0] = day_class_rates(day - t_start, src_rate_by_day, src_par,
+                                                   src_mix, pool_left, criminal_first, day_rate)
+                    if not use_fixed:
+                        next_arr = _next_attempt(rng_attempts, t, day_total[0])
             else:
                 next_day = np.inf
         elif t == t_heap:
@@ -389,11 +458,22 @@ def simulate(
                 rem = fixed_removal[i_fixed]
                 i_fixed += 1
                 next_arr = fixed_arrivals[i_fixed] if i_fixed < n_fixed else np.inf
+            elif n_src > 0:
+                c = draw_class(rng_arrest_class, 0, day_rate, day_total)
+                stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                rem = rng_removal.random() < removal_share[c]
+                next_arr = _next_attempt(rng_attempts, t, day_total[0])
             else:
                 c = draw_class(rng_class, seg, seg_rate, seg_total)
                 stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
                 rem = rng_removal.random() < removal_share[c]
                 next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
+            if n_src > 0:
+                booked, officer_hours_left = arrest_attempt(
+                    c, d, detained < beds and q_tail == q_head, officer_hours_left, rng_booked,
+                    src_par, pool_left, arrest_opts, daily_a, officer_hours)
+                if not booked:
+                    continue
             tag = np.int32(2 * c + (1 if rem else 0))
             if in_horizon:
                 daily[d, D_BOOK_INS] += 1
@@ -462,6 +542,12 @@ def simulate(
 
     if n_class == 1:
         acc_c[0, CA_AREA_DETAINED] = acc[A_AREA_DETAINED]
+    if n_src > 0:
+        for day in range(days):
+            officer_hours[day, H_CASEWORK] = hours_by_day[day - t_start, HB_CASEWORK]
+        if days >= 1:
+            for s in range(n_src):
+                pool_daily[days - 1, s] = eligible_pool(s, pool_left, False)
     for day in range(days):
         b = beds_by_day[day - t_start]
         daily[day, D_BEDS] = b
@@ -469,4 +555,4 @@ def simulate(
         acc[A_TURNED_AWAY] += daily[day, D_TURNED_AWAY]
         acc[A_REMOVALS] += daily[day, D_REMOVALS]
         acc[A_RELEASES] += daily[day, D_RELEASES]
-    return daily, acc, daily_c, acc_c, error, extra
+    return daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_daily

@@ -19,6 +19,7 @@ from ..errors import NO_VALUE, Problem, ScenarioError
 from ..rng import stream
 from ..scenario import Scenario
 from ..uncertainty import apply_draws, draw_parameters
+from . import arrests as ar
 from . import kernel as k
 
 _DIST_CODES = {"fixed": k.FIXED, "exponential": k.EXPONENTIAL, "lognormal": k.LOGNORMAL,
@@ -45,6 +46,11 @@ class ReplicateOutput:
     acc_streams: np.ndarray    # (streams, N_CLASS_ACC) float64
     daily_extra: np.ndarray | None = None  # (days, N_EXTRA) float64: bed-days, full time,
     #                                        departures, departures short of seats
+    # With [arrests] (empty otherwise):
+    daily_arrests: np.ndarray | None = None   # (days, classes, N_ARREST_DAILY) int64
+    officer_hours: np.ndarray | None = None   # (days, 3) float64: the ledger by activity
+    pool_left: np.ndarray | None = None       # (days, sources) pool at the end of each day
+    hours_by_day: np.ndarray | None = None    # (days, 3) available, casework, officers
 
 
 def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
@@ -63,6 +69,9 @@ def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """Start of each segment where every stream's rate is constant, and the rates
     (segments x streams). The first segment starts at the start of warm-up."""
     t_start = float(-sc.scenario.warmup_days)
+    if sc.arrests is not None:  # arrests: rates are set day by day in the kernel
+        return np.array([t_start]), np.zeros((1, len(sc.classes())))
+    assert sc.book_ins is not None
     streams = [st for _, st in sc.book_ins.stream_list()]
     starts = sorted({t_start} | {float(step.day) for st in streams for step in st.schedule
                                  if step.day > t_start})
@@ -78,7 +87,7 @@ def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
 def stream_parameters(sc: Scenario) -> dict[str, np.ndarray]:
     """Per-stream stay parameters, removal shares and initial populations for the kernel."""
     det = sc.detention
-    streams = sc.book_ins.stream_list()
+    streams = sc.classes()
     codes, p1s, p2s, shares, means = [], [], [], [], []
     for _, st in streams:
         los = st.length_of_stay or det.length_of_stay
@@ -93,12 +102,21 @@ def stream_parameters(sc: Scenario) -> dict[str, np.ndarray]:
         initial = [st.initial_detained or 0 for _, st in streams]
     else:
         initial = split_initial(det.initial_detained,
-                                [st.rate_per_day * m for (_, st), m in zip(streams, means,
-                                                                           strict=True)])
+                                [r * m for r, m in zip(initial_rates(sc), means, strict=True)])
     return {"dist": np.array(codes, dtype=np.int64), "p1": np.array(p1s, dtype=np.float64),
             "p2": np.array(p2s, dtype=np.float64),
             "share": np.array(shares, dtype=np.float64),
             "initial": np.array(initial, dtype=np.int64)}
+
+
+def initial_rates(sc: Scenario) -> list[float]:
+    """Each class's inflow at the start, to split detention.initial_detained by: a stream's
+    rate, or an arrest class's attempts x share booked in."""
+    if sc.arrests is None:
+        return [st.rate_per_day for _, st in sc.classes()]
+    inp = ar.build_inputs(sc)
+    rates = inp.src_rate_by_day[0][:, None] * inp.src_mix * inp.src_par[:, ar.P_BOOKED, None]
+    return [float(x) for x in rates.reshape(-1)]
 
 
 def split_initial(total: int, weights: list[float]) -> list[int]:
@@ -154,7 +172,8 @@ def simulate_replicate(
     else:
         arr, stays, rem = fixed[:3]
         cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
-    daily, acc, daily_c, acc_c, error, extra = k.simulate(
+    arr_in = ar.build_inputs(rsc)
+    daily, acc, daily_c, acc_c, error, extra, daily_a, ledger, pool_left = k.simulate(
         -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
         det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
         par["initial"], tr is not None,
@@ -164,13 +183,19 @@ def simulate_replicate(
         stream(seed, replicate, "stream_class"),
         validate, np.asarray(arr, dtype=np.float64), np.asarray(stays, dtype=np.float64),
         np.asarray(rem, dtype=np.bool_), np.asarray(cls, dtype=np.int64),
+        *_arrest_args(arr_in), stream(seed, replicate, "arrest_attempts"),
+        stream(seed, replicate, "arrest_class"), stream(seed, replicate, "arrest_booked_in"),
     )
     if error != k.OK:
         what = {k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
                 k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
                 k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows"}[error]
         raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
-    return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra)
+    if rsc.arrests is None:
+        return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra)
+    warmup = rsc.scenario.warmup_days
+    return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra, daily_a,
+                           ledger, pool_left, arr_in.hours_by_day[warmup:])
 
 
 def default_workers() -> int:
@@ -204,14 +229,19 @@ def expected_people(sc: Scenario) -> float:
     Otherwise, in the worst case every expected arrival is still held at the end.
     """
     days = sc.scenario.days
-    seg_start, seg_rate = rate_segments(sc)
-    ends = np.append(seg_start[1:], days)
-    arrivals = float(np.sum(seg_rate.sum(axis=1) * (ends - seg_start)))
-    arrivals += 6 * math.sqrt(arrivals)
-    initial = sum(st.initial_detained or 0 for _, st in sc.book_ins.stream_list())
+    if sc.arrests is not None:
+        arrivals = ar.expected_attempts(sc)
+    else:
+        seg_start, seg_rate = rate_segments(sc)
+        ends = np.append(seg_start[1:], days)
+        arrivals = float(np.sum(seg_rate.sum(axis=1) * (ends - seg_start)))
+        arrivals += 6 * math.sqrt(arrivals)
+    initial = sum(st.initial_detained or 0 for _, st in sc.classes())
     initial += sc.detention.initial_detained
     bed_values = [sc.detention.beds] + [s.beds for s in sc.detention.beds_schedule]
-    if sc.detention.when_full == "release" and "unlimited" not in bed_values:
+    # With arrests nobody queues for a bed either: a full bed throttles or diverts.
+    bounded = sc.detention.when_full == "release" or sc.arrests is not None
+    if bounded and "unlimited" not in bed_values:
         return max(max(int(b) for b in bed_values), initial) + 1.0
     return arrivals + initial
 
@@ -250,6 +280,11 @@ def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
 _compiled = False
 
 
+def _arrest_args(inp: ar.ArrestInputs) -> tuple[np.ndarray, ...]:
+    return (inp.src_rate_by_day, inp.src_par, inp.src_mix, inp.pool_init, inp.hours_by_day,
+            inp.opts)
+
+
 def ensure_compiled() -> None:
     """Compile (or load from cache) the kernel once, before threads race to do it."""
     global _compiled
@@ -260,7 +295,8 @@ def ensure_compiled() -> None:
     one_i = np.ones(1, dtype=np.int64)
     k.simulate(0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
                one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
-               _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I)
+               _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, *_arrest_args(ar.empty_inputs(1)),
+               rng, rng, rng)
     _compiled = True
 
 
