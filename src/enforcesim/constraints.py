@@ -115,7 +115,8 @@ def _has_pool(sc: Scenario) -> bool:
 CONSTRAINTS: dict[str, Constraint] = {
     "beds": Constraint(
         "beds", "some time in the day with every bed taken (so arrivals are turned away or "
-        "wait)",
+        "wait; with [arrests], arrests are throttled or diverted), or an arrest throttled or "
+        "diverted for want of a bed",
         lambda sc: sc.detention.beds != "unlimited"
         or any(s.beds != "unlimited" for s in sc.detention.beds_schedule),
         _relax_beds, _beds_binding),

@@ -268,11 +268,14 @@ class Costs(_Strict):
         "funded-bed overhead).", json_schema_extra=_unit("USD/bed-day"),
     )
     per_arrest: float = Field(
-        0.0, ge=0, description="Per arrest (zero by default: officer time is priced by "
-        "`per_officer_hour`; set one or the other).", json_schema_extra=_unit("USD/arrest"),
+        0.0, ge=0, description="Per arrest made, CBP transfers included (zero by default: "
+        "officer time is priced by `per_officer_hour`; set one or the other).",
+        json_schema_extra=_unit("USD/arrest"),
     )
     per_officer_hour: float = Field(
-        96.15, ge=0, description="Per officer-hour.", json_schema_extra=_unit(
+        96.15, ge=0, description="Per officer-hour available with [arrests] (officers x "
+        "productive hours, casework included, used or not: docs/costs.md).",
+        json_schema_extra=_unit(
             "USD/officer-hour", "about $8B for 10,000 new officers through FY2029 (4 years, "
             "reference parameters.md, VERIFY) = $200,000 per officer-year / 2,080 hours"),
     )
