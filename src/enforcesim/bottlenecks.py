@@ -23,7 +23,7 @@ import numpy as np
 
 from .constraints import CONSTRAINTS, binding_flags
 from .engine.runner import ReplicateOutput, check_fits_in_memory, run_replicates
-from .results import interval, replicate_metrics
+from .results import arrest_metrics, interval, replicate_metrics
 from .scenario import Scenario
 
 MAX_CONSTRAINTS = 8  # 256 runs
@@ -62,9 +62,11 @@ def attribute(
     source: str = "<scenario>",
 ) -> dict[str, Any]:
     """The `bottlenecks` block of summary.json for a scenario (its [bottlenecks] settings,
-    or removals_per_day over every constraint that applies)."""
+    or removals_per_day - and ice_arrests_per_day with [arrests] - over every constraint
+    that applies)."""
     settings = sc.bottlenecks
-    targets = list(settings.targets) if settings else ["removals_per_day"]
+    targets = (list(settings.targets) if settings and settings.targets else
+               ["removals_per_day"] + (["ice_arrests_per_day"] if sc.arrests else []))
     wanted = settings.constraints if settings and settings.constraints else list(CONSTRAINTS)
     names = [c for c in wanted if CONSTRAINTS[c].applies(sc)]
     if len(names) > MAX_CONSTRAINTS:
@@ -78,7 +80,8 @@ def attribute(
                 variant = relaxed(sc, s)
                 check_fits_in_memory(variant, workers or 1, source)
                 outs = run_replicates(variant, workers)
-            metrics = [replicate_metrics(o) for o in outs]
+            metrics = [replicate_metrics(o) | (arrest_metrics(o) if sc.arrests else {})
+                       for o in outs]
             values[s] = {t: np.array([m[t] for m in metrics], dtype=np.float64)
                          for t in targets}
             if not s:
@@ -123,4 +126,8 @@ def attribute(
 
 
 _RELAXED_AS = {"beds": 'every bed value "unlimited"',
-               "seats": "every departure takes everyone waiting (departure times unchanged)"}
+               "seats": "every departure takes everyone waiting (departure times unchanged)",
+               "officers": "officer-hours that never run out (10^12 officers, no hires or "
+                           "attrition)",
+               "pool": "pools that never deplete (every pool 10^15 people in its mix: hours "
+                       "per arrest stay at their full-pool value)"}

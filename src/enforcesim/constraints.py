@@ -2,9 +2,10 @@
 output on which days each binds, and how to relax it in a scenario (for the Shapley
 attribution in bottlenecks.py).
 
-Mechanisms added later (officers, judges, travel documents, depleting pools) register their
-own `Constraint`; a constraint that does not apply to a scenario (no [transport], beds
-already unlimited) is left out of the attribution and never flagged.
+Beds and seats come with the v1 engine, officers and pools with the arrest side; mechanisms
+added later (judges, travel documents) register their own `Constraint`. A constraint that does
+not apply to a scenario (no [transport], beds already unlimited, no [arrests]) is left out of
+the attribution and never flagged.
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ from typing import Any
 
 import numpy as np
 
+from .engine import arrests as ar
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import CONSTRAINT_NAMES, Scenario
 
 # Seats per departure when seats are relaxed: every departure takes everyone waiting.
 UNLIMITED_SEATS = 2**31 - 1
+
+
+# Officers on day 0 when officers are relaxed: officer-hours that never run out.
+UNLIMITED_OFFICERS = 10**12
+# A pool's size when pools are relaxed: no run draws it down measurably (and every count
+# stays exact in float64), so hours per arrest keep their value at a full pool.
+UNDEPLETED_POOL = 1e15
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,9 @@ class Constraint:
     applies: Callable[[Scenario], bool]
     relax: Callable[[dict[str, Any]], None]          # edits a dumped scenario in place
     binding: Callable[[ReplicateOutput], np.ndarray]  # bool per reported day
+    # Whether its `binding_NAME` column is in daily.parquet only for scenarios it applies to
+    # (beds and seats: always, as before the arrest side existed).
+    optional: bool = False
 
 
 def _drop_uncertainty(data: dict[str, Any], prefix: str) -> None:
@@ -52,6 +64,22 @@ def _relax_seats(data: dict[str, Any]) -> None:
     _drop_uncertainty(data, "transport.seats_per_departure")
 
 
+def _relax_officers(data: dict[str, Any]) -> None:
+    of = data.setdefault("officers", {})
+    of["headcount"] = UNLIMITED_OFFICERS
+    of["hires"] = []
+    of["attrition_per_year"] = 0.0
+    for key in ("headcount", "attrition_per_year", "hires"):
+        _drop_uncertainty(data, f"officers.{key}")
+
+
+def _relax_pool(data: dict[str, Any]) -> None:
+    for name, src in (data.get("arrests") or {}).get("sources", {}).items():
+        if src.get("pool") is not None:
+            src["pool"]["size"] = UNDEPLETED_POOL
+            _drop_uncertainty(data, f"arrests.sources.{name}.pool.size")
+
+
 def _extra_positive(col: int) -> Callable[[ReplicateOutput], np.ndarray]:
     def binding(out: ReplicateOutput) -> np.ndarray:
         if out.daily_extra is None:
@@ -61,16 +89,49 @@ def _extra_positive(col: int) -> Callable[[ReplicateOutput], np.ndarray]:
     return binding
 
 
+def _arrests_positive(*cols: int) -> Callable[[ReplicateOutput], np.ndarray]:
+    """Days with any arrest (any class) counted in one of the arrest side's columns."""
+
+    def binding(out: ReplicateOutput) -> np.ndarray:
+        if out.daily_arrests is None:
+            return np.zeros(out.daily.shape[0], dtype=bool)
+        return out.daily_arrests[:, :, list(cols)].sum(axis=(1, 2)) > 0
+
+    return binding
+
+
+def _beds_binding(out: ReplicateOutput) -> np.ndarray:
+    """Every bed taken some time in the day, or (arrest side) an arrest throttled or diverted
+    for want of a bed."""
+    return (_extra_positive(k.X_FULL_TIME)(out)
+            | _arrests_positive(ar.AR_FOREGONE_BEDS, ar.AR_DIVERTED)(out))
+
+
+def _has_pool(sc: Scenario) -> bool:
+    return sc.arrests is not None and any(s.pool is not None
+                                          for s in sc.arrests.sources.values())
+
+
 CONSTRAINTS: dict[str, Constraint] = {
     "beds": Constraint(
         "beds", "some time in the day with every bed taken (so arrivals are turned away or "
-        "wait)",
+        "wait; with [arrests], arrests are throttled or diverted), or an arrest throttled or "
+        "diverted for want of a bed",
         lambda sc: sc.detention.beds != "unlimited"
         or any(s.beds != "unlimited" for s in sc.detention.beds_schedule),
-        _relax_beds, _extra_positive(k.X_FULL_TIME)),
+        _relax_beds, _beds_binding),
     "seats": Constraint(
         "seats", "a departure in the day left full with people still waiting for a seat",
         lambda sc: sc.transport is not None, _relax_seats, _extra_positive(k.X_SEATS_SHORT)),
+    "officers": Constraint(
+        "officers", "an attempted arrest in the day was foregone because the day's "
+        "officer-hours were used up (with [arrests])",
+        lambda sc: sc.arrests is not None, _relax_officers,
+        _arrests_positive(ar.AR_FOREGONE_OFFICERS), optional=True),
+    "pool": Constraint(
+        "pool", "an attempted arrest in the day was foregone because its source's eligible "
+        "pool was empty (with an arrest source's pool)",
+        _has_pool, _relax_pool, _arrests_positive(ar.AR_FOREGONE_POOL), optional=True),
 }
 assert tuple(CONSTRAINTS) == CONSTRAINT_NAMES
 
@@ -78,6 +139,12 @@ assert tuple(CONSTRAINTS) == CONSTRAINT_NAMES
 def register_constraint(c: Constraint) -> None:
     """Add a mechanism's constraint (add its name to CONSTRAINT_NAMES too)."""
     CONSTRAINTS[c.name] = c
+
+
+def reported(sc: Scenario) -> list[str]:
+    """The constraints with a `binding_NAME` column in daily.parquet: every one but the
+    optional ones that do not apply to the scenario."""
+    return [name for name, c in CONSTRAINTS.items() if not c.optional or c.applies(sc)]
 
 
 def binding_flags(out: ReplicateOutput) -> dict[str, np.ndarray]:

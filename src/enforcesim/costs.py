@@ -5,11 +5,12 @@ Two registries keep the mechanisms that other parts of the engine add pluggable:
 
 - `VOLUMES`: name -> function(replicate output) -> per-day volume (or None when the engine
   does not produce it). The v1 engine gives book-ins, admissions, occupied bed-days, funded
-  bed-days, removals, releases and departures; arrests, officer-hours, escorted trips,
-  flight-hours, bus trips, court days and ATD days are read from the replicate output's
-  attribute (or `volumes` dict entry) of that name when a mechanism provides one (a
-  `[day, ...]` array is summed over its other axes, e.g. `officer_hours[day, activity]`),
-  and are zero otherwise.
+  bed-days, removals, releases and departures; the arrest side ([arrests]) gives arrests
+  (all, and ICE's) from `daily_arrests`, officer-hours available (`officer_hours`, what is
+  priced) from `hours_by_day` and used by activity from the `officer_hours` ledger; escorted
+  trips, flight-hours, bus trips, court days and ATD days are read from the replicate
+  output's attribute (or `volumes` dict entry) of that name when a mechanism provides one (a
+  `[day, ...]` array is summed over its other axes), and are zero otherwise.
 - `COMPONENTS`: name -> function(costs, volumes) -> per-day dollars. The `costs` block of
   summary.json reports every component, and `[costs.items.NAME]` entries besides.
 
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import arrests as ar
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import COST_COMPONENT_NAMES, BedTier, Budget, Costs, Scenario
@@ -65,6 +67,48 @@ def _mechanism(name: str) -> VolumeFn:
     return get
 
 
+def _arrest_col(col: int, ice_only: bool = False, fallback: str | None = None) -> VolumeFn:
+    """Arrests per day from the arrest side's `daily_arrests` (days, classes, columns),
+    summed over classes (only those of sources counting as ICE arrests with `ice_only`);
+    without [arrests], the `fallback` mechanism volume (or None)."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        a = getattr(out, "daily_arrests", None)
+        if a is None:
+            return _mechanism(fallback)(out) if fallback else None
+        counts = np.asarray(a, dtype=np.float64)[:, :, col]
+        if ice_only:
+            ice = [src.resolved("counts_as_ice_arrest")
+                   for src in out.scenario.arrests.sources.values()]
+            counts = counts[:, np.repeat(np.array(ice, dtype=bool), ar.N_CRIM)]
+        return counts.sum(axis=1)
+
+    return get
+
+
+def _officer_hours_available(out: ReplicateOutput) -> np.ndarray | None:
+    """Officer-hours priced: those available (officers x productive hours, casework
+    included), used or not - officers are paid by the hour worked, not by the arrest (see
+    docs/costs.md). Without [arrests], a mechanism's `officer_hours` (summed over activities)."""
+    hb = getattr(out, "hours_by_day", None)
+    if hb is None:
+        return _mechanism("officer_hours")(out)
+    return hb[:, ar.HB_AVAILABLE] + hb[:, ar.HB_CASEWORK]
+
+
+def _ledger(activity: int | None) -> VolumeFn:
+    """Officer-hours used per day (the ledger), of one activity or (None) all."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        led = getattr(out, "officer_hours", None)
+        if led is None:
+            return None
+        led = np.asarray(led, dtype=np.float64)
+        return led.sum(axis=1) if activity is None else led[:, activity]
+
+    return get
+
+
 VOLUMES: dict[str, VolumeFn] = {
     "book_ins": _daily_col(k.D_BOOK_INS),
     "admissions": _daily_col(k.D_ADMITTED),
@@ -73,9 +117,15 @@ VOLUMES: dict[str, VolumeFn] = {
     "removals": _daily_col(k.D_REMOVALS),
     "releases": _daily_col(k.D_RELEASES),
     "departures": _extra_col(k.X_DEPARTURES),
+    "arrests": _arrest_col(ar.AR_MADE, fallback="arrests"),
+    "officer_hours": _officer_hours_available,
     **{name: _mechanism(name) for name in (
-        "arrests", "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
-        "court_days", "atd_days")},
+        "escorted_trips", "flight_hours", "bus_trips", "court_days", "atd_days")},
+    "ice_arrests": _arrest_col(ar.AR_MADE, ice_only=True),
+    "officer_hours_used": _ledger(None),
+    "officer_hours_arrests": _ledger(ar.H_ARRESTS),
+    "officer_hours_escort_transport": _ledger(ar.H_ESCORT),
+    "officer_hours_casework": _ledger(ar.H_CASEWORK),
 }
 
 
@@ -184,7 +234,7 @@ def day_of(sc: Scenario, when: int | date) -> int:
 
 
 COST_METRICS = ("cost_all_in_total", "cost_all_in_per_removal", "cost_per_arrest",
-                "cost_per_book_in", "cost_per_occupied_bed_day")
+                "cost_per_ice_arrest", "cost_per_book_in", "cost_per_occupied_bed_day")
 
 
 def _ratio(num: float, den: float) -> float:
@@ -197,14 +247,15 @@ def replicate_costs(out: ReplicateOutput) -> dict[str, Any]:
     v = volumes(out)
     total_daily = sum(daily.values())
     total = float(np.sum(total_daily))
-    removals, arrests, book_ins = (float(v[n].sum()) for n in ("removals", "arrests",
-                                                              "book_ins"))
+    removals, arrests, ice_arrests, book_ins = (
+        float(v[n].sum()) for n in ("removals", "arrests", "ice_arrests", "book_ins"))
     years = year_labels(out.scenario)
     return {
         "metrics": {
             "cost_all_in_total": total,
             "cost_all_in_per_removal": _ratio(total, removals),
             "cost_per_arrest": _ratio(total, arrests),
+            "cost_per_ice_arrest": _ratio(total, ice_arrests),
             "cost_per_book_in": _ratio(total, book_ins),
             "cost_per_occupied_bed_day": _ratio(
                 float(daily["beds"].sum() + daily["overhead"].sum()), float(v["bed_days"].sum())),

@@ -275,8 +275,9 @@ class Results:
 
     def daily(self) -> pd.DataFrame:
         """One row per replicate and day: the contract's columns first, then bed-days,
-        departures, the all-in cost and a `binding_NAME` flag per constraint."""
-        from .constraints import binding_flags
+        departures, the all-in cost and a `binding_NAME` flag per constraint (beds, seats;
+        officers and pool only where they apply)."""
+        from .constraints import binding_flags, reported
         from .costs import daily_costs
 
         days = self.scenario.scenario.days
@@ -292,7 +293,7 @@ class Results:
             df["cost_all_in"] = np.concatenate(
                 [sum(daily_costs(r).values()) for r in self.replicates])
             flags = [binding_flags(r) for r in self.replicates]
-            for name in flags[0]:
+            for name in reported(self.scenario):
                 df[f"binding_{name}"] = np.concatenate([f[name] for f in flags])
         return df
 

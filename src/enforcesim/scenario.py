@@ -190,12 +190,15 @@ class Transport(_Strict):
 
 
 # Volumes a cost item can be charged on (costs.py maps each to a per-day series; those the
-# engine does not produce yet - arrests, officer-hours, trips, flight-hours, court and ATD
-# days, which come with the arrest and case mechanisms - are zero until it does).
+# engine does not produce yet - trips, flight-hours, court and ATD days, which come with the
+# case and transport mechanisms - are zero until it does). Arrests and officer-hours come
+# from the arrest side ([arrests]; zero without it): `officer_hours` are the hours available
+# (officers x productive hours, as paid), the `officer_hours_*` ones the ledger (as used).
 VolumeName = Literal[
     "book_ins", "admissions", "bed_days", "funded_bed_days", "removals", "releases",
     "departures", "arrests", "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
-    "court_days", "atd_days",
+    "court_days", "atd_days", "ice_arrests", "officer_hours_used", "officer_hours_arrests",
+    "officer_hours_escort_transport", "officer_hours_casework",
 ]
 
 
@@ -265,11 +268,14 @@ class Costs(_Strict):
         "funded-bed overhead).", json_schema_extra=_unit("USD/bed-day"),
     )
     per_arrest: float = Field(
-        0.0, ge=0, description="Per arrest (zero by default: officer time is priced by "
-        "`per_officer_hour`; set one or the other).", json_schema_extra=_unit("USD/arrest"),
+        0.0, ge=0, description="Per arrest made, CBP transfers included (zero by default: "
+        "officer time is priced by `per_officer_hour`; set one or the other).",
+        json_schema_extra=_unit("USD/arrest"),
     )
     per_officer_hour: float = Field(
-        96.15, ge=0, description="Per officer-hour.", json_schema_extra=_unit(
+        96.15, ge=0, description="Per officer-hour available with [arrests] (officers x "
+        "productive hours, casework included, used or not: docs/costs.md).",
+        json_schema_extra=_unit(
             "USD/officer-hour", "about $8B for 10,000 new officers through FY2029 (4 years, "
             "reference parameters.md, VERIFY) = $200,000 per officer-year / 2,080 hours"),
     )
@@ -325,23 +331,26 @@ class Budget(_Strict):
 COST_COMPONENT_NAMES = ("beds", "overhead", "book_ins", "departures", "arrests",
                         "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
                         "court_days", "atd_days", "removals")
-# Constraints bottleneck attribution can relax (bottlenecks.py registers each).
-CONSTRAINT_NAMES = ("beds", "seats")
+# Constraints bottleneck attribution can relax (constraints.py registers each; officers and
+# pool come with [arrests]).
+CONSTRAINT_NAMES = ("beds", "seats", "officers", "pool")
 
-TargetName = Literal["book_ins_per_day", "admitted_per_day", "removals_per_day"]
+TargetName = Literal["book_ins_per_day", "admitted_per_day", "removals_per_day",
+                     "ice_arrests_per_day"]
 
 
 class BottleneckSettings(_Strict):
     """Bottleneck attribution: the shortfall of each target metric split between the
     constraints by Shapley values (runs the scenario 2^n times, n = constraints)."""
 
-    targets: list[TargetName] = Field(
-        default_factory=lambda: ["removals_per_day"],
-        description="Metrics whose shortfall is attributed.",
+    targets: list[TargetName] | None = Field(
+        None, description="Metrics whose shortfall is attributed (default: "
+        "`removals_per_day`, and `ice_arrests_per_day` with [arrests]).",
     )
     constraints: list[str] | None = Field(
         None, description="Constraints to relax (default: every one that applies: beds, "
-        "seats, and those of other mechanisms).",
+        "seats with [transport], officers with [arrests], pool with an arrest source's pool, "
+        "and those of other mechanisms).",
     )
 
 
@@ -1187,6 +1196,11 @@ def _check_costs_budget(file: str, raw: dict[str, Any], meta: dict[str, Any],
         if isinstance(c, str) and c not in CONSTRAINT_NAMES:
             out.append(Problem(file, f"bottlenecks.constraints[{i}]", c, "not a constraint; "
                                "valid: " + ", ".join(CONSTRAINT_NAMES)))
+    targets = bn.get("targets") if isinstance(bn, dict) else None
+    for i, t in enumerate(targets if isinstance(targets, list) else []):
+        if t == "ice_arrests_per_day" and not isinstance(raw.get("arrests"), dict):
+            out.append(Problem(file, f"bottlenecks.targets[{i}]", t, "only allowed with "
+                               "[arrests] (a run driven by book-ins makes no arrests)"))
     return out
 
 

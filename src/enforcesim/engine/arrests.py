@@ -175,7 +175,9 @@ def hours_per_arrest(s, src_par, pool_left, criminal_first):
 def day_class_rates(di, src_rate_by_day, src_par, src_mix, pool_left, criminal_first, out):
     """Attempted arrests per day of each class (source * 3 + criminality) on day index di,
     written into out[0, :]; returns their total. A pool source splits its rate in the
-    proportions of its eligible remaining pool, as of the start of the day."""
+    proportions of its eligible remaining pool, as of the start of the day; once no class of
+    it has an eligible person left, its attempts go on at its rate in the pool's mix (eligible
+    classes), each foregone for the pool, so that results count what depletion costs."""
     total = 0.0
     for s in range(src_par.shape[0]):
         rate = src_rate_by_day[di, s]
@@ -184,9 +186,19 @@ def day_class_rates(di, src_rate_by_day, src_par, src_mix, pool_left, criminal_f
                 out[0, s * N_CRIM + g] = rate * src_mix[s, g]
         else:
             n = eligible_pool(s, pool_left, criminal_first)
+            left = 0.0
             for g in range(N_CRIM):
                 ok = n >= 1.0 and pool_left[s, g] >= 1.0 and not (criminal_first and g == 2)
                 out[0, s * N_CRIM + g] = rate * pool_left[s, g] / n if ok else 0.0
+                left += out[0, s * N_CRIM + g]
+            if left == 0.0:  # exhausted: attempted all the same, and foregone (pool)
+                w = 0.0
+                for g in range(N_CRIM):
+                    if not (criminal_first and g == 2):
+                        w += src_mix[s, g]
+                for g in range(N_CRIM):
+                    ok = w > 0.0 and not (criminal_first and g == 2)
+                    out[0, s * N_CRIM + g] = rate * src_mix[s, g] / w if ok else 0.0
         for g in range(N_CRIM):
             total += out[0, s * N_CRIM + g]
     return total
