@@ -19,7 +19,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .results import DAILY_COLUMNS, METRICS
+from .results import (
+    CASE_DAILY_COLUMNS,
+    CASE_METRICS,
+    DAILY_COLUMNS,
+    METRICS,
+    MODE_METRICS,
+    PATHWAY_METRICS,
+    V1_PATHWAYS,
+)
 from .scenario import (
     CONTRACT_VERSION,
     UNCERTAIN_VALUES,
@@ -116,6 +124,28 @@ def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
     return list(out.items())
 
 
+def _pathway_shares(field: FieldInfo) -> list[str]:
+    return [
+        "## `[pathway_shares]` (required with `[pathways]`)", "",
+        (field.description or "").strip(), "",
+        "Each entry is a table `[pathway_shares.KEY]` of `pathway = share` (each share from 0 "
+        "to 1, summing to 1; a pathway not named has share 0). A book-in of class `a.b` takes "
+        "the entry `a.b`, else `a`, else `default`. Every class must find an entry.", "",
+        "```toml",
+        "[pathway_shares.default]",
+        "expedited = 0.3",
+        "court_removal = 0.5",
+        "bond = 0.2",
+        "```", "",
+    ]
+
+
+def _metric_table(metrics: dict[str, tuple[str, str]]) -> list[str]:
+    rows = ["| metric | unit | meaning |", "|---|---|---|"]
+    rows += [f"| `{name}` | {unit} | {meaning} |" for name, (unit, meaning) in metrics.items()]
+    return rows
+
+
 def render() -> str:
     lines = [
         "# Scenario reference",
@@ -135,13 +165,19 @@ def render() -> str:
                  if isinstance(a, type) and issubclass(a, BaseModel)]
         if section == "uncertainty":
             continue
+        if section == "pathway_shares":
+            lines += _pathway_shares(field)
+            continue
         model = inner[0]
         required = "required" if field.is_required() else "optional"
-        lines += [f"## `[{section}]` ({required})", "", (model.__doc__ or "").strip(), ""]
-        lines += _table(model, f"{section}.")
+        # a table of named tables, [section.NAME]
+        named = ".NAME" if typing.get_origin(field.annotation) is dict else ""
+        lines += [f"## `[{section}{named}]` ({required})", "", (model.__doc__ or "").strip(),
+                  ""]
+        lines += _table(model, f"{section}{named}.")
         for name, sub in _nested(model):
-            lines += ["", f"### `{section}.{name}`", ""]
-            lines += _table(sub, f"{section}.{name}.")
+            lines += ["", f"### `{section}{named}.{name}`", ""]
+            lines += _table(sub, f"{section}{named}.{name}.")
         lines.append("")
 
     lines += [
@@ -177,6 +213,25 @@ def render() -> str:
     lines += ["", "`DIR/daily.parquet` columns: " + ", ".join(f"`{c}`" for c in DAILY_COLUMNS)
               + ". Flows are counts during the day; `detained` and `waiting_for_bed` are the "
               "state at the end of the day; `beds` is -1 when unlimited.", ""]
+    lines += ["### Case and transport side", "",
+              "Only when the scenario has `[pathways]`, `[courts]`, `[travel_documents]`, "
+              "`[transport.modes]`, `[transport.intake]` or `[transport.transfers]` (see "
+              "`cases-and-transport.md`). Then `removals_per_day` counts only exits whose "
+              "pathway has `counts_as_removal = true`, and `wait_for_transport_days` runs from "
+              "the travel document being ready. These metrics are added to `metrics`:", ""]
+    lines += _metric_table(CASE_METRICS)
+    lines += ["", "`summary.json` block `pathways`, per pathway (and "
+              + " and ".join(f"`{p}`" for p in V1_PATHWAYS) + ": people decided by "
+              "`detention.removal_share`, the initial population and every book-in without "
+              "`[pathways]`):", ""]
+    lines += _metric_table(PATHWAY_METRICS)
+    lines += ["", "`summary.json` block `modes`, per removal mode (v1 departures are the "
+              "mode `default`):", ""]
+    lines += _metric_table(MODE_METRICS)
+    lines += ["", "`DIR/daily_cases.parquet` columns: "
+              + ", ".join(f"`{c}`" for c in CASE_DAILY_COLUMNS) + ". Flows are counts during "
+              "the day, `court_queue`, `in_court`, `waiting_for_documents` and `judges` the "
+              "state at the end of the day, `officer_hours_*` the hours charged that day.", ""]
     return "\n".join(lines)
 
 
