@@ -21,6 +21,20 @@ superposition is one Poisson process whose rate is the sum of the classes' rates
 arrival's class is drawn in proportion to the rates in force (only when K > 1, so a v1
 file draws exactly what it drew before classes existed). A person carries a tag,
 class * 2 + (1 if ordered removed), through the heap and the queues.
+
+The case and transport side (issue 5; helpers and layout in cases.py) runs only when
+`case_on`: a v1 scenario takes none of its branches and draws nothing new. Then each
+book-in draws a pathway (a diversion never takes a bed); the heap also holds the ends of
+judges' hearings and of waits for travel documents (tags in cases.py); court cases wait in a
+FIFO docket served by the judges in force; removal orders queue, in their beds, in one FIFO
+seat queue per removal mode, whose departures replace the v1 departure; escort hours are
+charged to the officer-hours ledger (days x H_ARRESTS, H_ESCORT, H_CASEWORK) when they are
+spent. The tie order becomes
+
+    day boundary < heap (ends of stays, hearings, document waits; by time) < v1 departure
+    < mode departures (lowest mode first) < book-in
+
+and after any event free judges take the oldest cases of the docket.
 """
 
 from __future__ import annotations
