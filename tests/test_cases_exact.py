@@ -232,3 +232,21 @@ def test_case_side_without_pathways_follows_the_v1_rules_exactly():
     assert set(ext.summary_dict()["modes"]) == {"default"}
     assert "pathways" not in v1.summary_dict()
     assert list(v1.summary_dict()["metrics"]) == list(v1.replicate_metrics().columns)
+
+
+def test_the_documentation_example_runs():
+    """The TOML block of docs/cases-and-transport.md is a whole scenario that runs."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs/cases-and-transport.md").read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 1
+    res = enforcesim.run(tomllib.loads(blocks[0]), validate=True, workers=1)
+    m = res.summary()["mean"]
+    assert m["atd_diversions_per_day"] > 0 and m["court_completions_per_day"] > 0
+    # intake 2 officers x 3 hours per admission; charters 2 officers x 5 hours when used
+    used = res.mode_summary()["charter"]["departures_used_per_day"]["mean"]
+    assert m["officer_hours_escort_per_day"] == pytest.approx(6.0 * m["admitted_per_day"]
+                                                             + 10.0 * used)
