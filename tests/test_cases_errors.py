@@ -28,10 +28,13 @@ GOOD = {
 }
 
 
-def test_the_good_scenario_parses():
+def test_the_good_scenario_parses_and_round_trips():
     sc = parse_scenario(GOOD)
     assert sc.has_case_side()
     assert [name for name, _ in sc.transport.mode_list()] == ["bus", "charter"]
+    # `run --seed` re-validates the dumped model, with None for every absent key
+    assert parse_scenario(sc.model_dump()) == sc
+    assert parse_scenario(sc.model_dump(exclude_none=True)) == sc
 
 
 def _pop(path):

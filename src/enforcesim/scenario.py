@@ -413,6 +413,15 @@ class Scenario(_Strict):
     book_ins: BookIns
     detention: Detention
     transport: Transport | None = None
+    costs: Costs = Field(default_factory=Costs)
+    targets: Targets = Field(default_factory=Targets)
+    uncertainty: dict[str, ParameterDraw] = Field(
+        default_factory=dict,
+        description="Parameter uncertainty: dotted path of a numeric value -> distribution, "
+        "drawn once per replicate.",
+    )
+    # Extensions come after the v1 sections, so that v1 messages listing the valid sections
+    # keep their text as a prefix.
     pathways: dict[str, Pathway] = Field(
         default_factory=dict, description="Case pathways `[pathways.NAME]` (extension of "
         "contract v1).")
@@ -421,13 +430,6 @@ class Scenario(_Strict):
         "`a.b`, its prefix `a`, or `default`) -> { pathway = share, ... } summing to 1.")
     courts: Courts | None = None
     travel_documents: TravelDocuments | None = None
-    costs: Costs = Field(default_factory=Costs)
-    targets: Targets = Field(default_factory=Targets)
-    uncertainty: dict[str, ParameterDraw] = Field(
-        default_factory=dict,
-        description="Parameter uncertainty: dotted path of a numeric value -> distribution, "
-        "drawn once per replicate.",
-    )
 
     def has_case_side(self) -> bool:
         """Whether any mechanism of the case and transport side is configured (otherwise
@@ -943,7 +945,7 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
 
     docs = table(raw, "travel_documents")
     groups = table(docs, "groups")
-    if "travel_documents" in raw and not groups:
+    if raw.get("travel_documents") is not None and not groups:
         problems.append(Problem(file, "travel_documents.groups", NO_VALUE, "required: at "
                                 "least one [travel_documents.groups.NAME] table"))
     total = 0.0
@@ -994,7 +996,7 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
                                     "mode without groups (the default) or name them"))
 
     pathways = table(raw, "pathways")
-    courts_given = "courts" in raw
+    courts_given = raw.get("courts") is not None  # a dumped model writes courts = None
     has_court = False
     for name, path in pathways.items():
         key = f"pathways.{_dotted((name,))}"
