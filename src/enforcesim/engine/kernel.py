@@ -39,6 +39,8 @@ and after any event free judges take the oldest cases of the docket.
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit
 
@@ -253,7 +255,10 @@ def _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i, d, c, p, l
         daily_x[d, cs.X_NOT_COUNTED] += 1
 
 
-@njit(cache=True, nogil=True)
+# Each compiled specialisation of `simulate` (see `compiled`) sees its own constant here.
+CASE_SIDE = True
+
+
 def simulate(
     t_start,            # int: -warmup_days
     days,               # int: reported horizon
@@ -285,6 +290,8 @@ def simulate(
     rng_pathway, rng_court, rng_documents, rng_transfers,
     fixed_pathway,      # int64[:]: pathways of the fixed book-ins (empty: v1 rules)
 ):
+    if not CASE_SIDE:  # a compile-time constant: the v1 specialisation folds the case away
+        case_on = False
     n_class = seg_rate.shape[1]
     daily = np.zeros((days, N_DAILY), dtype=np.int64)
     acc = np.zeros(N_ACC, dtype=np.float64)
@@ -722,3 +729,26 @@ def simulate(
         acc[A_RELEASES] += daily[day, D_RELEASES]
     return (daily, acc, daily_c, acc_c, error, officer_hours, daily_x, acc_x, path_acc,
             mode_acc)
+
+
+def _specialise(fn, case_side: bool):
+    """`fn` compiled with the global CASE_SIDE fixed to case_side. Numba freezes globals as
+    constants, so in the v1 specialisation every case-side branch folds away and the v1
+    model runs as fast as before the case side existed. Each has its own name, hence its
+    own on-disk cache entry."""
+    name = f"{fn.__name__}_{'cases' if case_side else 'v1'}"
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, "CASE_SIDE": case_side}, name,
+                              fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = name
+    copy.__doc__ = fn.__doc__
+    return njit(cache=True, nogil=True)(copy)
+
+
+simulate_v1 = _specialise(simulate, case_side=False)
+simulate_cases = _specialise(simulate, case_side=True)
+
+
+def compiled(case_on: bool):
+    """The compiled `simulate` for a scenario with (or without) the case side; call it with
+    simulate's arguments."""
+    return simulate_cases if case_on else simulate_v1

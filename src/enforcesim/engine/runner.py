@@ -285,7 +285,7 @@ def simulate_replicate(
         cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
         pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
     (daily, acc, daily_c, acc_c, error, officer_hours, daily_x, acc_x, acc_p,
-     acc_m) = k.simulate(
+     acc_m) = k.compiled(cases.on)(
         -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
         det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
         par["initial"], v1_transport,
@@ -384,27 +384,28 @@ def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
                                  for p in hi})]
 
 
-_compiled = False
+_compiled: set[bool] = set()
 
 
-def ensure_compiled() -> None:
-    """Compile (or load from cache) the kernel once, before threads race to do it."""
-    global _compiled
-    if _compiled:
-        return
-    rng = np.random.Generator(np.random.PCG64(0))
-    one_f = np.ones(1)
-    one_i = np.ones(1, dtype=np.int64)
-    sc = Scenario.model_validate({
-        "scenario": {"name": "compile", "days": 1},
-        "book_ins": {"rate_per_day": 0.0},
-        "detention": {"beds": 0, "when_full": "release",
-                      "length_of_stay": {"dist": "fixed", "mean": 1.0}}})
-    k.simulate(0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
-               one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
-               _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, *case_arrays(sc).args(),
-               rng, rng, rng, rng, _EMPTY_I)
-    _compiled = True
+def ensure_compiled(case_side: bool = False) -> None:
+    """Compile (or load from cache) the kernel once, before threads race to do it: the v1
+    specialisation always, the case-side one (kernel.compiled) when a scenario needs it."""
+    for flavour in {False, case_side} - _compiled:
+        rng = np.random.Generator(np.random.PCG64(0))
+        one_f = np.ones(1)
+        one_i = np.ones(1, dtype=np.int64)
+        sc = Scenario.model_validate({
+            "scenario": {"name": "compile", "days": 1},
+            "book_ins": {"rate_per_day": 0.0},
+            "detention": {"beds": 0, "when_full": "release",
+                          "length_of_stay": {"dist": "fixed", "mean": 1.0}},
+            **({"transport": {"intake": {}}} if flavour else {})})
+        k.compiled(flavour)(
+            0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
+            one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
+            _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, *case_arrays(sc).args(),
+            rng, rng, rng, rng, _EMPTY_I)
+        _compiled.add(flavour)
 
 
 def run_replicates(
@@ -416,7 +417,7 @@ def run_replicates(
     """All replicates of a scenario, in replicate order."""
     n = sc.scenario.replicates
     workers = min(workers or default_workers(), n)
-    ensure_compiled()
+    ensure_compiled(sc.has_case_side())
     if workers == 1:
         out = []
         for i in range(n):
