@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -130,7 +131,7 @@ def _fmt(v: float | None) -> str:
 
 
 def _print_summary(summary: dict, out: Path) -> None:
-    from .results import ARREST_METRICS, METRICS
+    from .results import ARREST_METRICS, CASE_METRICS, METRICS
 
     table = Table(title=f"{summary['scenario']}: {summary['replicates']} replicate(s), "
                   f"seed {summary['seed']}")
@@ -138,7 +139,7 @@ def _print_summary(summary: dict, out: Path) -> None:
         table.add_column(col, justify="left" if col in ("metric", "unit") else "right",
                          no_wrap=True)
     for name, m in summary["metrics"].items():
-        unit = (METRICS | ARREST_METRICS).get(name, ("", ""))[0]
+        unit = (METRICS | ARREST_METRICS | CASE_METRICS).get(name, ("", ""))[0]
         table.add_row(name, _fmt(m["mean"]), _fmt(m["lo"]), _fmt(m["hi"]), unit)
     console.print(table)
     for name, t in summary.get("targets", {}).items():
@@ -152,8 +153,11 @@ def _print_summary(summary: dict, out: Path) -> None:
         split = ", ".join(f"{c} {_fmt(v['mean'])}" for c, v in t["shapley"].items())
         short = t["shortfall_from_constraints"]["mean"]
         console.print(f"bottlenecks of {name}: shortfall {_fmt(short)} = {split} (Shapley)")
-    console.print(f"Intervals: {summary.get('interval', {}).get('kind', '')}.")
-    console.print(f"Results in {out}/ (summary.json, daily.parquet)")
+    kind = escape(summary.get("interval", {}).get("kind", ""))  # "[uncertainty]" is not markup
+    console.print(f"Intervals: {kind}.")
+    files = ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in (".json", ".parquet"))
+                      ) if out.is_dir() else "summary.json, daily.parquet"
+    console.print(f"Results in {out}/ ({files})")
 
 
 def main() -> None:

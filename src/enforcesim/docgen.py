@@ -27,10 +27,15 @@ from .results import (
     ARREST_CLASS_METRICS,
     ARREST_DAILY_COLUMNS,
     ARREST_METRICS,
+    CASE_DAILY_COLUMNS,
+    CASE_METRICS,
     DAILY_COLUMNS,
     EXTRA_DAILY_COLUMNS,
     METRICS,
+    MODE_METRICS,
     OFFICER_DAILY_COLUMNS,
+    PATHWAY_METRICS,
+    V1_PATHWAYS,
 )
 from .scenario import (
     CONTRACT_VERSION,
@@ -145,6 +150,28 @@ def _sub_tables(model: type[BaseModel], prefix: str) -> list[str]:
     return lines
 
 
+def _pathway_shares(field: FieldInfo) -> list[str]:
+    return [
+        "## `[pathway_shares]` (required with `[pathways]`)", "",
+        (field.description or "").strip(), "",
+        "Each entry is a table `[pathway_shares.KEY]` of `pathway = share` (each share from 0 "
+        "to 1, summing to 1; a pathway not named has share 0). A book-in of class `a.b` takes "
+        "the entry `a.b`, else `a`, else `default`. Every class must find an entry.", "",
+        "```toml",
+        "[pathway_shares.default]",
+        "expedited = 0.3",
+        "court_removal = 0.5",
+        "bond = 0.2",
+        "```", "",
+    ]
+
+
+def _metric_table(metrics: dict[str, tuple[str, str]]) -> list[str]:
+    rows = ["| metric | unit | meaning |", "|---|---|---|"]
+    rows += [f"| `{name}` | {unit} | {meaning} |" for name, (unit, meaning) in metrics.items()]
+    return rows
+
+
 def render() -> str:
     lines = [
         "# Scenario reference",
@@ -163,6 +190,9 @@ def render() -> str:
         inner = [a for a in [field.annotation, *typing.get_args(field.annotation)]
                  if isinstance(a, type) and issubclass(a, BaseModel)]
         if section == "uncertainty":
+            continue
+        if section == "pathway_shares":
+            lines += _pathway_shares(field)
             continue
         model = inner[0]
         required = "required" if field.is_required() else "optional"
@@ -240,6 +270,25 @@ def render() -> str:
               + ", ".join(f"`{c}`" for c in OFFICER_DAILY_COLUMNS)
               + " (hours per day: `hours_available` = officers x productive hours; the other "
               "three are the ledger by activity).", ""]
+    lines += ["### Case and transport side", "",
+              "Only when the scenario has `[pathways]`, `[courts]`, `[travel_documents]`, "
+              "`[transport.modes]`, `[transport.intake]` or `[transport.transfers]` (see "
+              "`cases-and-transport.md`). Then `removals_per_day` counts only exits whose "
+              "pathway has `counts_as_removal = true`, and `wait_for_transport_days` runs from "
+              "the travel document being ready. These metrics are added to `metrics`:", ""]
+    lines += _metric_table(CASE_METRICS)
+    lines += ["", "`summary.json` block `pathways`, per pathway (and "
+              + " and ".join(f"`{p}`" for p in V1_PATHWAYS) + ": people decided by "
+              "`detention.removal_share`, the initial population and every book-in without "
+              "`[pathways]`):", ""]
+    lines += _metric_table(PATHWAY_METRICS)
+    lines += ["", "`summary.json` block `modes`, per removal mode (v1 departures are the "
+              "mode `default`):", ""]
+    lines += _metric_table(MODE_METRICS)
+    lines += ["", "`DIR/daily_cases.parquet` columns: "
+              + ", ".join(f"`{c}`" for c in CASE_DAILY_COLUMNS) + ". Flows are counts during "
+              "the day, `court_queue`, `in_court`, `waiting_for_documents` and `judges` the "
+              "state at the end of the day, `officer_hours_*` the hours charged that day.", ""]
     return "\n".join(lines)
 
 

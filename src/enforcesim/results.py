@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .engine import arrests as ar
+from .engine import cases as cs
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import CONTRACT_VERSION, Scenario
@@ -116,6 +117,66 @@ ARREST_DAILY_COLUMNS = ["replicate", "day", "source", "criminality", *ar.ARREST_
 OFFICER_DAILY_COLUMNS = ["replicate", "day", "officers", "hours_available", "hours_arrests",
                          "hours_escort_transport", "hours_casework"]
 
+# Case-side metrics (issue 5): in the summary only when the scenario configures a case-side
+# mechanism ([pathways], [courts], [travel_documents], transport modes, intake or transfers).
+# With the case side, removals_per_day counts only exits whose pathway has
+# counts_as_removal = true, and wait_for_transport_days runs from the travel document being
+# ready (the wait for the document is wait_for_documents_days).
+CASE_METRICS: dict[str, tuple[str, str]] = {
+    "voluntary_departures_per_day": ("persons/day", "exits of voluntary_departure pathways "
+                                     "per day"),
+    "departures_not_removals_per_day": ("persons/day", "people leaving the country from a "
+                                        "bed without counting as ICE removals "
+                                        "(counts_as_removal = false), per day"),
+    "atd_diversions_per_day": ("persons/day", "book-ins diverted to alternatives to "
+                               "detention (never in a bed), per day"),
+    "transfers_per_day": ("persons/day", "admissions transferred between facilities, per day"),
+    "court_completions_per_day": ("cases/day", "detained cases completed by judges, per day"),
+    "court_queue": ("cases", "time-average number of detained cases waiting for a judge"),
+    "in_court": ("cases", "time-average number of detained cases before a judge"),
+    "court_wait_days": ("days", "mean days from joining the docket to a judge, of cases that "
+                        "reached one"),
+    "judges": ("judges", "time-average judges"),
+    "waiting_for_documents": ("persons", "time-average number in beds waiting for a travel "
+                              "document"),
+    "wait_for_documents_days": ("days", "mean days from removal order to travel document, of "
+                                "orders made"),
+    "officer_hours_arrests_per_day": ("officer-hours/day", "officer-hours charged to arrests "
+                                      "(issue 4; 0 until then)"),
+    "officer_hours_escort_per_day": ("officer-hours/day", "officer-hours charged to escorts "
+                                     "and transport: intake, transfers, removal departures"),
+    "officer_hours_casework_per_day": ("officer-hours/day", "officer-hours charged to "
+                                       "casework (0 until modelled)"),
+}
+
+# Per-pathway and per-mode metrics (blocks "pathways" and "modes" of summary.json).
+PATHWAY_METRICS: dict[str, tuple[str, str]] = {
+    "book_ins_per_day": ("persons/day", "book-ins drawn into the pathway, per day"),
+    "exits_per_day": ("persons/day", "people of the pathway leaving a bed, per day"),
+    "length_of_stay_days": ("days", "mean days in a bed of those who left one"),
+}
+MODE_METRICS: dict[str, tuple[str, str]] = {
+    "departures_per_day": ("departures/day", "scheduled departures per day"),
+    "departures_used_per_day": ("departures/day", "departures carrying anyone, per day"),
+    "seated_per_day": ("persons/day", "people seated per day"),
+    "removals_per_day": ("persons/day", "of which counted as removals"),
+    "seat_use_share": ("share", "seated / (departures x seats)"),
+    "wait_for_transport_days": ("days", "mean days from ready to departure"),
+    "hours_per_day": ("hours/day", "flight- or driving-hours of departures carrying anyone"),
+    "officer_hours_per_day": ("officer-hours/day", "escort officer-hours of those departures"),
+}
+# Names of the two pseudo-pathways decided by detention.removal_share (the initial
+# population, and every book-in when no [pathways] are given).
+V1_PATHWAYS = ["by_removal_share.release", "by_removal_share.removal"]
+
+CASE_DAILY_COLUMNS = ["replicate", "day", "diverted", "voluntary_departures",
+                      "departures_not_removals", "court_completions", "court_queue",
+                      "in_court", "waiting_for_documents", "transfers", "judges",
+                      "officer_hours_arrests", "officer_hours_escort", "officer_hours_casework"]
+_CASE_KERNEL_COLUMNS = [cs.X_DIVERTED, cs.X_VOLUNTARY, cs.X_NOT_COUNTED,
+                        cs.X_COURT_COMPLETIONS, cs.X_COURT_QUEUE, cs.X_IN_COURT,
+                        cs.X_WAITING_DOCS, cs.X_TRANSFERS, cs.X_JUDGES]
+
 
 def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
@@ -210,6 +271,71 @@ def arrest_breakdown(out: ReplicateOutput) -> dict[str, dict[str, dict[str, floa
     }
 
 
+def case_metrics(out: ReplicateOutput) -> dict[str, float]:
+    """The case-side metrics of one replicate (NaN stands for null)."""
+    days = out.scenario.scenario.days
+    x = out.daily_cases.sum(axis=0)
+    a = out.acc_cases
+    hours = out.officer_hours.sum(axis=0) / days
+    return {
+        "voluntary_departures_per_day": x[cs.X_VOLUNTARY] / days,
+        "departures_not_removals_per_day": x[cs.X_NOT_COUNTED] / days,
+        "atd_diversions_per_day": x[cs.X_DIVERTED] / days,
+        "transfers_per_day": x[cs.X_TRANSFERS] / days,
+        "court_completions_per_day": x[cs.X_COURT_COMPLETIONS] / days,
+        "court_queue": a[cs.XA_AREA_COURT_QUEUE] / days,
+        "in_court": a[cs.XA_AREA_IN_COURT] / days,
+        "court_wait_days": _ratio(a[cs.XA_SUM_COURT_WAIT], a[cs.XA_N_COURT_STARTED]),
+        "judges": a[cs.XA_AREA_JUDGES] / days,
+        "waiting_for_documents": a[cs.XA_AREA_DOCS] / days,
+        "wait_for_documents_days": _ratio(a[cs.XA_SUM_DOC_DELAY], a[cs.XA_N_DOCS_READY]),
+        "officer_hours_arrests_per_day": hours[k.H_ARRESTS],
+        "officer_hours_escort_per_day": hours[k.H_ESCORT],
+        "officer_hours_casework_per_day": hours[k.H_CASEWORK],
+    }
+
+
+def pathway_names(sc: Scenario) -> list[str]:
+    return [*sc.pathways, *V1_PATHWAYS]
+
+
+def pathway_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
+    days = out.scenario.scenario.days
+    result = {}
+    for p, name in enumerate(pathway_names(out.scenario)):
+        a = out.acc_pathways[p]
+        result[name] = {
+            "book_ins_per_day": a[cs.PA_ENTERED] / days,
+            "exits_per_day": a[cs.PA_EXITS] / days,
+            "length_of_stay_days": _ratio(a[cs.PA_SUM_LOS], a[cs.PA_EXITS]),
+        }
+    return result
+
+
+def mode_names(sc: Scenario) -> list[str]:
+    return [name for name, _ in sc.transport.mode_list()] if sc.transport else []
+
+
+def mode_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
+    days = out.scenario.scenario.days
+    modes = out.scenario.transport.mode_list() if out.scenario.transport else []
+    result = {}
+    for m, (name, mode) in enumerate(modes):
+        a = out.acc_modes[m]
+        result[name] = {
+            "departures_per_day": a[cs.MA_DEPARTURES] / days,
+            "departures_used_per_day": a[cs.MA_USED] / days,
+            "seated_per_day": a[cs.MA_SEATED] / days,
+            "removals_per_day": a[cs.MA_REMOVALS] / days,
+            "seat_use_share": _ratio(a[cs.MA_SEATED],
+                                     a[cs.MA_DEPARTURES] * mode.seats_per_departure),
+            "wait_for_transport_days": _ratio(a[cs.MA_SUM_WAIT], a[cs.MA_SEATED]),
+            "hours_per_day": a[cs.MA_HOURS] / days,
+            "officer_hours_per_day": a[cs.MA_OFFICER_HOURS] / days,
+        }
+    return result
+
+
 def stream_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
     """Per-stream metrics of one replicate, by stream name."""
     days = out.scenario.scenario.days
@@ -250,15 +376,27 @@ class Results:
     bottlenecks: dict[str, Any] | None = None  # bottlenecks.attribute(), when requested
 
     def __post_init__(self) -> None:
-        names = self.metric_names()
-        rows = [replicate_metrics(r) | (arrest_metrics(r) if self.scenario.arrests else {})
-                for r in self.replicates]
-        self._metrics = pd.DataFrame(rows, columns=list(names))
+        self.case_side = self.scenario.has_case_side()
+        rows = []
+        for r in self.replicates:
+            row = replicate_metrics(r)
+            if self.scenario.arrests:
+                row |= arrest_metrics(r)
+            if self.case_side:
+                row |= case_metrics(r)  # the officer-hours ledger: same values as above
+            rows.append(row)
+        self._metrics = pd.DataFrame(rows, columns=list(self.metric_names()))
         self._metrics.index.name = "replicate"
 
     def metric_names(self) -> dict[str, tuple[str, str]]:
-        """The metrics of this run: the v1 ones, and the arrest side's with [arrests]."""
-        return METRICS | ARREST_METRICS if self.scenario.arrests else METRICS
+        """The metrics of this run: the contract's, then the arrest side's with [arrests],
+        then the case side's when configured."""
+        names = dict(METRICS)
+        if self.scenario.arrests:
+            names |= ARREST_METRICS
+        if self.case_side:
+            names |= CASE_METRICS
+        return names
 
     # --- tables -------------------------------------------------------------------------
     def replicate_metrics(self) -> pd.DataFrame:
@@ -362,6 +500,38 @@ class Results:
         df = pd.DataFrame(np.concatenate(rows), columns=OFFICER_DAILY_COLUMNS)
         return df.astype({"replicate": np.int64, "day": np.int64})
 
+    def block_summary(self, per_rep: list[dict[str, dict[str, float]]], names: list[str],
+                      metrics: dict[str, tuple[str, str]]
+                      ) -> dict[str, dict[str, dict[str, float | None]]]:
+        return {name: {m: interval(np.array([p[name][m] for p in per_rep], dtype=float))
+                       for m in metrics}
+                for name in names}
+
+    def pathway_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
+        """Per pathway (and the two decided by removal_share): mean, lo, hi over replicates."""
+        return self.block_summary([pathway_metrics(r) for r in self.replicates],
+                                  pathway_names(self.scenario), PATHWAY_METRICS)
+
+    def mode_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
+        """Per removal mode: mean, lo, hi over replicates."""
+        return self.block_summary([mode_metrics(r) for r in self.replicates],
+                                  mode_names(self.scenario), MODE_METRICS)
+
+    def daily_cases(self) -> pd.DataFrame:
+        """One row per replicate and day: the case side's flows and end-of-day states, and
+        the officer-hours ledger."""
+        days = self.scenario.scenario.days
+        n = len(self.replicates)
+        counts = np.concatenate([r.daily_cases[:, _CASE_KERNEL_COLUMNS]
+                                 for r in self.replicates])
+        df = pd.DataFrame(counts, columns=CASE_DAILY_COLUMNS[2:11])
+        hours = np.concatenate([r.officer_hours for r in self.replicates])
+        for j, col in enumerate(CASE_DAILY_COLUMNS[11:]):
+            df[col] = hours[:, j]
+        df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))
+        df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days))
+        return df
+
     def drawn_parameters(self) -> pd.DataFrame:
         return pd.DataFrame([r.drawn for r in self.replicates])
 
@@ -405,6 +575,8 @@ class Results:
             "costs": costs_summary(self.replicates),
             **({"budgets": budgets_summary(self.replicates)} if sc.budget else {}),
             **({"bottlenecks": self.bottlenecks} if self.bottlenecks is not None else {}),
+            **({"pathways": self.pathway_summary(), "modes": self.mode_summary()}
+               if self.case_side else {}),
             "provenance": {
                 "package": "enforcesim",
                 "version": __version__,
@@ -445,6 +617,9 @@ class Results:
                                     ("daily_officers", self.daily_officers())):
                     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
                                    tmp / f"{name}.parquet")
+            if self.case_side:
+                cases = pa.Table.from_pandas(self.daily_cases(), preserve_index=False)
+                pq.write_table(cases, tmp / "daily_cases.parquet")
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
             if out.exists():

@@ -178,15 +178,186 @@ class Detention(_Strict):
     )
 
 
-class Transport(_Strict):
-    """Scheduled departures; a person ordered removed keeps the bed until a seat takes them."""
+class Escort(_Strict):
+    """An escorted trip: officers x hours per trip, shared by the persons on it. Charged to
+    the officer-hours ledger (activity escort_transport); it takes no extra bed time."""
+
+    officers_per_trip: float = Field(
+        2.0, ge=0, description="Officers on each trip.", json_schema_extra=_unit(
+            "officers", "assumption: two officers per van, as field officers describe the "
+            "escort duty (issue 5)"))
+    hours_per_trip: float = Field(
+        3.0, ge=0, description="Duration of a trip, return included.",
+        json_schema_extra=_unit("hours", "assumption, to be calibrated"))
+    persons_per_trip: float = Field(
+        1.0, gt=0, description="Persons carried per trip on average.",
+        json_schema_extra=_unit("persons", "assumption: at-large arrests are mostly moved "
+                                "singly"))
+
+
+class Transfers(_Strict):
+    """Transfers between facilities: a share of admissions is moved once, by road or by a
+    domestic flight. A transfer costs officer-hours at admission and no extra bed time."""
+
+    share: float = Field(
+        0.0, ge=0, le=1, description="Share of admissions transferred once.",
+        json_schema_extra=_unit("share", "assumption; reports describe most detained people "
+                                "as transferred at least once (VERIFY)"))
+    air_share: float = Field(
+        0.2, ge=0, le=1, description="Share of transfers made by domestic flight (the rest "
+        "by road).", json_schema_extra=_unit("share", "assumption"))
+    ground: Escort = Field(
+        default_factory=lambda: Escort(officers_per_trip=2.0, hours_per_trip=6.0,
+                                       persons_per_trip=10.0),
+        description="Road transfers (default 2 officers, 6 hours, 10 persons per trip).")
+    air: Escort = Field(
+        default_factory=lambda: Escort(officers_per_trip=4.0, hours_per_trip=8.0,
+                                       persons_per_trip=60.0),
+        description="Domestic transfer flights (default 4 officers, 8 hours, 60 persons).")
+
+
+class TransportMode(_Strict):
+    """One way of removing people: scheduled departures with seats (a charter flight, a bus
+    to the land border)."""
 
     departures_per_day: float = Field(
         gt=0, description="Departures at t = k / departures_per_day for every integer k.",
+        json_schema_extra=_unit("departures/day", "ICE Air: about 100-150 removal flights "
+                                "a month in 2023 (parameters.md, VERIFY)"))
+    seats_per_departure: int = Field(
+        gt=0, description="Seats on each departure.",
+        json_schema_extra=_unit("seats", "135 per charter (ICE Air descriptions, 2017)"))
+    hours_per_departure: float = Field(
+        5.0, ge=0, description="Hours of each departure that carries anyone (flight-hours "
+        "of a charter, driving hours of a bus).",
+        json_schema_extra=_unit("hours", "assumption; flight-hours are priced at about "
+                                "$8,600 each (parameters.md, VERIFY)"))
+    officers_per_departure: float = Field(
+        2.0, ge=0, description="ICE officers escorting each departure that carries anyone "
+        "(contract guards are not counted).", json_schema_extra=_unit("officers",
+                                                                      "assumption"))
+    groups: list[str] | None = Field(
+        None, description="Travel-document groups removed by this mode. Absent: the default "
+        "mode, for every group no other mode names (at most one default mode).")
+
+
+class Transport(_Strict):
+    """Removal transport and escorts. v1: scheduled departures (`departures_per_day`,
+    `seats_per_departure`); a person ordered removed keeps the bed until a seat takes them.
+    Extension: several `modes`, intake escorts and transfers."""
+
+    departures_per_day: float | None = Field(
+        None, gt=0, description="Departures at t = k / departures_per_day for every integer "
+        "k. Required with seats_per_departure unless `modes` are given (then not allowed).",
         json_schema_extra=_unit("departures/day"),
     )
-    seats_per_departure: int = Field(gt=0, description="Seats on each departure.",
-                                     json_schema_extra=_unit("seats"))
+    seats_per_departure: int | None = Field(
+        None, gt=0, description="Seats on each departure (with departures_per_day).",
+        json_schema_extra=_unit("seats"))
+    modes: dict[str, TransportMode] = Field(
+        default_factory=dict, description="Removal modes `[transport.modes.NAME]` (for "
+        "example charter, bus), instead of departures_per_day and seats_per_departure.")
+    intake: Escort | None = Field(
+        None, description="Escort from arrest to the hold room and the detention centre, "
+        "charged per admission.")
+    transfers: Transfers | None = Field(
+        None, description="Transfers between facilities, charged per transferred admission.")
+
+    def mode_list(self) -> list[tuple[str, TransportMode]]:
+        """The removal modes in file order; v1 keys are one mode named "default" that
+        charges no officer-hours."""
+        if self.modes:
+            return list(self.modes.items())
+        if self.departures_per_day is None or self.seats_per_departure is None:
+            return []
+        return [("default", TransportMode(
+            departures_per_day=self.departures_per_day,
+            seats_per_departure=self.seats_per_departure, hours_per_departure=0.0,
+            officers_per_departure=0.0))]
+
+
+class Pathway(_Strict):
+    """One case pathway `[pathways.NAME]`: how a detained case ends and how long it takes."""
+
+    stay: StayDistribution | None = Field(
+        None, description="Days from admission to the decision (for a court pathway: to "
+        "joining the judges' docket, default 0). Required unless court or diversion.")
+    outcome: Literal["removal", "release", "voluntary_departure"] | None = Field(
+        None, description='"removal" (a removal order: travel document, then a seat), '
+        '"release" (bond, parole, relief) or "voluntary_departure" (leaves at once at own '
+        'expense). Required unless diversion.')
+    counts_as_removal: bool | None = Field(
+        None, description="Whether the exit counts in removals_per_day. Default: true for "
+        "removal, false otherwise (voluntary departures and returns are not ICE removals); "
+        "never true for release.")
+    court: bool = Field(False, description="The detained immigration-court docket: after "
+                        "`stay`, the case waits for a judge in [courts] and is decided when "
+                        "the judge completes it.")
+    diversion: bool = Field(False, description="Alternatives to detention: diverted at "
+                            "book-in, never takes a bed; counted in atd_diversions_per_day.")
+
+
+class JudgeStep(_Strict):
+    day: int = Field(ge=0, description="First day the judge count applies (integer in "
+                     "[0, days)).")
+    judges: int = Field(ge=0, description="Judges from this day on.",
+                        json_schema_extra=_unit("judges"))
+
+
+# TRAC: about 290 completions per judge per quarter; a quarter is 365.25 / 4 days.
+COMPLETIONS_PER_JUDGE_DAY = 290 / (365.25 / 4)
+
+
+class Courts(_Strict):
+    """Immigration judges hearing the detained docket: an M/M/c queue (c = judges, each
+    completing detained cases at completions_per_judge_per_day x detained_docket_share),
+    first come first served."""
+
+    judges: int = Field(
+        682, ge=0, description="Immigration judges at the start.",
+        json_schema_extra=_unit("judges", "682 in Dec 2023, CRS R47637; capped at 800 by "
+                                "the 2025 law"))
+    judges_schedule: list[JudgeStep] = Field(
+        default_factory=list, description="Steps in the judge count; a cut interrupts no "
+        "hearing, an increase starts cases at once.")
+    completions_per_judge_per_day: float = Field(
+        round(COMPLETIONS_PER_JUDGE_DAY, 3), gt=0,
+        description="Cases a judge completes per day on all dockets.",
+        json_schema_extra=_unit("cases/judge/day", "TRAC: about 290 per judge per quarter "
+                                "(FY2024 Q1 pace), / 91.3 days"))
+    detained_docket_share: float = Field(
+        0.1, gt=0, le=1, description="Share of judges' capacity given to the detained "
+        "docket.", json_schema_extra=_unit("share", "assumption: the detained docket is a "
+                                           "small part of judges' work (VERIFY against EOIR "
+                                           "detained completions)"))
+    completion_time: Literal["exponential", "fixed"] = Field(
+        "exponential", description="Distribution of a judge's time per case, mean 1 / "
+        "(completions_per_judge_per_day x detained_docket_share).")
+
+
+class DocumentGroup(_Strict):
+    """A group of countries of return `[travel_documents.groups.NAME]`."""
+
+    share: float = Field(ge=0, le=1, description="Share of removal orders in this group "
+                         "(shares sum to 1).", json_schema_extra=_unit("share"))
+    delay: StayDistribution | None = Field(
+        None, description="Days from the removal order until the travel document is ready "
+        "(absent: none needed, e.g. Mexico).")
+    uncooperative: bool = Field(
+        False, description="Lever: a country slow to issue documents; its delays are "
+        "multiplied by travel_documents.uncooperative_delay_factor.")
+
+
+class TravelDocuments(_Strict):
+    """Travel documents: a removal order waits, in its bed, for the document of its country
+    group before it queues for a seat."""
+
+    groups: dict[str, DocumentGroup] = Field(
+        description="Country groups `[travel_documents.groups.NAME]`, shares summing to 1.")
+    uncooperative_delay_factor: float = Field(
+        4.0, ge=1, description="Multiplier of the delay of groups marked uncooperative.",
+        json_schema_extra=_unit("factor", "assumption; 13 recalcitrant and 17 at-risk "
+                                "countries in 2020, CRS IF11025"))
 
 
 # Volumes a cost item can be charged on (costs.py maps each to a per-day series; those the
@@ -625,6 +796,17 @@ class Scenario(_Strict):
         None, description="When present, bottleneck attribution runs (as with `enforcesim "
         "run --bottlenecks`).")
 
+    # Extensions come after the v1 sections, so that v1 messages listing the valid sections
+    # keep their text as a prefix.
+    pathways: dict[str, Pathway] = Field(
+        default_factory=dict, description="Case pathways `[pathways.NAME]` (extension of "
+        "contract v1).")
+    pathway_shares: dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(
+        default_factory=dict, description="`[pathway_shares]`: book-in class (stream name "
+        "`a.b`, its prefix `a`, or `default`) -> { pathway = share, ... } summing to 1.")
+    courts: Courts | None = None
+    travel_documents: TravelDocuments | None = None
+
     def classes(self) -> list[tuple[str, Stream]]:
         """The kernel's arrival classes in order: the book-in streams, or with [arrests] one
         class per source and criminality, named "SOURCE.CRIMINALITY" (sources in file order,
@@ -646,6 +828,13 @@ class Scenario(_Strict):
 
     def officers_or_default(self) -> Officers:
         return self.officers or Officers()
+
+    def has_case_side(self) -> bool:
+        """Whether any mechanism of the case and transport side is configured (otherwise
+        the engine takes exactly the v1 code path)."""
+        tr = self.transport
+        return bool(self.pathways or self.courts or self.travel_documents
+                    or (tr and (tr.modes or tr.intake or tr.transfers)))
 
     def with_overrides(self, seed: int | None = None, replicates: int | None = None) -> Scenario:
         meta = self.scenario.model_copy(
@@ -710,6 +899,16 @@ UNCERTAIN_VALUES: dict[str, tuple[float, float, bool, bool]] = {
     "officers.productive_hours_per_day": (0.0, 24.0, False, False),
     "officers.casework_share": (0.0, 1.0, False, False),
     "officers.escort_hours_per_book_in": (0.0, _INF, False, False),
+    "pathways.<name>.stay.mean": (0.0, _INF, True, False),
+    "pathways.<name>.stay.sd": (0.0, _INF, True, False),
+    "courts.judges": (0.0, _INF, False, True),
+    "courts.completions_per_judge_per_day": (0.0, _INF, True, False),
+    "courts.detained_docket_share": (0.0, 1.0, True, False),
+    "travel_documents.groups.<name>.delay.mean": (0.0, _INF, True, False),
+    "travel_documents.uncooperative_delay_factor": (1.0, _INF, False, False),
+    "transport.modes.<name>.departures_per_day": (0.0, _INF, True, False),
+    "transport.modes.<name>.seats_per_departure": (1.0, _INF, False, True),
+    "transport.transfers.share": (0.0, 1.0, False, False),
 }
 
 
@@ -1120,6 +1319,13 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
 
     problems.extend(_check_costs_budget(file, raw, meta, days))
     problems += _arrest_checks(file, raw, check_steps, check_stay)
+    arrests = raw.get("arrests")
+    sources = arrests.get("sources") if isinstance(arrests, dict) else None
+    if isinstance(sources, dict):  # with [arrests] the classes are SOURCE.CRIMINALITY
+        class_names = {f"{src}.{crim}": None for src in sources for crim in CRIMINALITY}
+    else:
+        class_names = dict(streams)
+    problems += _case_side_checks(file, raw, class_names, check_steps, check_stay)
 
     uncertainty = raw.get("uncertainty")
     for path, draw in (uncertainty.items() if isinstance(uncertainty, dict) else ()):
@@ -1274,6 +1480,174 @@ def _arrest_checks(file: str, raw: dict[str, Any], check_steps: Any,
                     problems.append(Problem(file, mkey, NO_VALUE, "shares convicted + pending + "
                                             f"none must sum to 1, not {sum(vals):g}"))
     return problems
+
+
+def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
+                      check_steps: Any, check_stay: Any) -> list[Problem]:
+    """Cross-field rules of the case and transport side (pathways, shares, courts, travel
+    documents, transport modes)."""
+    problems: list[Problem] = []
+
+    def table(d: Any, name: str) -> dict[str, Any]:
+        v = d.get(name) if isinstance(d, dict) else None
+        return v if isinstance(v, dict) else {}
+
+    def bad_name(key: str, name: str, what: str) -> None:
+        if not STREAM_NAME.match(name):
+            problems.append(Problem(file, key, NO_VALUE, f"{what} names must be lower-case "
+                                    "letters, digits and _, starting with a letter"))
+
+    transport = table(raw, "transport")
+    modes = table(transport, "modes")
+    if "transport" in raw and isinstance(raw["transport"], dict):
+        v1_keys = [k_ for k_ in ("departures_per_day", "seats_per_departure")
+                   if transport.get(k_) is not None]
+        if modes:
+            for key in v1_keys:
+                problems.append(Problem(file, f"transport.{key}", transport[key], "not "
+                                        "allowed with [transport.modes]: each mode has its own"))
+        elif len(v1_keys) == 1 or not (v1_keys or transport.get("intake")
+                                       or transport.get("transfers")):
+            missing = ({"departures_per_day", "seats_per_departure"} - set(v1_keys)).pop()
+            problems.append(Problem(file, f"transport.{missing}", NO_VALUE, "required key is "
+                                    "missing (or give [transport.modes.NAME] tables); must be "
+                                    + ("a number > 0" if missing == "departures_per_day"
+                                       else "an integer > 0")))
+
+    docs = table(raw, "travel_documents")
+    groups = table(docs, "groups")
+    if raw.get("travel_documents") is not None and not groups:
+        problems.append(Problem(file, "travel_documents.groups", NO_VALUE, "required: at "
+                                "least one [travel_documents.groups.NAME] table"))
+    total = 0.0
+    for name, group in groups.items():
+        key = f"travel_documents.groups.{_dotted((name,))}"
+        bad_name(key, name, "group")
+        if isinstance(group, dict):
+            check_stay(f"{key}.delay", table(group, "delay"))
+            share = group.get("share")
+            total += share if _is_num(share) else math.nan
+    if groups and math.isfinite(total) and abs(total - 1.0) > 1e-9:
+        problems.append(Problem(file, "travel_documents.groups", NO_VALUE, "the groups' "
+                                f"shares must sum to 1 (they sum to {total:g})"))
+
+    defaults = []
+    claimed: dict[str, str] = {}
+    for name, mode in modes.items():
+        key = f"transport.modes.{_dotted((name,))}"
+        bad_name(key, name, "mode")
+        if not isinstance(mode, dict):
+            continue
+        named = mode.get("groups")
+        if named is None:
+            defaults.append(name)
+            continue
+        for i, g in enumerate(named if isinstance(named, list) else []):
+            if not isinstance(g, str):
+                continue
+            if g not in groups:
+                problems.append(Problem(file, f"{key}.groups[{i}]", g, "must name a "
+                                        "[travel_documents.groups.NAME] table; valid: "
+                                        + (", ".join(groups) or "none (no [travel_documents])")))
+            elif g in claimed:
+                problems.append(Problem(file, f"{key}.groups[{i}]", g, "already removed by "
+                                        f"mode {claimed[g]}; a group uses one mode"))
+            else:
+                claimed[g] = name
+    if len(defaults) > 1:
+        problems.append(Problem(file, f"transport.modes.{defaults[1]}.groups", NO_VALUE,
+                                f"required: only one mode may be the default (mode "
+                                f"{defaults[0]} has no groups either)"))
+    if modes and not defaults:
+        unclaimed = [g for g in groups if g not in claimed]
+        if unclaimed or not groups:
+            what = (f"groups {', '.join(unclaimed)} have no mode" if unclaimed
+                    else "without [travel_documents] every removal uses the default mode")
+            problems.append(Problem(file, "transport.modes", NO_VALUE, f"{what}: give one "
+                                    "mode without groups (the default) or name them"))
+
+    pathways = table(raw, "pathways")
+    courts_given = raw.get("courts") is not None  # a dumped model writes courts = None
+    has_court = False
+    for name, path in pathways.items():
+        key = f"pathways.{_dotted((name,))}"
+        bad_name(key, name, "pathway")
+        if not isinstance(path, dict):
+            continue
+        check_stay(f"{key}.stay", table(path, "stay"))
+        court, diversion = path.get("court") is True, path.get("diversion") is True
+        outcome, counts = path.get("outcome"), path.get("counts_as_removal")
+        has_court = has_court or court
+        if diversion:
+            for k_ in ("stay", "outcome", "counts_as_removal"):
+                if path.get(k_) is not None:
+                    problems.append(Problem(file, f"{key}.{k_}", NO_VALUE, "not allowed with "
+                                            "diversion = true (a diversion never takes a bed)"))
+            if court:
+                problems.append(Problem(file, f"{key}.court", True, "not allowed with "
+                                        "diversion = true"))
+            continue
+        if outcome is None:
+            problems.append(Problem(file, f"{key}.outcome", NO_VALUE, "required key is "
+                                    "missing (unless diversion = true); must be one of "
+                                    '"removal", "release", "voluntary_departure"'))
+        if "stay" not in path and not court:
+            problems.append(Problem(file, f"{key}.stay", NO_VALUE, "required key is missing "
+                                    "(unless court = true or diversion = true); must be a table "
+                                    "with keys dist, mean, sd"))
+        if outcome == "release" and counts is True:
+            problems.append(Problem(file, f"{key}.counts_as_removal", True, "not allowed "
+                                    'with outcome = "release"; a release is never a removal'))
+    if has_court and not courts_given:
+        problems.append(Problem(file, "courts", NO_VALUE, "required section [courts] is "
+                                "missing (a pathway has court = true)"))
+    if courts_given and not has_court:
+        problems.append(Problem(file, "courts", NO_VALUE, "not allowed without a pathway "
+                                "with court = true (nobody would reach the judges)"))
+    check_steps("courts.judges_schedule", table(raw, "courts").get("judges_schedule"))
+
+    shares = table(raw, "pathway_shares")
+    if pathways and not shares:
+        problems.append(Problem(file, "pathway_shares", NO_VALUE, "required section "
+                                "[pathway_shares] is missing (it needs a table per book-in "
+                                "class, prefix or default: { pathway = share, ... })"))
+    if shares and not pathways:
+        problems.append(Problem(file, "pathway_shares", NO_VALUE, "not allowed without "
+                                "[pathways.NAME] tables"))
+    classes = list(streams) if streams else ["all"]
+    prefixes = {c.split(".")[0] for c in classes}
+    for cls, table_ in shares.items():
+        key = f"pathway_shares.{_dotted((cls,))}"
+        if cls != "default" and cls not in classes and cls not in prefixes:
+            problems.append(Problem(file, key, NO_VALUE, "not a book-in class; valid: "
+                                    + ", ".join(["default", *classes])))
+        if not isinstance(table_, dict):
+            continue
+        total = 0.0
+        for pname, share in table_.items():
+            if pname not in pathways and pathways:
+                problems.append(Problem(file, f"{key}.{_dotted((pname,))}", share, "not a "
+                                        "pathway; valid: " + ", ".join(pathways)))
+            total += share if _is_num(share) else math.nan
+        if math.isfinite(total) and abs(total - 1.0) > 1e-9:
+            problems.append(Problem(file, key, NO_VALUE, "the shares must sum to 1 (they sum "
+                                    f"to {total:g})"))
+    if pathways and shares:
+        for cls in classes:
+            if resolve_share_key(cls, shares) is None:
+                problems.append(Problem(file, "pathway_shares", NO_VALUE, f"no shares for "
+                                        f"book-in class {cls}: give [pathway_shares.{cls}] "
+                                        "or [pathway_shares.default]"))
+    return problems
+
+
+def resolve_share_key(cls: str, shares: dict[str, Any]) -> str | None:
+    """The [pathway_shares] entry of a book-in class "a.b": "a.b", then "a", then
+    "default" (None when none exists)."""
+    for key in (cls, cls.split(".")[0], "default"):
+        if key in shares:
+            return key
+    return None
 
 
 def _check_draw(file: str, key: str, draw: dict[str, Any],

@@ -30,13 +30,30 @@ arrest capacity). Each attempt is decided by `arrests.arrest_attempt`; only thos
 go on as book-ins. Officer-hours are a daily budget, `officer_hours_left`, reset at each day
 boundary and drawn on by arrests and escorts, with a per-day ledger by activity. Without
 [arrests] the arrest arrays are empty and no arrest draw is made: a v1 run is unchanged.
+
+The case and transport side (issue 5; helpers and layout in cases.py) runs only when
+`case_on`: a v1 scenario takes none of its branches and draws nothing new. Then each
+book-in draws a pathway (a diversion never takes a bed); the heap also holds the ends of
+judges' hearings and of waits for travel documents (tags in cases.py); court cases wait in a
+FIFO docket served by the judges in force; removal orders queue, in their beds, in one FIFO
+seat queue per removal mode, whose departures replace the v1 departure; escort hours are
+charged to the officer-hours ledger (days x H_ARRESTS, H_ESCORT, H_CASEWORK) when they are
+spent. The tie order becomes
+
+    day boundary < heap (ends of stays, hearings, document waits; by time) < v1 departure
+    < mode departures (lowest mode first) < book-in
+
+and after any event free judges take the oldest cases of the docket.
 """
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit
 
+from . import cases as cs
 from .arrests import (  # noqa: F401  (H_*: the ledger's activities, re-exported here)
     H_ARRESTS,
     H_CASEWORK,
@@ -51,9 +68,10 @@ from .arrests import (  # noqa: F401  (H_*: the ledger's activities, re-exported
     eligible_pool,
     replenish_pools,
 )
+from .dists import EXPONENTIAL, FIXED, GAMMA, LOGNORMAL, draw_length_biased, draw_stay
 
-# Stay distributions
-FIXED, EXPONENTIAL, LOGNORMAL, GAMMA = 0, 1, 2, 3
+__all__ = ["EXPONENTIAL", "FIXED", "GAMMA", "LOGNORMAL", "draw_length_biased", "draw_stay",
+           "simulate"]
 
 # Columns of the per-day output
 D_BOOK_INS, D_ADMITTED, D_TURNED_AWAY, D_DETAINED, D_WAITING, D_REMOVALS, D_RELEASES, D_BEDS = (
@@ -88,29 +106,6 @@ N_EXTRA = 4
 OK, ERR_ADMIT_OVER_BEDS, ERR_DETAINED_BALANCE, ERR_QUEUE_BALANCE = 0, 1, 2, 3
 
 UNLIMITED = np.iinfo(np.int64).max
-
-
-@njit(cache=True, nogil=True)
-def draw_stay(rng, dist, p1, p2):
-    if dist == FIXED:
-        return p1
-    if dist == EXPONENTIAL:
-        return rng.exponential(p1)
-    if dist == LOGNORMAL:
-        return rng.lognormal(p1, p2)
-    return rng.gamma(p1, p2)
-
-
-@njit(cache=True, nogil=True)
-def draw_length_biased(rng, dist, p1, p2):
-    """A stay drawn with probability proportional to its length (what a snapshot sees)."""
-    if dist == FIXED:
-        return p1
-    if dist == EXPONENTIAL:
-        return rng.gamma(2.0, p1)
-    if dist == LOGNORMAL:
-        return rng.lognormal(p1 + p2 * p2, p2)
-    return rng.gamma(p1 + 1.0, p2)
 
 
 @njit(cache=True, nogil=True)
@@ -206,6 +201,102 @@ def _heap_pop(ht, ha, hr, n):
 
 
 @njit(cache=True, nogil=True)
+def _push(ht, ha, hr, n, t, admit, tag):
+    """Push onto the heap of n entries, growing it when full; returns the arrays."""
+    if n == ht.shape[0]:
+        ht = _grow(ht, n)
+        ha = _grow(ha, n)
+        hr = _grow(hr, n)
+    _heap_push(ht, ha, hr, n, t, admit, tag)
+    return ht, ha, hr
+
+
+@njit(cache=True, nogil=True)
+def _fifo_push(qt, qa, qr, head, tail, t, admit, tag):
+    """Append to a FIFO held in qt, qa, qr[head:tail], compacting or growing it when full;
+    returns the arrays and the new head and tail."""
+    if tail == qt.shape[0]:
+        if head > qt.shape[0] // 2:
+            for i in range(tail - head):
+                qt[i] = qt[head + i]
+                qa[i] = qa[head + i]
+                qr[i] = qr[head + i]
+            tail -= head
+            head = 0
+        else:
+            qt = _grow(qt, tail)
+            qa = _grow(qa, tail)
+            qr = _grow(qr, tail)
+    qt[tail] = t
+    qa[tail] = admit
+    qr[tail] = tag
+    return qt, qa, qr, head, tail + 1
+
+
+@njit(cache=True, nogil=True)
+def _mode_push(mso, msa, msk, mh, mt, m, t, admit, tag):
+    """Append to the seat queue of mode m (row m of mso, msa, msk, from mh[m] to mt[m]),
+    compacting the row or growing every row when full; returns the arrays."""
+    cap = mso.shape[1]
+    if mt[m] == cap:
+        if mh[m] > cap // 2:
+            for i in range(mt[m] - mh[m]):
+                mso[m, i] = mso[m, mh[m] + i]
+                msa[m, i] = msa[m, mh[m] + i]
+                msk[m, i] = msk[m, mh[m] + i]
+            mt[m] -= mh[m]
+            mh[m] = 0
+        else:
+            n_m = mso.shape[0]
+            o = np.empty((n_m, 2 * cap), dtype=mso.dtype)
+            a = np.empty((n_m, 2 * cap), dtype=msa.dtype)
+            r = np.empty((n_m, 2 * cap), dtype=msk.dtype)
+            o[:, :cap] = mso
+            a[:, :cap] = msa
+            r[:, :cap] = msk
+            mso, msa, msk = o, a, r
+    mso[m, mt[m]] = t
+    msa[m, mt[m]] = admit
+    msk[m, mt[m]] = tag
+    mt[m] += 1
+    return mso, msa, msk
+
+
+@njit(cache=True, nogil=True)
+def _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i, d, c, p, los, wait):
+    """Count a case-side person leaving a bed on reported day d (d < 0: not reported).
+
+    Releases count in releases; exits with counts_as_removal in removals (and, for removal
+    orders, in the transport wait); other exits (voluntary departures, returns) in
+    X_NOT_COUNTED, so that the stocks still balance their flows."""
+    if d < 0:
+        return
+    acc[A_SUM_LOS] += los
+    acc[A_N_LOS] += 1
+    acc_c[c, CA_SUM_LOS] += los
+    acc_c[c, CA_N_LOS] += 1
+    path_acc[p, cs.PA_EXITS] += 1
+    path_acc[p, cs.PA_SUM_LOS] += los
+    outcome = path_i[p, cs.PI_OUTCOME]
+    if outcome == cs.O_VOLUNTARY:
+        daily_x[d, cs.X_VOLUNTARY] += 1
+    if outcome == cs.O_RELEASE:
+        daily[d, D_RELEASES] += 1
+        daily_c[d, c, C_RELEASES] += 1
+    elif path_i[p, cs.PI_COUNTS] == 1:
+        daily[d, D_REMOVALS] += 1
+        daily_c[d, c, C_REMOVALS] += 1
+        if outcome == cs.O_REMOVAL:
+            acc[A_N_DEPARTED] += 1
+            acc[A_SUM_WAIT_TRANSPORT] += wait
+    else:
+        daily_x[d, cs.X_NOT_COUNTED] += 1
+
+
+# Each compiled specialisation of `simulate` (see `compiled`) sees its own constant here.
+CASE_SIDE = True
+
+
 def simulate(
     t_start,            # int: -warmup_days
     days,               # int: reported horizon
@@ -232,7 +323,21 @@ def simulate(
     hours_by_day,       # float64[warmup+days, 3]: hours for arrests and escorts, casework, officers
     arrest_opts,        # float64[arrests.N_OPTS]
     rng_attempts, rng_arrest_class, rng_booked,
+    # --- case and transport side (cases.py); inert when case_on is false ---------------
+    case_on,            # bool: a case-side mechanism is configured
+    path_cum,           # float64[K, P]: cumulative pathway shares of each class (P >= 0)
+    path_i, path_f,     # int64[P + 2, N_PATH_I], float64[P + 2, 2]: pathways, then the two
+                        #   v1-rule pseudo-pathways (release, removal)
+    judges_by_day,      # int64[warmup+days]: judges in force on each day
+    court_f,            # float64[N_COURT_F]
+    doc_f, doc_i,       # float64[G, N_DOC_F], int64[G, N_DOC_I]: travel-document groups
+    mode_f,             # float64[M, N_MODE_F]: removal modes (M = 0: removals leave at once)
+    escort_f,           # float64[N_ESCORT_F]: officer-hours of intake escorts and transfers
+    rng_pathway, rng_court, rng_documents, rng_transfers,
+    fixed_pathway,      # int64[:]: pathways of the fixed book-ins (empty: v1 rules)
 ):
+    if not CASE_SIDE:  # a compile-time constant: the v1 specialisation folds the case away
+        case_on = False
     n_class = seg_rate.shape[1]
     daily = np.zeros((days, N_DAILY), dtype=np.int64)
     acc = np.zeros(N_ACC, dtype=np.float64)
@@ -251,7 +356,38 @@ def simulate(
     criminal_first = n_src > 0 and arrest_opts[O_CRIMINAL_FIRST] != 0.0
     day_rate = np.zeros((1, n_class), dtype=np.float64)  # today's attempt rate per class
     day_total = np.zeros(1, dtype=np.float64)
-    officer_hours_left = 0.0
+    # Case and transport side: pathways, the judges' docket, documents, modes, escorts.
+    n_path = path_i.shape[0]
+    n_real = n_path - 2
+    n_g1 = doc_f.shape[0] + 1
+    no_group = n_g1 - 1
+    n_mode = mode_f.shape[0]
+    officer_hours_left = np.inf  # with [arrests]: reset each day from the officers
+    daily_x = np.zeros((days, cs.N_X_DAILY), dtype=np.int64)
+    acc_x = np.zeros(cs.N_X_ACC, dtype=np.float64)
+    path_acc = np.zeros((n_path, cs.N_PATH_ACC), dtype=np.float64)
+    mode_acc = np.zeros((n_mode, cs.N_MODE_ACC), dtype=np.float64)
+    cq_cap = 1024 if case_on else 1
+    cqj = np.empty(cq_cap, dtype=np.float64)   # docket: time the case joined it
+    cqa = np.empty(cq_cap, dtype=np.float64)   # docket: admission time
+    cqr = np.empty(cq_cap, dtype=np.int32)     # docket: tag
+    cq_head = 0
+    cq_tail = 0
+    judges = judges_by_day[0] if case_on else 0
+    court_busy = 0
+    docs_waiting = 0
+    m_cap = 1024 if case_on else 1
+    mso = np.empty((n_mode, m_cap), dtype=np.float64)  # seat queues: ready time
+    msa = np.empty((n_mode, m_cap), dtype=np.float64)  # seat queues: admission time
+    msk = np.empty((n_mode, m_cap), dtype=np.int32)    # seat queues: tag
+    mh = np.zeros(n_mode, dtype=np.int64)
+    mt = np.zeros(n_mode, dtype=np.int64)
+    dep_km = np.zeros(n_mode, dtype=np.int64)
+    for m in range(n_mode):
+        dep_km[m] = int(np.ceil(t_start * mode_f[m, cs.MF_PER_DAY]))
+        while dep_km[m] / mode_f[m, cs.MF_PER_DAY] < t_start:
+            dep_km[m] += 1
+    next_mdep, next_m = cs.next_departure(mode_f, dep_km)
 
     cap = 1024
     ht = np.empty(cap, dtype=np.float64)   # heap: end of stay
@@ -284,8 +420,11 @@ def simulate(
                 ht = _grow(ht, hn)
                 ha = _grow(ha, hn)
                 hr = _grow(hr, hn)
-            _heap_push(ht, ha, hr, hn, t_start + u * x, t_start - (1.0 - u) * x,
-                       np.int32(2 * c + (1 if rem else 0)))
+            if case_on:
+                tag = cs.pack(c, n_real + (1 if rem else 0), no_group, cs.S_STAY, n_path, n_g1)
+            else:
+                tag = np.int32(2 * c + (1 if rem else 0))
+            _heap_push(ht, ha, hr, hn, t_start + u * x, t_start - (1.0 - u) * x, tag)
             hn += 1
             detained += 1
             det_c[c] += 1
@@ -322,7 +461,7 @@ def simulate(
 
     while True:
         t_heap = ht[0] if hn > 0 else np.inf
-        t = min(next_day, t_heap, next_dep, next_arr)
+        t = min(next_day, t_heap, next_dep, next_mdep, next_arr)
         if t >= t_end and next_day == np.inf:
             break
 
@@ -340,11 +479,17 @@ def simulate(
             if n_class > 1:
                 for c in range(n_class):
                     acc_c[c, CA_AREA_DETAINED] += det_c[c] * (hi - lo)
+            if case_on:
+                acc_x[cs.XA_AREA_COURT_QUEUE] += (cq_tail - cq_head) * (hi - lo)
+                acc_x[cs.XA_AREA_IN_COURT] += court_busy * (hi - lo)
+                acc_x[cs.XA_AREA_DOCS] += docs_waiting * (hi - lo)
+                acc_x[cs.XA_AREA_JUDGES] += judges * (hi - lo)
         last_t = t
         in_horizon = 0.0 <= t < t_end
         d = int(np.floor(t)) if in_horizon else -1
 
         admit_from_queue = False
+        start_court = False
         if t == next_day:
             day = int(next_day)
             if day >= 1:
@@ -353,14 +498,20 @@ def simulate(
                 daily[day - 1, D_WAITING] = waiting
                 for c in range(n_class):
                     daily_c[day - 1, c, C_DETAINED] = det_c[c]
+                if case_on:
+                    daily_x[day - 1, cs.X_COURT_QUEUE] = cq_tail - cq_head
+                    daily_x[day - 1, cs.X_IN_COURT] = court_busy
+                    daily_x[day - 1, cs.X_WAITING_DOCS] = docs_waiting
+                    daily_x[day - 1, cs.X_JUDGES] = judges
                 if validate:
                     row = daily[day - 1]
+                    row_x = daily_x[day - 1]
                     if detained != prev_detained + row[D_ADMITTED] - row[D_REMOVALS] - row[
-                            D_RELEASES]:
+                            D_RELEASES] - row_x[cs.X_NOT_COUNTED]:
                         error = ERR_DETAINED_BALANCE
                         break
                     if waiting != prev_waiting + row[D_BOOK_INS] - row[D_TURNED_AWAY] - row[
-                            D_ADMITTED]:
+                            D_ADMITTED] - row_x[cs.X_DIVERTED]:
                         error = ERR_QUEUE_BALANCE
                         break
                 prev_detained = detained
@@ -385,8 +536,58 @@ def simulate(
                                                    src_mix, pool_left, criminal_first, day_rate)
                     if not use_fixed:
                         next_arr = _next_attempt(rng_attempts, t, day_total[0])
+                if case_on:
+                    judges = judges_by_day[day - t_start]
+                    start_court = True
             else:
                 next_day = np.inf
+        elif case_on and t == t_heap:
+            admit = ha[0]
+            tag = hr[0]
+            _heap_pop(ht, ha, hr, hn)
+            hn -= 1
+            c, p, g, stage = cs.unpack(tag, n_path, n_g1)
+            decide = stage == cs.S_COURT or (stage == cs.S_STAY
+                                             and path_i[p, cs.PI_COURT] == 0)
+            ready = stage == cs.S_DOCS
+            if stage == cs.S_STAY and not decide:  # a court case joins the judges' docket
+                cqj, cqa, cqr, cq_head, cq_tail = _fifo_push(cqj, cqa, cqr, cq_head, cq_tail,
+                                                             t, admit, tag)
+                start_court = True
+            elif stage == cs.S_COURT:
+                court_busy -= 1
+                start_court = True
+                if in_horizon:
+                    daily_x[d, cs.X_COURT_COMPLETIONS] += 1
+            elif ready:
+                docs_waiting -= 1
+            if decide and path_i[p, cs.PI_OUTCOME] == cs.O_REMOVAL:
+                g, delay = cs.draw_document(rng_documents, doc_f, doc_i)
+                if in_horizon:
+                    acc_x[cs.XA_SUM_DOC_DELAY] += delay
+                    acc_x[cs.XA_N_DOCS_READY] += 1
+                if delay > 0.0:
+                    ht, ha, hr = _push(ht, ha, hr, hn, t + delay, admit,
+                                       cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
+                    hn += 1
+                    docs_waiting += 1
+                else:
+                    ready = True
+            elif decide:  # release or voluntary departure: leaves the bed now
+                _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i,
+                           d, c, p, t - admit, 0.0)
+                detained -= 1
+                det_c[c] -= 1
+                admit_from_queue = True
+            if ready and n_mode > 0:  # keeps the bed until a seat of its mode takes it
+                mso, msa, msk = _mode_push(mso, msa, msk, mh, mt, doc_i[g, cs.DI_MODE], t,
+                                           admit, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
+            elif ready:  # no transport: leaves at once
+                _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i,
+                           d, c, p, t - admit, 0.0)
+                detained -= 1
+                det_c[c] -= 1
+                admit_from_queue = True
         elif t == t_heap:
             admit = ha[0]
             tag = hr[0]
@@ -451,11 +652,45 @@ def simulate(
             dep_k += 1
             next_dep = dep_k / departures_per_day
             admit_from_queue = n_seat > 0
+        elif t == next_mdep:
+            m = next_m
+            n_seat = min(int(mode_f[m, cs.MF_SEATS]), mt[m] - mh[m])
+            for j in range(mh[m], mh[m] + n_seat):
+                c, p, g, stage = cs.unpack(msk[m, j], n_path, n_g1)
+                det_c[c] -= 1
+                wait = t - mso[m, j]
+                _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i,
+                           d, c, p, t - msa[m, j], wait)
+                if in_horizon:
+                    mode_acc[m, cs.MA_SEATED] += 1
+                    mode_acc[m, cs.MA_SUM_WAIT] += wait
+                    mode_acc[m, cs.MA_REMOVALS] += path_i[p, cs.PI_COUNTS]
+            mh[m] += n_seat
+            detained -= n_seat
+            if in_horizon:
+                acc[A_N_DEPARTURES] += 1
+                mode_acc[m, cs.MA_DEPARTURES] += 1
+                extra[d, X_DEPARTURES] += 1
+                if n_seat == int(mode_f[m, cs.MF_SEATS]) and mt[m] > mh[m]:
+                    extra[d, X_SEATS_SHORT] += 1
+            if n_seat > 0:  # only a departure that carries anyone flies (or drives)
+                hours = mode_f[m, cs.MF_OFFICER_HOURS]
+                officer_hours_left -= cs.charge(officer_hours, t, H_ESCORT, hours)
+                if in_horizon:
+                    mode_acc[m, cs.MA_USED] += 1
+                    mode_acc[m, cs.MA_HOURS] += mode_f[m, cs.MF_HOURS]
+                    mode_acc[m, cs.MA_OFFICER_HOURS] += hours
+            dep_km[m] += 1
+            next_mdep, next_m = cs.next_departure(mode_f, dep_km)
+            admit_from_queue = n_seat > 0
         else:
+            p = -1
             if use_fixed:
                 c = fixed_class[i_fixed]
                 stay = fixed_stays[i_fixed]
                 rem = fixed_removal[i_fixed]
+                if case_on and fixed_pathway.shape[0] > 0:
+                    p = fixed_pathway[i_fixed]
                 i_fixed += 1
                 next_arr = fixed_arrivals[i_fixed] if i_fixed < n_fixed else np.inf
             elif n_src > 0:
@@ -465,8 +700,13 @@ def simulate(
                 next_arr = _next_attempt(rng_attempts, t, day_total[0])
             else:
                 c = draw_class(rng_class, seg, seg_rate, seg_total)
-                stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
-                rem = rng_removal.random() < removal_share[c]
+                if case_on and n_real > 0:
+                    p = cs.draw_pathway(rng_pathway, path_cum, c)
+                    stay = cs.pathway_stay(rng_stays, path_i, path_f, p)
+                    rem = False
+                else:
+                    stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                    rem = rng_removal.random() < removal_share[c]
                 next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
             if n_src > 0:
                 booked, officer_hours_left = arrest_attempt(
@@ -474,11 +714,21 @@ def simulate(
                     src_par, pool_left, arrest_opts, daily_a, officer_hours)
                 if not booked:
                     continue
-            tag = np.int32(2 * c + (1 if rem else 0))
+            if case_on:
+                if p < 0:  # no [pathways]: decided by removal_share, as in v1
+                    p = n_real + (1 if rem else 0)
+                tag = cs.pack(c, p, no_group, cs.S_STAY, n_path, n_g1)
+                if in_horizon:
+                    path_acc[p, cs.PA_ENTERED] += 1
+            else:
+                tag = np.int32(2 * c + (1 if rem else 0))
             if in_horizon:
                 daily[d, D_BOOK_INS] += 1
                 daily_c[d, c, C_BOOK_INS] += 1
-            if detained < beds and q_tail == q_head:
+            if case_on and path_i[p, cs.PI_DIVERSION] == 1:  # ATD: never takes a bed
+                if in_horizon:
+                    daily_x[d, cs.X_DIVERTED] += 1
+            elif detained < beds and q_tail == q_head:
                 if hn == ht.shape[0]:
                     ht = _grow(ht, hn)
                     ha = _grow(ha, hn)
@@ -490,6 +740,11 @@ def simulate(
                 if validate and detained > beds:
                     error = ERR_ADMIT_OVER_BEDS
                     break
+                if case_on:
+                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours, t)
+                    officer_hours_left -= hours
+                    if moved and in_horizon:
+                        daily_x[d, cs.X_TRANSFERS] += 1
                 if in_horizon:
                     daily[d, D_ADMITTED] += 1
                     daily_c[d, c, C_ADMITTED] += 1
@@ -523,13 +778,18 @@ def simulate(
                     ha = _grow(ha, hn)
                     hr = _grow(hr, hn)
                 tag = qr[q_head]
-                c = tag >> 1
+                c = cs.unpack(tag, n_path, n_g1)[0] if case_on else tag >> 1
                 _heap_push(ht, ha, hr, hn, t + qs[q_head], t, tag)
                 hn += 1
                 detained += 1
                 det_c[c] += 1
                 if validate and detained > beds:
                     error = ERR_ADMIT_OVER_BEDS
+                if case_on:
+                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours, t)
+                    officer_hours_left -= hours
+                    if moved and in_horizon:
+                        daily_x[d, cs.X_TRANSFERS] += 1
                 if in_horizon:
                     daily[d, D_ADMITTED] += 1
                     daily_c[d, c, C_ADMITTED] += 1
@@ -539,6 +799,18 @@ def simulate(
                 q_head += 1
             if error != OK:
                 break
+
+        if start_court:  # free judges take the oldest cases of the docket
+            while court_busy < judges and cq_tail > cq_head:
+                tag = cqr[cq_head]
+                ht, ha, hr = _push(ht, ha, hr, hn, t + cs.court_service(rng_court, court_f),
+                                   cqa[cq_head], np.int32(tag - (tag & 3) + cs.S_COURT))
+                hn += 1
+                court_busy += 1
+                if in_horizon:
+                    acc_x[cs.XA_SUM_COURT_WAIT] += t - cqj[cq_head]
+                    acc_x[cs.XA_N_COURT_STARTED] += 1
+                cq_head += 1
 
     if n_class == 1:
         acc_c[0, CA_AREA_DETAINED] = acc[A_AREA_DETAINED]
@@ -555,4 +827,28 @@ def simulate(
         acc[A_TURNED_AWAY] += daily[day, D_TURNED_AWAY]
         acc[A_REMOVALS] += daily[day, D_REMOVALS]
         acc[A_RELEASES] += daily[day, D_RELEASES]
-    return daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_daily
+    return (daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_daily,
+            daily_x, acc_x, path_acc, mode_acc)
+
+
+def _specialise(fn, case_side: bool):
+    """`fn` compiled with the global CASE_SIDE fixed to case_side. Numba freezes globals as
+    constants, so in the v1 specialisation every case-side branch folds away and the v1
+    model runs as fast as before the case side existed. Each has its own name, hence its
+    own on-disk cache entry."""
+    name = f"{fn.__name__}_{'cases' if case_side else 'v1'}"
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, "CASE_SIDE": case_side}, name,
+                              fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = name
+    copy.__doc__ = fn.__doc__
+    return njit(cache=True, nogil=True)(copy)
+
+
+simulate_v1 = _specialise(simulate, case_side=False)
+simulate_cases = _specialise(simulate, case_side=True)
+
+
+def compiled(case_on: bool):
+    """The compiled `simulate` for a scenario with (or without) the case side; call it with
+    simulate's arguments."""
+    return simulate_cases if case_on else simulate_v1

@@ -17,9 +17,10 @@ import numpy as np
 
 from ..errors import NO_VALUE, Problem, ScenarioError
 from ..rng import stream
-from ..scenario import Scenario
+from ..scenario import Escort, Scenario, resolve_share_key
 from ..uncertainty import apply_draws, draw_parameters
 from . import arrests as ar
+from . import cases as cs
 from . import kernel as k
 
 _DIST_CODES = {"fixed": k.FIXED, "exponential": k.EXPONENTIAL, "lognormal": k.LOGNORMAL,
@@ -44,11 +45,15 @@ class ReplicateOutput:
     drawn: dict[str, float | int]
     daily_streams: np.ndarray  # (days, streams, N_CLASS_DAILY) int64
     acc_streams: np.ndarray    # (streams, N_CLASS_ACC) float64
-    daily_extra: np.ndarray | None = None  # (days, N_EXTRA) float64: bed-days, full time,
-    #                                        departures, departures short of seats
-    # With [arrests] (empty otherwise):
+    daily_extra: np.ndarray    # (days, N_EXTRA) float64: bed-days, full time, departures,
+    #                            departures short of seats
+    officer_hours: np.ndarray  # (days, 3) float64: activities H_ARRESTS, H_ESCORT, H_CASEWORK
+    daily_cases: np.ndarray    # (days, N_X_DAILY) int64: case side (zeros for v1)
+    acc_cases: np.ndarray      # (N_X_ACC,) float64
+    acc_pathways: np.ndarray   # (pathways + 2, N_PATH_ACC) float64
+    acc_modes: np.ndarray      # (modes, N_MODE_ACC) float64
+    # With [arrests] (None otherwise):
     daily_arrests: np.ndarray | None = None   # (days, classes, N_ARREST_DAILY) int64
-    officer_hours: np.ndarray | None = None   # (days, 3) float64: the ledger by activity
     pool_left: np.ndarray | None = None       # (days, sources) pool at the end of each day
     hours_by_day: np.ndarray | None = None    # (days, 3) available, casework, officers
 
@@ -144,6 +149,126 @@ def beds_by_day(sc: Scenario) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class CaseArrays:
+    """The kernel's inputs for the case and transport side (see cases.py for the layout)."""
+
+    on: bool
+    path_cum: np.ndarray
+    path_i: np.ndarray
+    path_f: np.ndarray
+    judges_by_day: np.ndarray
+    court_f: np.ndarray
+    doc_f: np.ndarray
+    doc_i: np.ndarray
+    mode_f: np.ndarray
+    escort_f: np.ndarray
+
+    def args(self) -> tuple[object, ...]:
+        return (self.on, self.path_cum, self.path_i, self.path_f, self.judges_by_day,
+                self.court_f, self.doc_f, self.doc_i, self.mode_f, self.escort_f)
+
+
+_OUTCOMES = {"removal": cs.O_REMOVAL, "release": cs.O_RELEASE,
+             "voluntary_departure": cs.O_VOLUNTARY}
+
+
+def case_arrays(sc: Scenario) -> CaseArrays:
+    """Pathways (resolved to a class x pathway table of cumulative shares), judges, travel
+    documents, removal modes and escort hours, as the kernel's arrays. A v1 scenario gets
+    inert arrays and on = False."""
+    names = list(sc.pathways)
+    n_real = len(names)
+    path_i = np.zeros((n_real + 2, cs.N_PATH_I), dtype=np.int64)
+    path_f = np.zeros((n_real + 2, 2), dtype=np.float64)
+    for j, name in enumerate(names):
+        pw = sc.pathways[name]
+        outcome = pw.outcome or "release"
+        counts = pw.counts_as_removal
+        if counts is None:
+            counts = outcome == "removal"
+        path_i[j, cs.PI_OUTCOME] = _OUTCOMES[outcome]
+        path_i[j, cs.PI_COUNTS] = int(counts)
+        path_i[j, cs.PI_COURT] = int(pw.court)
+        path_i[j, cs.PI_DIVERSION] = int(pw.diversion)
+        if pw.stay is not None:
+            code, p1, p2 = stay_parameters(pw.stay.dist, pw.stay.mean, pw.stay.sd)
+            path_i[j, cs.PI_DIST], path_i[j, cs.PI_HAS_STAY] = code, 1
+            path_f[j] = p1, p2
+    path_i[n_real + cs.PW_V1_RELEASE, cs.PI_OUTCOME] = cs.O_RELEASE
+    path_i[n_real + cs.PW_V1_REMOVAL, cs.PI_OUTCOME] = cs.O_REMOVAL
+    path_i[n_real + cs.PW_V1_REMOVAL, cs.PI_COUNTS] = 1
+
+    classes = [name for name, _ in sc.classes()]
+    path_cum = np.zeros((len(classes), n_real), dtype=np.float64)
+    for c, cls in enumerate(classes):
+        if n_real:
+            key = resolve_share_key(cls, sc.pathway_shares)
+            assert key is not None  # validated
+            row = sc.pathway_shares[key]
+            path_cum[c] = np.cumsum([row.get(name, 0.0) for name in names])
+
+    warmup, days = sc.scenario.warmup_days, sc.scenario.days
+    judges = np.zeros(warmup + days, dtype=np.int64)
+    court_f = np.ones(cs.N_COURT_F, dtype=np.float64)
+    if sc.courts is not None:
+        judges[:] = sc.courts.judges
+        for step in sc.courts.judges_schedule:
+            judges[warmup + step.day:] = step.judges
+        court_f[cs.CF_RATE] = (sc.courts.completions_per_judge_per_day
+                               * sc.courts.detained_docket_share)
+        court_f[cs.CF_FIXED] = float(sc.courts.completion_time == "fixed")
+
+    tr = sc.transport
+    on = sc.has_case_side()
+    modes = tr.mode_list() if tr and on else []  # v1 departures stay on the v1 code path
+    mode_index = {name: m for m, (name, _) in enumerate(modes)}
+    default_mode = next((m for m, (_, md) in enumerate(modes) if md.groups is None), 0)
+    mode_f = np.zeros((len(modes), cs.N_MODE_F), dtype=np.float64)
+    for m, (_, md) in enumerate(modes):
+        mode_f[m] = (md.departures_per_day, md.seats_per_departure,
+                     md.officers_per_departure * md.hours_per_departure,
+                     md.hours_per_departure)
+
+    td = sc.travel_documents
+    groups = list(td.groups.items()) if td else []
+    doc_f = np.zeros((max(len(groups), 1), cs.N_DOC_F), dtype=np.float64)
+    doc_i = np.zeros((max(len(groups), 1), cs.N_DOC_I), dtype=np.int64)
+    doc_f[:, cs.DF_CUM] = 1.0
+    doc_f[:, cs.DF_FACTOR] = 1.0
+    doc_i[:, cs.DI_MODE] = default_mode
+    claimed = {g: mode_index[name] for name, md in modes for g in (md.groups or [])}
+    total = 0.0
+    for j, (gname, grp) in enumerate(groups):
+        total += grp.share
+        doc_f[j, cs.DF_CUM] = total
+        doc_i[j, cs.DI_MODE] = claimed.get(gname, default_mode)
+        if grp.delay is not None:
+            code, p1, p2 = stay_parameters(grp.delay.dist, grp.delay.mean, grp.delay.sd)
+            doc_i[j, cs.DI_DIST], doc_i[j, cs.DI_HAS_DELAY] = code, 1
+            doc_f[j, cs.DF_P1], doc_f[j, cs.DF_P2] = p1, p2
+            if grp.uncooperative:
+                doc_f[j, cs.DF_FACTOR] = td.uncooperative_delay_factor  # type: ignore[union-attr]
+
+    escort_f = np.zeros(cs.N_ESCORT_F, dtype=np.float64)
+    if tr and tr.intake:
+        e = tr.intake
+        escort_f[cs.EF_INTAKE] = _hours_per_person(e)
+    if tr and tr.transfers:
+        x = tr.transfers
+        escort_f[cs.EF_P_AIR] = x.share * x.air_share
+        escort_f[cs.EF_P_GROUND] = x.share * (1.0 - x.air_share)
+        escort_f[cs.EF_AIR] = _hours_per_person(x.air)
+        escort_f[cs.EF_GROUND] = _hours_per_person(x.ground)
+    return CaseArrays(on, path_cum, path_i, path_f, judges, court_f, doc_f,
+                      doc_i, mode_f, escort_f)
+
+
+def _hours_per_person(e: Escort) -> float:
+    """Officer-hours of an escorted trip, per person carried."""
+    return e.officers_per_trip * e.hours_per_trip / e.persons_per_trip
+
+
 _EMPTY_F = np.empty(0, dtype=np.float64)
 _EMPTY_B = np.empty(0, dtype=np.bool_)
 _EMPTY_I = np.empty(0, dtype=np.int64)
@@ -157,8 +282,10 @@ def simulate_replicate(
 ) -> ReplicateOutput:
     """One replicate of a validated scenario (parameter draws applied here).
 
-    `fixed` = (times, stays, decisions[, classes]) replaces the book-in process by known
-    book-ins (exact tests).
+    `fixed` = (times, stays, decisions[, classes[, pathways]]) replaces the book-in process
+    by known book-ins (exact tests); on the case side the stays are those of the pathways
+    (for a court pathway, the time before the docket) and decisions are used only for
+    book-ins without a pathway.
     """
     drawn = draw_parameters(sc, replicate)
     rsc = apply_draws(sc, drawn)
@@ -167,17 +294,23 @@ def simulate_replicate(
     par = stream_parameters(rsc)
     seg_start, seg_rate = rate_segments(rsc)
     tr = rsc.transport
+    cases = case_arrays(rsc)
+    # With the case side on, v1 departures run as a removal mode (cases.py), not here.
+    v1_transport = tr is not None and tr.departures_per_day is not None and not cases.on
     if fixed is None:
-        arr, stays, rem, cls = _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I
+        arr, stays, rem, cls, pws = _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, _EMPTY_I
     else:
         arr, stays, rem = fixed[:3]
         cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
+        pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
     arr_in = ar.build_inputs(rsc)
-    daily, acc, daily_c, acc_c, error, extra, daily_a, ledger, pool_left = k.simulate(
+    (daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_left, daily_x,
+     acc_x, acc_p, acc_m) = k.compiled(cases.on)(
         -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
         det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
-        par["initial"], tr is not None,
-        float(tr.departures_per_day) if tr else 1.0, int(tr.seats_per_departure) if tr else 0,
+        par["initial"], v1_transport,
+        float(tr.departures_per_day) if v1_transport else 1.0,  # type: ignore[union-attr,arg-type]
+        int(tr.seats_per_departure) if v1_transport else 0,  # type: ignore[union-attr,arg-type]
         stream(seed, replicate, "arrivals"), stream(seed, replicate, "stays"),
         stream(seed, replicate, "removal"), stream(seed, replicate, "initial"),
         stream(seed, replicate, "stream_class"),
@@ -185,17 +318,23 @@ def simulate_replicate(
         np.asarray(rem, dtype=np.bool_), np.asarray(cls, dtype=np.int64),
         *_arrest_args(arr_in), stream(seed, replicate, "arrest_attempts"),
         stream(seed, replicate, "arrest_class"), stream(seed, replicate, "arrest_booked_in"),
+        *cases.args(),
+        stream(seed, replicate, "pathway"), stream(seed, replicate, "court"),
+        stream(seed, replicate, "documents"), stream(seed, replicate, "transfers"),
+        np.asarray(pws, dtype=np.int64),
     )
     if error != k.OK:
         what = {k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
                 k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
                 k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows"}[error]
         raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
-    if rsc.arrests is None:
-        return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra)
+    arrests = rsc.arrests is not None
     warmup = rsc.scenario.warmup_days
-    return ReplicateOutput(replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra, daily_a,
-                           ledger, pool_left, arr_in.hours_by_day[warmup:])
+    return ReplicateOutput(
+        replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra, officer_hours, daily_x, acc_x,
+        acc_p, acc_m, daily_arrests=daily_a if arrests else None,
+        pool_left=pool_left if arrests else None,
+        hours_by_day=arr_in.hours_by_day[warmup:] if arrests else None)
 
 
 def default_workers() -> int:
@@ -277,7 +416,7 @@ def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
                                  for p in hi})]
 
 
-_compiled = False
+_compiled: set[bool] = set()
 
 
 def _arrest_args(inp: ar.ArrestInputs) -> tuple[np.ndarray, ...]:
@@ -285,19 +424,26 @@ def _arrest_args(inp: ar.ArrestInputs) -> tuple[np.ndarray, ...]:
             inp.opts)
 
 
-def ensure_compiled() -> None:
-    """Compile (or load from cache) the kernel once, before threads race to do it."""
-    global _compiled
-    if _compiled:
-        return
-    rng = np.random.Generator(np.random.PCG64(0))
-    one_f = np.ones(1)
-    one_i = np.ones(1, dtype=np.int64)
-    k.simulate(0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
-               one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
-               _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, *_arrest_args(ar.empty_inputs(1)),
-               rng, rng, rng)
-    _compiled = True
+def ensure_compiled(case_side: bool = False) -> None:
+    """Compile (or load from cache) the kernel once, before threads race to do it: the v1
+    specialisation always, the case-side one (kernel.compiled) when a scenario needs it."""
+    for flavour in {False, case_side} - _compiled:
+        rng = np.random.Generator(np.random.PCG64(0))
+        one_f = np.ones(1)
+        one_i = np.ones(1, dtype=np.int64)
+        sc = Scenario.model_validate({
+            "scenario": {"name": "compile", "days": 1},
+            "book_ins": {"rate_per_day": 0.0},
+            "detention": {"beds": 0, "when_full": "release",
+                          "length_of_stay": {"dist": "fixed", "mean": 1.0}},
+            **({"transport": {"intake": {}}} if flavour else {})})
+        k.compiled(flavour)(
+            0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
+            one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
+            _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, *_arrest_args(ar.empty_inputs(1)),
+            rng, rng, rng, *case_arrays(sc).args(),
+            rng, rng, rng, rng, _EMPTY_I)
+        _compiled.add(flavour)
 
 
 def run_replicates(
@@ -309,7 +455,7 @@ def run_replicates(
     """All replicates of a scenario, in replicate order."""
     n = sc.scenario.replicates
     workers = min(workers or default_workers(), n)
-    ensure_compiled()
+    ensure_compiled(sc.has_case_side())
     if workers == 1:
         out = []
         for i in range(n):

@@ -1,0 +1,186 @@
+"""The case and transport side of the event loop (an extension of contract v1): case
+pathways, the judges' docket, travel documents, removal modes and escort hours.
+
+These helpers are called by `kernel.simulate` only when the scenario configures one of
+these mechanisms; a v1 scenario never reaches them and draws exactly what it drew before.
+
+A person on the case side carries one int32 tag through the heap and the queues:
+
+    tag = ((class * n_pathways + pathway) * (n_groups + 1) + group) * 4 + stage
+
+`pathway` indexes the scenario's pathways and, after them, two pseudo-pathways decided as
+in v1 by `removal_share` (PW_V1_RELEASE, PW_V1_REMOVAL offsets): those of people in beds at
+the start, and of every arrival when no [pathways] are given. `group` is the travel-document
+group (n_groups while not yet drawn); `stage` is what the person's heap entry ends:
+S_STAY (the stay before the decision, or before joining the docket), S_COURT (a judge's
+hearing), S_DOCS (the wait for a travel document).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .dists import draw_stay
+
+# Stages of a heap entry
+S_STAY, S_COURT, S_DOCS = 0, 1, 2
+
+# Outcomes of a pathway
+O_REMOVAL, O_RELEASE, O_VOLUNTARY = 0, 1, 2
+
+# Columns of path_i (int64[n_pathways, N_PATH_I]); path_f holds the stay's (p1, p2)
+PI_DIST, PI_OUTCOME, PI_COUNTS, PI_COURT, PI_DIVERSION, PI_HAS_STAY = range(6)
+N_PATH_I = 6
+
+# Pseudo-pathways after the scenario's own: index n_real + offset
+PW_V1_RELEASE, PW_V1_REMOVAL = 0, 1
+
+# Entries of court_f (float64[N_COURT_F])
+CF_RATE, CF_FIXED = range(2)
+N_COURT_F = 2
+
+# Columns of doc_f (float64[n_groups, N_DOC_F]) and doc_i (int64[n_groups, N_DOC_I])
+DF_CUM, DF_P1, DF_P2, DF_FACTOR = range(4)
+N_DOC_F = 4
+DI_DIST, DI_HAS_DELAY, DI_MODE = range(3)
+N_DOC_I = 3
+
+# Columns of mode_f (float64[n_modes, N_MODE_F])
+MF_PER_DAY, MF_SEATS, MF_OFFICER_HOURS, MF_HOURS = range(4)
+N_MODE_F = 4
+
+# Entries of escort_f (float64[N_ESCORT_F]): officer-hours per person
+EF_INTAKE, EF_P_GROUND, EF_P_AIR, EF_GROUND, EF_AIR = range(5)
+N_ESCORT_F = 5
+
+# Activities of the officer-hours ledger (kernel.H_* are the same numbers)
+H_ARRESTS, H_ESCORT, H_CASEWORK = 0, 1, 2
+N_ACTIVITIES = 3
+
+# Columns of the per-day case output
+(X_DIVERTED, X_VOLUNTARY, X_NOT_COUNTED, X_COURT_COMPLETIONS, X_COURT_QUEUE, X_IN_COURT,
+ X_WAITING_DOCS, X_TRANSFERS, X_JUDGES) = range(9)
+N_X_DAILY = 9
+
+# Entries of the case accumulator
+(XA_AREA_COURT_QUEUE, XA_SUM_COURT_WAIT, XA_N_COURT_STARTED, XA_AREA_DOCS, XA_SUM_DOC_DELAY,
+ XA_N_DOCS_READY, XA_AREA_JUDGES, XA_AREA_IN_COURT) = range(8)
+N_X_ACC = 8
+
+# Columns of the per-pathway output (float64[n_pathways, N_PATH_ACC])
+PA_ENTERED, PA_EXITS, PA_SUM_LOS = range(3)
+N_PATH_ACC = 3
+
+# Columns of the per-mode output (float64[n_modes, N_MODE_ACC])
+# MA_DEPARTURES counts every scheduled departure, MA_USED those carrying anyone (the only
+# ones that fly or drive, so the only ones charged hours and officer-hours).
+(MA_DEPARTURES, MA_USED, MA_SEATED, MA_REMOVALS, MA_SUM_WAIT, MA_HOURS,
+ MA_OFFICER_HOURS) = range(7)
+N_MODE_ACC = 7
+
+
+@njit(cache=True, nogil=True)
+def pack(c, p, g, stage, n_path, n_g1):
+    return np.int32(((c * n_path + p) * n_g1 + g) * 4 + stage)
+
+
+@njit(cache=True, nogil=True)
+def unpack(tag, n_path, n_g1):
+    """(class, pathway, group, stage) of a tag."""
+    stage = tag & 3
+    rest = tag >> 2
+    g = rest % n_g1
+    rest //= n_g1
+    return rest // n_path, rest % n_path, g, stage
+
+
+@njit(cache=True, nogil=True)
+def draw_pathway(rng, path_cum, c):
+    """Pathway of an arrival of class c: one uniform against the class's cumulative
+    shares (the last pathway takes any rounding remainder)."""
+    u = rng.random()
+    n = path_cum.shape[1]
+    for p in range(n - 1):
+        if u < path_cum[c, p]:
+            return p
+    return n - 1
+
+
+@njit(cache=True, nogil=True)
+def draw_document(rng, doc_f, doc_i):
+    """Travel-document group of a removal order and the days until its document is ready
+    (no draw when there is one group without a delay: no [travel_documents])."""
+    n = doc_f.shape[0]
+    if n == 1 and doc_i[0, DI_HAS_DELAY] == 0:
+        return 0, 0.0
+    u = rng.random()
+    g = n - 1
+    for j in range(n - 1):
+        if u < doc_f[j, DF_CUM]:
+            g = j
+            break
+    if doc_i[g, DI_HAS_DELAY] == 0:
+        return g, 0.0
+    return g, draw_stay(rng, doc_i[g, DI_DIST], doc_f[g, DF_P1], doc_f[g, DF_P2]) * doc_f[
+        g, DF_FACTOR]
+
+
+@njit(cache=True, nogil=True)
+def court_service(rng, court_f):
+    """A judge's time on one detained case (days)."""
+    if court_f[CF_FIXED] > 0.0:
+        return 1.0 / court_f[CF_RATE]
+    return rng.exponential(1.0 / court_f[CF_RATE])
+
+
+@njit(cache=True, nogil=True)
+def charge(ledger, t, activity, hours):
+    """Book officer-hours at time t (reported horizon only); returns the hours charged,
+    which the caller takes from officer_hours_left whatever the day."""
+    d = int(np.floor(t))
+    if 0 <= d < ledger.shape[0]:
+        ledger[d, activity] += hours
+    return hours
+
+
+@njit(cache=True, nogil=True)
+def admission_escort(rng, escort_f, ledger, t):
+    """Officer-hours of one admission: the intake escort, and a transfer for a share of
+    admissions (one uniform per admission, only when transfers are configured). Returns
+    (hours charged, whether transferred)."""
+    hours = escort_f[EF_INTAKE]
+    moved = False
+    if escort_f[EF_P_AIR] + escort_f[EF_P_GROUND] > 0.0:
+        u = rng.random()
+        if u < escort_f[EF_P_AIR]:
+            hours += escort_f[EF_AIR]
+            moved = True
+        elif u < escort_f[EF_P_AIR] + escort_f[EF_P_GROUND]:
+            hours += escort_f[EF_GROUND]
+            moved = True
+    if hours > 0.0:
+        charge(ledger, t, H_ESCORT, hours)
+    return hours, moved
+
+
+@njit(cache=True, nogil=True)
+def next_departure(mode_f, dep_k):
+    """Earliest next departure over the modes (lowest mode first on ties): (time, mode)."""
+    best = np.inf
+    best_m = -1
+    for m in range(mode_f.shape[0]):
+        t = dep_k[m] / mode_f[m, MF_PER_DAY]
+        if t < best:
+            best = t
+            best_m = m
+    return best, best_m
+
+
+@njit(cache=True, nogil=True)
+def pathway_stay(rng, path_i, path_f, p):
+    """Days from admission to the decision (to the docket for a court pathway); no draw for
+    a pathway without a stay (a court pathway straight to the docket, a diversion)."""
+    if path_i[p, PI_HAS_STAY] == 0:
+        return 0.0
+    return draw_stay(rng, path_i[p, PI_DIST], path_f[p, 0], path_f[p, 1])
