@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
+# The flagship study (docs/flagship.md): about 5 minutes on 2 cores; rerun to resume.
 demo: install
 	$(BIN)/enforcesim data build
-	$(BIN)/enforcesim run scenarios/example.toml --out out/example
+	$(BIN)/enforcesim study flagship --out out/flagship
+	@echo "Report: out/flagship/report.html (figures in out/flagship/figures/)"
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

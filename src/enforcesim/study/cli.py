@@ -323,10 +323,55 @@ def report_cmd(
     _console().print(f"Report: {path} (figures in {path.parent / 'figures'}/)")
 
 
+def flagship_cmd(
+    out: Annotated[Path, typer.Option(
+        help="Folder of the study: a rerun there resumes it.")] = Path("out/flagship"),
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="A reduced run (2 replicates, 60 days, tiny sweep and Sobol) that "
+        "checks the whole study in seconds; not for numbers.")] = False,
+    workers: WorkersOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """The flagship study: the goals, what binds, costs, feasibility map, Sobol indices and
+    the published estimates; writes OUT/report.html and prints the headline answers."""
+    from .flagship import FULL, QUICK, headlines, run_flagship
+
+    _check_common(None, None, workers)
+    plan = QUICK if quick else FULL
+    with _user_errors():
+        try:
+            with _progress(quiet) as progress:
+                task = progress.add_task("flagship stages", total=None)
+                study = run_flagship(out, plan=plan, workers=workers,
+                                     on_stage=lambda name, i, total: progress.update(
+                                         task, completed=i, total=total,
+                                         description=f"flagship: {name} done"))
+        except KeyboardInterrupt:
+            _fail([f"interrupted; finished stages are kept in {out}/: run the same command "
+                   "again to resume"], 130)
+        lines = headlines(out)
+    if quiet:
+        return
+    console = _console()
+    console.print(f"[bold]Flagship study[/bold] (plan '{plan.name}': {plan.replicates} "
+                  f"replicates per scenario; {len(study.ran)} stages run now, "
+                  f"{len(study.reused)} reused)")
+    for i, line in enumerate(lines, 1):
+        console.print(f"{i}. {line}", markup=False, highlight=False)
+    console.print(f"Report: {out / 'report.html'} (figures in {out / 'figures'}/)")
+
+
+study_app = typer.Typer(help="Studies that answer a question end to end (docs/flagship.md).",
+                        no_args_is_help=True)
+study_app.command("flagship")(flagship_cmd)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the compare, sweep, sensitivity and report commands to the main app."""
+    """Add the compare, sweep, sensitivity and report commands, and `study flagship`, to the
+    main app."""
     commands: list[tuple[str, Callable[..., None]]] = [
         ("compare", compare_cmd), ("sweep", sweep_cmd), ("sensitivity", sensitivity_cmd),
         ("report", report_cmd)]
     for name, fn in commands:
         app.command(name)(fn)
+    app.add_typer(study_app, name="study")

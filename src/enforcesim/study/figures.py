@@ -272,7 +272,7 @@ _PATH_UNITS = {"beds": "beds", "rate_per_day": "persons/day", "bed_day": "USD/be
                "per_book_in": "USD/person", "per_departure": "USD/departure",
                "departures_per_day": "departures/day", "seats_per_departure": "seats",
                "mean": "days", "sd": "days", "removal_share": "share",
-               "initial_detained": "persons"}
+               "initial_detained": "persons", "headcount": "officers"}
 
 
 def path_label(path: str) -> str:

@@ -670,5 +670,10 @@ def render(folder: str | Path, out: str | Path | None = None, *,
             return render_sweep(folder, target)
         if tool == "sensitivity":
             return render_sensitivity(folder, target)
-        raise StudyError([f"{manifest}: unknown tool {tool!r} (compare, sweep, sensitivity)"])
+        if tool == "flagship":
+            from .flagship_report import render_flagship
+
+            return render_flagship(folder, target)
+        raise StudyError([f"{manifest}: unknown tool {tool!r} (compare, sweep, sensitivity, "
+                          "flagship)"])
     return render_run(folder, target, Path(scenario) if scenario else None, start)

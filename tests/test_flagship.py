@@ -1,0 +1,175 @@
+"""The flagship study (issue 8, docs/flagship.md): the library's arrest-side scenarios, the
+study end to end in its reduced plan (interrupted and resumed), the report's sections, the
+command line and the documentation's example."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from enforcesim.scenario import parse_scenario
+from enforcesim.study import StudyError
+from enforcesim.study.cli import register
+from enforcesim.study.flagship import (
+    COMPARED,
+    CONTEXT,
+    LIBRARY,
+    QUICK,
+    read_flagship,
+    run_flagship,
+    shorten,
+    to_toml,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+ARREST_SIDE = [LIBRARY / f"{name}.toml" for name in COMPARED]
+
+SECTIONS = ("Headline answers", "The question and the scenarios", "Arrests against the goal",
+            "Detained population and beds", "Removals and releases",
+            "Which constraint binds", "Costs and cost per removal", "Feasibility map",
+            "Sensitivity: what drives the answers", "ICE&#x27;s published series and the goals",
+            "Published static estimates and capacity",
+            "All scenarios: key metrics and differences", "How to read the intervals",
+            "Assumptions and sources", "Method, run sizes and provenance")
+FIGURES = {"arrests_vs_goal.png", "detained_vs_beds.png", "removals_releases.png",
+           "binding.png", "costs.png", "feasibility_ice_arrests_per_day.png",
+           "feasibility_removals_per_day.png", "sweep_arrests.png", "cost_surface.png", "sobol.png",
+           "ice_history.png", "published.png", "intervals.png"}
+
+
+def _raw(path: Path) -> dict:
+    return tomllib.loads(path.read_text())
+
+
+# --- the library ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ARREST_SIDE, ids=[p.stem for p in ARREST_SIDE])
+def test_goal_scenarios_are_arrest_driven_with_the_goals_and_the_law(path):
+    raw = _raw(path)
+    sc = parse_scenario(raw, str(path))
+    assert sc.arrests is not None and sc.book_ins is None
+    assert str(sc.scenario.start_date) == "2025-05-28"
+    assert sc.targets.ice_arrests_per_day == 3000 and sc.targets.removals_per_day == 2740
+    assert sc.budget["detention_2025_law"].amount_usd == 45e9
+    assert any(k.endswith("officer_hours_per_arrest") for k in sc.uncertainty)
+    text = path.read_text()
+    assert "Day 0 = 2025-05-28" in text and "VERIFY" in text and "ASSUMPTION" in text
+
+
+def test_criminal_first_differs_from_the_baseline_only_in_the_priority():
+    base, cf = _raw(LIBRARY / "goal-3000-beds-50k.toml"), _raw(LIBRARY /
+                                                                "priority-criminal-first.toml")
+    assert base["arrests"]["priority"] == "anyone"
+    assert cf["arrests"]["priority"] == "criminal_first"
+    for d in (base, cf):
+        d["scenario"].pop("name")
+        d["arrests"].pop("priority")
+        d["arrests"]["sources"]["at_large"]["pool"].pop("yield_exponent", None)
+        d["uncertainty"].pop("arrests.sources.at_large.pool.yield_exponent", None)
+    assert base == cf
+
+
+def test_more_officers_hires_the_10000_with_a_training_lag():
+    sc = parse_scenario(_raw(LIBRARY / "more-officers.toml"), "more-officers")
+    assert sum(h.officers for h in sc.officers.hires) == 10_000
+    assert sc.officers.training_lag_days > 0
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [*COMPARED, *CONTEXT])
+def test_to_toml_writes_what_it_read(name):
+    raw = _raw(LIBRARY / f"{name}.toml")
+    assert tomllib.loads(to_toml(raw)) == raw
+
+
+def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
+    raw = _raw(LIBRARY / "more-officers.toml")
+    raw["uncertainty"]["officers.hires.3.officers"] = {"dist": "uniform", "low": 1.0,
+                                                      "high": 2.0}
+    d = shorten(raw, 400, warmup_days=30, replicates=3)
+    assert [h["day"] for h in d["officers"]["hires"]] == [126, 308]
+    assert [s["day"] for s in d["detention"]["beds_schedule"]] == [126, 308]
+    assert "officers.hires.3.officers" not in d["uncertainty"]
+    assert d["scenario"]["days"] == 400 and d["scenario"]["warmup_days"] == 30
+    assert raw["scenario"]["days"] == 730  # the original is untouched
+    parse_scenario(shorten(_raw(LIBRARY / "more-officers.toml"), 60, 20), "short")
+
+
+# --- the study end to end ------------------------------------------------------------------------
+
+class Interrupted(Exception):
+    pass
+
+
+def cli(*args: str):
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    register(app)
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    """The documentation's example (the reduced plan), run in a fresh folder, after an
+    interrupted first attempt in the same folder."""
+    cwd = tmp_path_factory.mktemp("flagship")
+    out = cwd / "out" / "flagship-quick"
+
+    def stop_after_three(name: str, done: int, total: int) -> None:
+        if done == 3:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        run_flagship(out, plan=QUICK, workers=2, on_stage=stop_after_three)
+    assert not (out / "report.html").exists()
+    text = (ROOT / "docs" / "flagship.md").read_text()
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    import os
+
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        exec(compile(block, "docs/flagship.md", "exec"), {})
+    finally:
+        os.chdir(old)
+    return out
+
+
+def test_the_study_resumes_and_its_report_has_every_section(study):
+    html = (study / "report.html").read_text()
+    for heading in SECTIONS:
+        assert f">{heading}</h2>" in html, heading
+    assert {p.name for p in (study / "figures").iterdir()} == FIGURES
+    assert html.count('src="data:image/png;base64,') == len(FIGURES)
+    assert "http://" not in html and "https://" not in html
+    assert "process noise only" in html.lower()
+    assert "The New Republic, 2025" in html  # the assumptions carry their sources
+    rs = read_flagship(study)
+    bn = rs.summaries["goal-3000-buildout-100k-bottlenecks"]["bottlenecks"]
+    assert {"beds", "seats", "officers"} <= set(bn["constraints"])
+    assert set(bn["targets"]) == {"ice_arrests_per_day", "removals_per_day"}
+    assert set(rs.summaries) == {*COMPARED, *CONTEXT, "goal-3000-buildout-100k-process-noise-only",
+                                 "goal-3000-buildout-100k-bottlenecks"}
+
+
+def test_a_finished_study_reruns_nothing_and_prints_the_answers(study):
+    r = cli("study", "flagship", "--quick", "--out", str(study), "--workers", "2")
+    assert r.exit_code == 0, r.output
+    assert "0 stages run now, 13 reused" in r.output
+    assert "3,000 ICE arrests a day" in r.output and "Cost per removal" in r.output
+    assert "The $45B for detention" in r.output
+    r = cli("report", str(study), "--out", str(study.parent / "again"))
+    assert r.exit_code == 0, r.output
+    assert (study.parent / "again" / "report.html").exists()
+
+
+def test_a_folder_with_another_plan_is_refused(study):
+    with pytest.raises(StudyError, match="holds another flagship study \\(the plan differ"):
+        run_flagship(study, plan=QUICK.__class__(**{**QUICK.__dict__, "replicates": 3}))
+    r = cli("study", "flagship", "--out", str(study))
+    assert r.exit_code == 2 and "use a new --out folder" in r.output
