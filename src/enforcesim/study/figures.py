@@ -7,6 +7,7 @@ import io
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -93,11 +94,12 @@ def x_label(start: pd.Timestamp | None) -> str:
     return "Date (end of day)" if start is not None else "Day of the reported horizon (days)"
 
 
-def band(ax, x, q: pd.DataFrame, colour: str, label: str, inner: bool = True) -> None:
+def band(ax, x, q: pd.DataFrame, colour: str, label: str, inner: bool = True,
+         linestyle: Any = "-", linewidth: float = 1.6) -> None:
     ax.fill_between(x, q["q025"], q["q975"], color=colour, alpha=0.18, linewidth=0)
     if inner:
         ax.fill_between(x, q["q25"], q["q75"], color=colour, alpha=0.32, linewidth=0)
-    ax.plot(x, q["q50"], color=colour, linewidth=1.6, label=label)
+    ax.plot(x, q["q50"], color=colour, linewidth=linewidth, linestyle=linestyle, label=label)
 
 
 def detained_vs_beds(series: Sequence[tuple[str, pd.DataFrame]], start: pd.Timestamp | None,

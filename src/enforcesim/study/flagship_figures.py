@@ -56,9 +56,13 @@ def time_bands(series: Sequence[tuple[str, str, pd.DataFrame]], column: str,
     """One panel: each scenario's `column` per day (trailing `window`-day mean of each
     replicate; median and bands across replicates), a goal line and an observed level."""
     fig, ax = plt.subplots(figsize=(9.5, 4.8), constrained_layout=True)
-    for label, colour, daily in series:
+    # Scenarios can coincide for a while (a hiring ramp starts late): wide solid lines first,
+    # then thinner dash patterns, so that a median drawn over another stays visible.
+    styles = ["-", (0, (6, 2)), (0, (3, 1, 1, 1)), (0, (1, 1))]
+    for i, (label, colour, daily) in enumerate(series):
         q = _smoothed_quantiles(daily, column, window)
-        F.band(ax, F.x_values(q.index, start), q, colour, label)
+        F.band(ax, F.x_values(q.index, start), q, colour, label,
+               linestyle=styles[i % len(styles)], linewidth=max(2.6 - 0.5 * i, 1.1))
     extra = []
     if goal is not None:
         ax.axhline(goal[0], color=GOAL, linestyle="--", linewidth=1.2)
