@@ -38,7 +38,9 @@ judges' hearings and of waits for travel documents (tags in cases.py); court cas
 FIFO docket served by the judges in force; removal orders queue, in their beds, in one FIFO
 seat queue per removal mode, whose departures replace the v1 departure; escort hours are
 charged to the officer-hours ledger (days x H_ARRESTS, H_ESCORT, H_CASEWORK) when they are
-spent. The tie order becomes
+spent; the volumes that costs and bottlenecks read are kept per day (`daily_v`: court, docket
+and document-wait days as exact time integrals, ATD days, escort trips; `daily_m`: per mode,
+departures carrying anyone and their hours). The tie order becomes
 
     day boundary < heap (ends of stays, hearings, document waits; by time) < v1 departure
     < mode departures (lowest mode first) < book-in
