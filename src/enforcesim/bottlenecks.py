@@ -129,5 +129,9 @@ _RELAXED_AS = {"beds": 'every bed value "unlimited"',
                "seats": "every departure takes everyone waiting (departure times unchanged)",
                "officers": "officer-hours that never run out (10^12 officers, no hires or "
                            "attrition)",
+               "judges": "every case reaches a judge as it joins the docket (2^31 - 1 judges, "
+                         "schedule included; hearing times unchanged)",
+               "documents": "no travel-document delay (orders ready at once; groups and "
+                            "their modes unchanged)",
                "pool": "pools that never deplete (every pool 10^15 people in its mix: hours "
                        "per arrest stay at their full-pool value)"}

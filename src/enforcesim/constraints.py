@@ -2,10 +2,11 @@
 output on which days each binds, and how to relax it in a scenario (for the Shapley
 attribution in bottlenecks.py).
 
-Beds and seats come with the v1 engine, officers and pools with the arrest side; mechanisms
-added later (judges, travel documents) register their own `Constraint`. A constraint that does
-not apply to a scenario (no [transport], beds already unlimited, no [arrests]) is left out of
-the attribution and never flagged.
+Beds and seats come with the v1 engine (seats also with removal modes), officers and pools
+with the arrest side, judges and travel documents with the case side; other mechanisms
+register their own `Constraint`. A constraint that does not apply to a scenario (no
+departures, beds already unlimited, no [arrests], no court pathway, no document delay) is left
+out of the attribution and never flagged.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from typing import Any
 import numpy as np
 
 from .engine import arrests as ar
+from .engine import cases as cs
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import CONSTRAINT_NAMES, Scenario
 
 # Seats per departure when seats are relaxed: every departure takes everyone waiting.
 UNLIMITED_SEATS = 2**31 - 1
+
+
+# Judges when judges are relaxed: every case reaches a judge as it joins the docket.
+UNLIMITED_JUDGES = 2**31 - 1
 
 
 # Officers on day 0 when officers are relaxed: officer-hours that never run out.
@@ -60,8 +66,30 @@ def _relax_beds(data: dict[str, Any]) -> None:
 
 
 def _relax_seats(data: dict[str, Any]) -> None:
-    data["transport"]["seats_per_departure"] = UNLIMITED_SEATS
+    tr = data["transport"]
+    if tr.get("seats_per_departure") is not None:
+        tr["seats_per_departure"] = UNLIMITED_SEATS
     _drop_uncertainty(data, "transport.seats_per_departure")
+    for name, mode in (tr.get("modes") or {}).items():
+        mode["seats_per_departure"] = UNLIMITED_SEATS
+        _drop_uncertainty(data, f"transport.modes.{name}.seats_per_departure")
+
+
+def _relax_judges(data: dict[str, Any]) -> None:
+    courts = data["courts"]
+    courts["judges"] = UNLIMITED_JUDGES
+    for step in courts.get("judges_schedule") or []:
+        step["judges"] = UNLIMITED_JUDGES
+    _drop_uncertainty(data, "courts.judges")
+
+
+def _relax_documents(data: dict[str, Any]) -> None:
+    """No document delay: every removal order's document is ready at once. Group shares (and
+    so modes) are kept; the uncooperative flags lose their effect with the delays."""
+    for name, group in data["travel_documents"]["groups"].items():
+        group.pop("delay", None)
+        _drop_uncertainty(data, f"travel_documents.groups.{name}.delay")
+    _drop_uncertainty(data, "travel_documents.uncooperative_delay_factor")
 
 
 def _relax_officers(data: dict[str, Any]) -> None:
@@ -107,6 +135,32 @@ def _beds_binding(out: ReplicateOutput) -> np.ndarray:
             | _arrests_positive(ar.AR_FOREGONE_BEDS, ar.AR_DIVERTED)(out))
 
 
+def _case_positive(col: int) -> Callable[[ReplicateOutput], np.ndarray]:
+    """Days on which a case-side time integral (cases.V_*) is positive."""
+
+    def binding(out: ReplicateOutput) -> np.ndarray:
+        v = out.daily_case_volumes
+        if v is None:
+            return np.zeros(out.daily.shape[0], dtype=bool)
+        return v[:, col] > 0
+
+    return binding
+
+
+def _has_departures(sc: Scenario) -> bool:
+    return sc.transport is not None and bool(sc.transport.mode_list())
+
+
+def _has_court(sc: Scenario) -> bool:
+    return sc.courts is not None and any(p.court for p in sc.pathways.values())
+
+
+def _has_document_delay(sc: Scenario) -> bool:
+    td = sc.travel_documents
+    return td is not None and any(g.delay is not None and g.share > 0
+                                  for g in td.groups.values())
+
+
 def _has_pool(sc: Scenario) -> bool:
     return sc.arrests is not None and any(s.pool is not None
                                           for s in sc.arrests.sources.values())
@@ -122,7 +176,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         _relax_beds, _beds_binding),
     "seats": Constraint(
         "seats", "a departure in the day left full with people still waiting for a seat",
-        lambda sc: sc.transport is not None, _relax_seats, _extra_positive(k.X_SEATS_SHORT)),
+        _has_departures, _relax_seats, _extra_positive(k.X_SEATS_SHORT)),
     "officers": Constraint(
         "officers", "an attempted arrest in the day was foregone because the day's "
         "officer-hours were used up (with [arrests])",
@@ -132,6 +186,15 @@ CONSTRAINTS: dict[str, Constraint] = {
         "pool", "an attempted arrest in the day was foregone because its source's eligible "
         "pool was empty (with an arrest source's pool)",
         _has_pool, _relax_pool, _arrests_positive(ar.AR_FOREGONE_POOL), optional=True),
+    "judges": Constraint(
+        "judges", "some time in the day with a case waiting on the docket, so every judge "
+        "busy (with a court pathway and [courts])",
+        _has_court, _relax_judges, _case_positive(cs.V_DOCKET_DAYS), optional=True),
+    "documents": Constraint(
+        "documents", "some time in the day with someone in a bed waiting for a travel "
+        "document (with a document group that has a delay)",
+        _has_document_delay, _relax_documents, _case_positive(cs.V_DOC_WAIT_DAYS),
+        optional=True),
 }
 assert tuple(CONSTRAINTS) == CONSTRAINT_NAMES
 

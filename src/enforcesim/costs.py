@@ -7,10 +7,12 @@ Two registries keep the mechanisms that other parts of the engine add pluggable:
   does not produce it). The v1 engine gives book-ins, admissions, occupied bed-days, funded
   bed-days, removals, releases and departures; the arrest side ([arrests]) gives arrests
   (all, and ICE's) from `daily_arrests`, officer-hours available (`officer_hours`, what is
-  priced) from `hours_by_day` and used by activity from the `officer_hours` ledger; escorted
-  trips, flight-hours, bus trips, court days and ATD days are read from the replicate
-  output's attribute (or `volumes` dict entry) of that name when a mechanism provides one (a
-  `[day, ...]` array is summed over its other axes), and are zero otherwise.
+  priced) from `hours_by_day` and used by activity from the `officer_hours` ledger; the case
+  and transport side gives escorted trips, flight-hours, bus trips, court, docket,
+  document-wait and ATD days from its per-day kernel outputs (`daily_case_volumes`,
+  `daily_modes`). A replicate output attribute (or `volumes` dict entry) of a volume's name
+  takes precedence (a `[day, ...]` array is summed over its other axes): how another
+  mechanism, or a test, supplies one.
 - `COMPONENTS`: name -> function(costs, volumes) -> per-day dollars. The `costs` block of
   summary.json reports every component, and `[costs.items.NAME]` entries besides.
 
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .engine import arrests as ar
+from .engine import cases as cs
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import COST_COMPONENT_NAMES, BedTier, Budget, Costs, Scenario
@@ -109,6 +112,59 @@ def _ledger(activity: int | None) -> VolumeFn:
     return get
 
 
+def _first(*fns: VolumeFn) -> VolumeFn:
+    """The first of the functions that gives a volume."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        for fn in fns:
+            v = fn(out)
+            if v is not None:
+                return v
+        return None
+
+    return get
+
+
+def _case_col(*cols: int) -> VolumeFn:
+    """Columns of the case side's per-day volumes (kernel `daily_v`, cases.V_*), summed."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        v = getattr(out, "daily_case_volumes", None)
+        return None if v is None else v[:, list(cols)].sum(axis=1)
+
+    return get
+
+
+def _mode_col(col: int, kind: str | None = None, escorted: bool = False) -> VolumeFn:
+    """Per day, a column of the removal modes' output (cases.MD_USED: departures carrying
+    anyone; MD_HOURS: their hours), summed over the modes of a `kind` ("flight", "bus"; None:
+    every mode), or (escorted) over the modes with officers aboard."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        dm = getattr(out, "daily_modes", None)
+        tr = out.scenario.transport
+        modes = tr.mode_list() if tr is not None else []
+        if dm is None or dm.shape[1] != len(modes):  # v1 departures: no modes in the kernel
+            return None
+        keep = [m for m, (_, md) in enumerate(modes)
+                if (kind is None or md.kind == kind)
+                and (not escorted or md.officers_per_departure > 0)]
+        return dm[:, keep, col].sum(axis=1)
+
+    return get
+
+
+_TRIPS_DEPARTURES = _mode_col(cs.MD_USED, escorted=True)
+
+
+def _escorted_trips(out: ReplicateOutput) -> np.ndarray | None:
+    escorts = _case_col(cs.V_TRIPS_INTAKE, cs.V_TRIPS_TRANSFER)(out)
+    deps = _TRIPS_DEPARTURES(out)
+    if escorts is None:
+        return deps
+    return escorts if deps is None else escorts + deps
+
+
 VOLUMES: dict[str, VolumeFn] = {
     "book_ins": _daily_col(k.D_BOOK_INS),
     "admissions": _daily_col(k.D_ADMITTED),
@@ -119,13 +175,23 @@ VOLUMES: dict[str, VolumeFn] = {
     "departures": _extra_col(k.X_DEPARTURES),
     "arrests": _arrest_col(ar.AR_MADE, fallback="arrests"),
     "officer_hours": _officer_hours_available,
-    **{name: _mechanism(name) for name in (
-        "escorted_trips", "flight_hours", "bus_trips", "court_days", "atd_days")},
+    "escorted_trips": _first(_mechanism("escorted_trips"), _escorted_trips),
+    "flight_hours": _first(_mechanism("flight_hours"), _mode_col(cs.MD_HOURS, "flight")),
+    "bus_trips": _first(_mechanism("bus_trips"), _mode_col(cs.MD_USED, "bus")),
+    "court_days": _first(_mechanism("court_days"), _case_col(cs.V_COURT_DAYS)),
+    "atd_days": _first(_mechanism("atd_days"), _case_col(cs.V_ATD_DAYS)),
     "ice_arrests": _arrest_col(ar.AR_MADE, ice_only=True),
     "officer_hours_used": _ledger(None),
     "officer_hours_arrests": _ledger(ar.H_ARRESTS),
     "officer_hours_escort_transport": _ledger(ar.H_ESCORT),
     "officer_hours_casework": _ledger(ar.H_CASEWORK),
+    "docket_days": _first(_mechanism("docket_days"), _case_col(cs.V_DOCKET_DAYS)),
+    "document_wait_days": _first(_mechanism("document_wait_days"),
+                                 _case_col(cs.V_DOC_WAIT_DAYS)),
+    "escorted_trips_intake": _case_col(cs.V_TRIPS_INTAKE),
+    "escorted_trips_transfers": _case_col(cs.V_TRIPS_TRANSFER),
+    "escorted_trips_departures": _TRIPS_DEPARTURES,
+    "flight_departures": _mode_col(cs.MD_USED, "flight"),
 }
 
 

@@ -288,7 +288,12 @@ def render() -> str:
     lines += ["", "`DIR/daily_cases.parquet` columns: "
               + ", ".join(f"`{c}`" for c in CASE_DAILY_COLUMNS) + ". Flows are counts during "
               "the day, `court_queue`, `in_court`, `waiting_for_documents` and `judges` the "
-              "state at the end of the day, `officer_hours_*` the hours charged that day.", ""]
+              "state at the end of the day, `officer_hours_*` the hours charged that day; "
+              "`court_days`, `docket_days` and `document_wait_days` are time integrals over "
+              "the day (case-days before a judge, on the docket, person-days waiting for a "
+              "document), `atd_days` the participant-days committed by the day's diversions, "
+              "`escorted_trips_*` trips (a share 1 / persons_per_trip of a trip per person).",
+              ""]
     return "\n".join(lines)
 
 

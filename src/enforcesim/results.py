@@ -172,7 +172,12 @@ V1_PATHWAYS = ["by_removal_share.release", "by_removal_share.removal"]
 CASE_DAILY_COLUMNS = ["replicate", "day", "diverted", "voluntary_departures",
                       "departures_not_removals", "court_completions", "court_queue",
                       "in_court", "waiting_for_documents", "transfers", "judges",
-                      "officer_hours_arrests", "officer_hours_escort", "officer_hours_casework"]
+                      "officer_hours_arrests", "officer_hours_escort", "officer_hours_casework",
+                      "court_days", "docket_days", "document_wait_days", "atd_days",
+                      "escorted_trips_intake", "escorted_trips_transfers"]
+# The case side's per-day volumes (time integrals and trips; docs/costs.md), after the ledger.
+_CASE_VOLUME_COLUMNS = [cs.V_COURT_DAYS, cs.V_DOCKET_DAYS, cs.V_DOC_WAIT_DAYS, cs.V_ATD_DAYS,
+                        cs.V_TRIPS_INTAKE, cs.V_TRIPS_TRANSFER]
 _CASE_KERNEL_COLUMNS = [cs.X_DIVERTED, cs.X_VOLUNTARY, cs.X_NOT_COUNTED,
                         cs.X_COURT_COMPLETIONS, cs.X_COURT_QUEUE, cs.X_IN_COURT,
                         cs.X_WAITING_DOCS, cs.X_TRANSFERS, cs.X_JUDGES]
@@ -526,8 +531,12 @@ class Results:
                                  for r in self.replicates])
         df = pd.DataFrame(counts, columns=CASE_DAILY_COLUMNS[2:11])
         hours = np.concatenate([r.officer_hours for r in self.replicates])
-        for j, col in enumerate(CASE_DAILY_COLUMNS[11:]):
+        for j, col in enumerate(CASE_DAILY_COLUMNS[11:14]):
             df[col] = hours[:, j]
+        vols = np.concatenate([r.daily_case_volumes[:, _CASE_VOLUME_COLUMNS]  # type: ignore
+                               for r in self.replicates])
+        for j, col in enumerate(CASE_DAILY_COLUMNS[14:]):
+            df[col] = vols[:, j]
         df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))
         df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days))
         return df

@@ -239,6 +239,12 @@ class TransportMode(_Strict):
     groups: list[str] | None = Field(
         None, description="Travel-document groups removed by this mode. Absent: the default "
         "mode, for every group no other mode names (at most one default mode).")
+    kind: Literal["flight", "bus"] = Field(
+        "flight", description='What a departure carrying anyone costs: "flight" (its '
+        "hours_per_departure are flight-hours, priced by costs.per_flight_hour) or \"bus\" "
+        "(one bus trip, priced by costs.per_bus_trip; its hours are driving hours, not "
+        "priced). Default flight: ICE Air charters carry most removals other than over the "
+        "land border.")
 
 
 class Transport(_Strict):
@@ -276,6 +282,11 @@ class Transport(_Strict):
             officers_per_departure=0.0))]
 
 
+# ICE detention statistics FY24, sheet "ATD EOFY24": average length in program of active
+# participants on 30 Sep 2024 (589.11 days over 179,071 participants).
+ATD_DAYS_IN_PROGRAM = 589.1
+
+
 class Pathway(_Strict):
     """One case pathway `[pathways.NAME]`: how a detained case ends and how long it takes."""
 
@@ -295,6 +306,18 @@ class Pathway(_Strict):
                         "the judge completes it.")
     diversion: bool = Field(False, description="Alternatives to detention: diverted at "
                             "book-in, never takes a bed; counted in atd_diversions_per_day.")
+    days_in_program: float | None = Field(
+        None, gt=0, description="With diversion: days each diversion spends in alternatives "
+        "to detention, charged in full to the atd_days volume on the day of the diversion "
+        f"(default {ATD_DAYS_IN_PROGRAM}).", json_schema_extra=_unit(
+            "days", "ICE detention statistics FY24 (data/raw/ice-detention-stats, sheet ATD "
+            "EOFY24): average length in program of the 179,071 active participants on "
+            "30 Sep 2024, 589.1 days; an elapsed time of those enrolled, equal to the mean "
+            "duration only for exponential durations (VERIFY)"))
+
+    def atd_days(self) -> float:
+        """Participant-days in ATD one diversion of this pathway commits to."""
+        return ATD_DAYS_IN_PROGRAM if self.days_in_program is None else self.days_in_program
 
 
 class JudgeStep(_Strict):
@@ -360,16 +383,18 @@ class TravelDocuments(_Strict):
                                 "countries in 2020, CRS IF11025"))
 
 
-# Volumes a cost item can be charged on (costs.py maps each to a per-day series; those the
-# engine does not produce yet - trips, flight-hours, court and ATD days, which come with the
-# case and transport mechanisms - are zero until it does). Arrests and officer-hours come
+# Volumes a cost item can be charged on (costs.py maps each to a per-day series). Trips,
+# flight-hours, bus trips, court, docket, document-wait and ATD days come from the case and
+# transport side (zero without it). Arrests and officer-hours come
 # from the arrest side ([arrests]; zero without it): `officer_hours` are the hours available
 # (officers x productive hours, as paid), the `officer_hours_*` ones the ledger (as used).
 VolumeName = Literal[
     "book_ins", "admissions", "bed_days", "funded_bed_days", "removals", "releases",
     "departures", "arrests", "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
     "court_days", "atd_days", "ice_arrests", "officer_hours_used", "officer_hours_arrests",
-    "officer_hours_escort_transport", "officer_hours_casework",
+    "officer_hours_escort_transport", "officer_hours_casework", "docket_days",
+    "document_wait_days", "escorted_trips_intake", "escorted_trips_transfers",
+    "escorted_trips_departures", "flight_departures",
 ]
 
 
@@ -503,8 +528,8 @@ COST_COMPONENT_NAMES = ("beds", "overhead", "book_ins", "departures", "arrests",
                         "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
                         "court_days", "atd_days", "removals")
 # Constraints bottleneck attribution can relax (constraints.py registers each; officers and
-# pool come with [arrests]).
-CONSTRAINT_NAMES = ("beds", "seats", "officers", "pool")
+# pool come with [arrests], judges with court pathways, documents with document delays).
+CONSTRAINT_NAMES = ("beds", "seats", "officers", "pool", "judges", "documents")
 
 TargetName = Literal["book_ins_per_day", "admitted_per_day", "removals_per_day",
                      "ice_arrests_per_day"]
@@ -1587,6 +1612,10 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
                 problems.append(Problem(file, f"{key}.court", True, "not allowed with "
                                         "diversion = true"))
             continue
+        if path.get("days_in_program") is not None:
+            problems.append(Problem(file, f"{key}.days_in_program", path["days_in_program"],
+                                    "only allowed with diversion = true (days in alternatives "
+                                    "to detention)"))
         if outcome is None:
             problems.append(Problem(file, f"{key}.outcome", NO_VALUE, "required key is "
                                     "missing (unless diversion = true); must be one of "

@@ -29,7 +29,10 @@ S_STAY, S_COURT, S_DOCS = 0, 1, 2
 # Outcomes of a pathway
 O_REMOVAL, O_RELEASE, O_VOLUNTARY = 0, 1, 2
 
-# Columns of path_i (int64[n_pathways, N_PATH_I]); path_f holds the stay's (p1, p2)
+# Columns of path_i (int64[n_pathways, N_PATH_I]); path_f (float64[n_pathways, N_PATH_F])
+# holds the stay's (p1, p2) and, for a diversion, the participant-days in ATD it commits to
+PF_P1, PF_P2, PF_ATD_DAYS = range(3)
+N_PATH_F = 3
 PI_DIST, PI_OUTCOME, PI_COUNTS, PI_COURT, PI_DIVERSION, PI_HAS_STAY = range(6)
 N_PATH_I = 6
 
@@ -50,9 +53,12 @@ N_DOC_I = 3
 MF_PER_DAY, MF_SEATS, MF_OFFICER_HOURS, MF_HOURS = range(4)
 N_MODE_F = 4
 
-# Entries of escort_f (float64[N_ESCORT_F]): officer-hours per person
-EF_INTAKE, EF_P_GROUND, EF_P_AIR, EF_GROUND, EF_AIR = range(5)
-N_ESCORT_F = 5
+# Entries of escort_f (float64[N_ESCORT_F]): officer-hours per person (EF_INTAKE, EF_GROUND,
+# EF_AIR), probabilities of a transfer (EF_P_*), and trips per person (EF_TRIPS_*: 1 /
+# persons_per_trip, 0 without that escort)
+(EF_INTAKE, EF_P_GROUND, EF_P_AIR, EF_GROUND, EF_AIR, EF_TRIPS_INTAKE, EF_TRIPS_GROUND,
+ EF_TRIPS_AIR) = range(8)
+N_ESCORT_F = 8
 
 # Activities of the officer-hours ledger (kernel.H_* are the same numbers)
 H_ARRESTS, H_ESCORT, H_CASEWORK = 0, 1, 2
@@ -62,6 +68,22 @@ N_ACTIVITIES = 3
 (X_DIVERTED, X_VOLUNTARY, X_NOT_COUNTED, X_COURT_COMPLETIONS, X_COURT_QUEUE, X_IN_COURT,
  X_WAITING_DOCS, X_TRANSFERS, X_JUDGES) = range(9)
 N_X_DAILY = 9
+
+# Columns of the per-day case volumes (float64[days, N_V_DAILY]), for costs and bottlenecks:
+#   V_COURT_DAYS     integral over the day of cases before a judge (case-days in hearing)
+#   V_DOCKET_DAYS    integral of cases waiting on the docket (> 0: every judge was busy)
+#   V_DOC_WAIT_DAYS  integral of people in beds waiting for a travel document
+#   V_ATD_DAYS       participant-days committed by the day's diversions (charged at enrolment)
+#   V_TRIPS_INTAKE   intake escort trips (admissions / persons_per_trip)
+#   V_TRIPS_TRANSFER transfer trips, road and air (transfers / persons_per_trip)
+(V_COURT_DAYS, V_DOCKET_DAYS, V_DOC_WAIT_DAYS, V_ATD_DAYS, V_TRIPS_INTAKE,
+ V_TRIPS_TRANSFER) = range(6)
+N_V_DAILY = 6
+
+# Columns of the per-day, per-mode output (float64[days, n_modes, N_MD_DAILY]): departures
+# carrying anyone and their hours (flight-hours or driving hours)
+MD_USED, MD_HOURS = range(2)
+N_MD_DAILY = 2
 
 # Entries of the case accumulator
 (XA_AREA_COURT_QUEUE, XA_SUM_COURT_WAIT, XA_N_COURT_STARTED, XA_AREA_DOCS, XA_SUM_DOC_DELAY,
@@ -145,22 +167,30 @@ def charge(ledger, t, activity, hours):
 
 
 @njit(cache=True, nogil=True)
-def admission_escort(rng, escort_f, ledger, t):
+def admission_escort(rng, escort_f, ledger, vols, t):
     """Officer-hours of one admission: the intake escort, and a transfer for a share of
-    admissions (one uniform per admission, only when transfers are configured). Returns
-    (hours charged, whether transferred)."""
+    admissions (one uniform per admission, only when transfers are configured). Books the
+    trips (a share 1 / persons_per_trip of a trip each) in vols (reported horizon only).
+    Returns (hours charged, whether transferred)."""
     hours = escort_f[EF_INTAKE]
+    trips = 0.0
     moved = False
     if escort_f[EF_P_AIR] + escort_f[EF_P_GROUND] > 0.0:
         u = rng.random()
         if u < escort_f[EF_P_AIR]:
             hours += escort_f[EF_AIR]
+            trips = escort_f[EF_TRIPS_AIR]
             moved = True
         elif u < escort_f[EF_P_AIR] + escort_f[EF_P_GROUND]:
             hours += escort_f[EF_GROUND]
+            trips = escort_f[EF_TRIPS_GROUND]
             moved = True
     if hours > 0.0:
         charge(ledger, t, H_ESCORT, hours)
+    d = int(np.floor(t))
+    if 0 <= d < vols.shape[0]:
+        vols[d, V_TRIPS_INTAKE] += escort_f[EF_TRIPS_INTAKE]
+        vols[d, V_TRIPS_TRANSFER] += trips
     return hours, moved
 
 
@@ -183,4 +213,4 @@ def pathway_stay(rng, path_i, path_f, p):
     a pathway without a stay (a court pathway straight to the docket, a diversion)."""
     if path_i[p, PI_HAS_STAY] == 0:
         return 0.0
-    return draw_stay(rng, path_i[p, PI_DIST], path_f[p, 0], path_f[p, 1])
+    return draw_stay(rng, path_i[p, PI_DIST], path_f[p, PF_P1], path_f[p, PF_P2])

@@ -38,7 +38,9 @@ judges' hearings and of waits for travel documents (tags in cases.py); court cas
 FIFO docket served by the judges in force; removal orders queue, in their beds, in one FIFO
 seat queue per removal mode, whose departures replace the v1 departure; escort hours are
 charged to the officer-hours ledger (days x H_ARRESTS, H_ESCORT, H_CASEWORK) when they are
-spent. The tie order becomes
+spent; the volumes that costs and bottlenecks read are kept per day (`daily_v`: court, docket
+and document-wait days as exact time integrals, ATD days, escort trips; `daily_m`: per mode,
+departures carrying anyone and their hours). The tie order becomes
 
     day boundary < heap (ends of stays, hearings, document waits; by time) < v1 departure
     < mode departures (lowest mode first) < book-in
@@ -326,7 +328,7 @@ def simulate(
     # --- case and transport side (cases.py); inert when case_on is false ---------------
     case_on,            # bool: a case-side mechanism is configured
     path_cum,           # float64[K, P]: cumulative pathway shares of each class (P >= 0)
-    path_i, path_f,     # int64[P + 2, N_PATH_I], float64[P + 2, 2]: pathways, then the two
+    path_i, path_f,     # int64[P + 2, N_PATH_I], float64[P + 2, N_PATH_F]: pathways, then the two
                         #   v1-rule pseudo-pathways (release, removal)
     judges_by_day,      # int64[warmup+days]: judges in force on each day
     court_f,            # float64[N_COURT_F]
@@ -364,6 +366,8 @@ def simulate(
     n_mode = mode_f.shape[0]
     officer_hours_left = np.inf  # with [arrests]: reset each day from the officers
     daily_x = np.zeros((days, cs.N_X_DAILY), dtype=np.int64)
+    daily_v = np.zeros((days, cs.N_V_DAILY), dtype=np.float64)   # volumes for costs
+    daily_m = np.zeros((days, n_mode, cs.N_MD_DAILY), dtype=np.float64)
     acc_x = np.zeros(cs.N_X_ACC, dtype=np.float64)
     path_acc = np.zeros((n_path, cs.N_PATH_ACC), dtype=np.float64)
     mode_acc = np.zeros((n_mode, cs.N_MODE_ACC), dtype=np.float64)
@@ -484,6 +488,9 @@ def simulate(
                 acc_x[cs.XA_AREA_IN_COURT] += court_busy * (hi - lo)
                 acc_x[cs.XA_AREA_DOCS] += docs_waiting * (hi - lo)
                 acc_x[cs.XA_AREA_JUDGES] += judges * (hi - lo)
+                daily_v[d_lo, cs.V_COURT_DAYS] += court_busy * (hi - lo)
+                daily_v[d_lo, cs.V_DOCKET_DAYS] += (cq_tail - cq_head) * (hi - lo)
+                daily_v[d_lo, cs.V_DOC_WAIT_DAYS] += docs_waiting * (hi - lo)
         last_t = t
         in_horizon = 0.0 <= t < t_end
         d = int(np.floor(t)) if in_horizon else -1
@@ -677,6 +684,8 @@ def simulate(
                 hours = mode_f[m, cs.MF_OFFICER_HOURS]
                 officer_hours_left -= cs.charge(officer_hours, t, H_ESCORT, hours)
                 if in_horizon:
+                    daily_m[d, m, cs.MD_USED] += 1
+                    daily_m[d, m, cs.MD_HOURS] += mode_f[m, cs.MF_HOURS]
                     mode_acc[m, cs.MA_USED] += 1
                     mode_acc[m, cs.MA_HOURS] += mode_f[m, cs.MF_HOURS]
                     mode_acc[m, cs.MA_OFFICER_HOURS] += hours
@@ -728,6 +737,7 @@ def simulate(
             if case_on and path_i[p, cs.PI_DIVERSION] == 1:  # ATD: never takes a bed
                 if in_horizon:
                     daily_x[d, cs.X_DIVERTED] += 1
+                    daily_v[d, cs.V_ATD_DAYS] += path_f[p, cs.PF_ATD_DAYS]
             elif detained < beds and q_tail == q_head:
                 if hn == ht.shape[0]:
                     ht = _grow(ht, hn)
@@ -741,7 +751,8 @@ def simulate(
                     error = ERR_ADMIT_OVER_BEDS
                     break
                 if case_on:
-                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours, t)
+                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours,
+                                                         daily_v, t)
                     officer_hours_left -= hours
                     if moved and in_horizon:
                         daily_x[d, cs.X_TRANSFERS] += 1
@@ -786,7 +797,8 @@ def simulate(
                 if validate and detained > beds:
                     error = ERR_ADMIT_OVER_BEDS
                 if case_on:
-                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours, t)
+                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours,
+                                                         daily_v, t)
                     officer_hours_left -= hours
                     if moved and in_horizon:
                         daily_x[d, cs.X_TRANSFERS] += 1
@@ -828,7 +840,7 @@ def simulate(
         acc[A_REMOVALS] += daily[day, D_REMOVALS]
         acc[A_RELEASES] += daily[day, D_RELEASES]
     return (daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_daily,
-            daily_x, acc_x, path_acc, mode_acc)
+            daily_x, acc_x, path_acc, mode_acc, daily_v, daily_m)
 
 
 def _specialise(fn, case_side: bool):

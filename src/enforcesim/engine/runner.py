@@ -56,6 +56,10 @@ class ReplicateOutput:
     daily_arrests: np.ndarray | None = None   # (days, classes, N_ARREST_DAILY) int64
     pool_left: np.ndarray | None = None       # (days, sources) pool at the end of each day
     hours_by_day: np.ndarray | None = None    # (days, 3) available, casework, officers
+    # Case side (zeros, and no modes, for v1):
+    daily_case_volumes: np.ndarray | None = None  # (days, N_V_DAILY) float64: court, docket,
+    #                                              document-wait and ATD days, escort trips
+    daily_modes: np.ndarray | None = None     # (days, modes, N_MD_DAILY): used, hours
 
 
 def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
@@ -180,7 +184,7 @@ def case_arrays(sc: Scenario) -> CaseArrays:
     names = list(sc.pathways)
     n_real = len(names)
     path_i = np.zeros((n_real + 2, cs.N_PATH_I), dtype=np.int64)
-    path_f = np.zeros((n_real + 2, 2), dtype=np.float64)
+    path_f = np.zeros((n_real + 2, cs.N_PATH_F), dtype=np.float64)
     for j, name in enumerate(names):
         pw = sc.pathways[name]
         outcome = pw.outcome or "release"
@@ -191,10 +195,12 @@ def case_arrays(sc: Scenario) -> CaseArrays:
         path_i[j, cs.PI_COUNTS] = int(counts)
         path_i[j, cs.PI_COURT] = int(pw.court)
         path_i[j, cs.PI_DIVERSION] = int(pw.diversion)
+        if pw.diversion:
+            path_f[j, cs.PF_ATD_DAYS] = pw.atd_days()
         if pw.stay is not None:
             code, p1, p2 = stay_parameters(pw.stay.dist, pw.stay.mean, pw.stay.sd)
             path_i[j, cs.PI_DIST], path_i[j, cs.PI_HAS_STAY] = code, 1
-            path_f[j] = p1, p2
+            path_f[j, cs.PF_P1], path_f[j, cs.PF_P2] = p1, p2
     path_i[n_real + cs.PW_V1_RELEASE, cs.PI_OUTCOME] = cs.O_RELEASE
     path_i[n_real + cs.PW_V1_REMOVAL, cs.PI_OUTCOME] = cs.O_REMOVAL
     path_i[n_real + cs.PW_V1_REMOVAL, cs.PI_COUNTS] = 1
@@ -254,12 +260,15 @@ def case_arrays(sc: Scenario) -> CaseArrays:
     if tr and tr.intake:
         e = tr.intake
         escort_f[cs.EF_INTAKE] = _hours_per_person(e)
+        escort_f[cs.EF_TRIPS_INTAKE] = 1.0 / e.persons_per_trip
     if tr and tr.transfers:
         x = tr.transfers
         escort_f[cs.EF_P_AIR] = x.share * x.air_share
         escort_f[cs.EF_P_GROUND] = x.share * (1.0 - x.air_share)
         escort_f[cs.EF_AIR] = _hours_per_person(x.air)
         escort_f[cs.EF_GROUND] = _hours_per_person(x.ground)
+        escort_f[cs.EF_TRIPS_AIR] = 1.0 / x.air.persons_per_trip
+        escort_f[cs.EF_TRIPS_GROUND] = 1.0 / x.ground.persons_per_trip
     return CaseArrays(on, path_cum, path_i, path_f, judges, court_f, doc_f,
                       doc_i, mode_f, escort_f)
 
@@ -305,7 +314,7 @@ def simulate_replicate(
         pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
     arr_in = ar.build_inputs(rsc)
     (daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_left, daily_x,
-     acc_x, acc_p, acc_m) = k.compiled(cases.on)(
+     acc_x, acc_p, acc_m, daily_v, daily_m) = k.compiled(cases.on)(
         -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
         det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
         par["initial"], v1_transport,
@@ -334,7 +343,8 @@ def simulate_replicate(
         replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra, officer_hours, daily_x, acc_x,
         acc_p, acc_m, daily_arrests=daily_a if arrests else None,
         pool_left=pool_left if arrests else None,
-        hours_by_day=arr_in.hours_by_day[warmup:] if arrests else None)
+        hours_by_day=arr_in.hours_by_day[warmup:] if arrests else None,
+        daily_case_volumes=daily_v, daily_modes=daily_m)
 
 
 def default_workers() -> int:
