@@ -60,15 +60,9 @@ def _progress(quiet: bool) -> Progress:
 
 
 def _check_common(seed: int | None, replicates: int | None, workers: int | None) -> None:
-    from ..scenario import MAX_REPLICATES, MAX_SEED
+    from ..options import option_problems
 
-    bad = []
-    if workers is not None and workers < 1:
-        bad.append(f"--workers = {workers}: must be >= 1")
-    if seed is not None and not 0 <= seed < MAX_SEED:
-        bad.append(f"--seed = {seed}: must be an integer >= 0 and < 2**63")
-    if replicates is not None and not 1 <= replicates <= MAX_REPLICATES:
-        bad.append(f"--replicates = {replicates}: must be an integer from 1 to {MAX_REPLICATES}")
+    bad = option_problems(seed, replicates, workers)
     if bad:
         _fail(bad)
 
