@@ -40,24 +40,27 @@ def variant(name: str, beds: int | None, transport: dict | None) -> dict:
 
 
 def main() -> None:
-    print("| analysis | capacity | removals/yr | beds used (mean) | total $B/yr "
-          "| $ per removal |")
+    print("| analysis | capacity | removals/yr | beds used (mean) | total $B/yr | $ per removal |")
     print("|---|---|---|---|---|---|")
     for name in ("aic-2024", "pwbm-2025"):
         for label, beds, transport in VARIANTS:
             res = enforcesim.run(variant(name, beds, transport), workers=1)
             s = res.summary_dict()
             c = s["costs"]["metrics"]
-            print(f"| {name} | {label} | {s['metrics']['removals_per_day']['mean'] * 365:,.0f} "
-                  f"| {s['metrics']['detained']['mean']:,.0f} "
-                  f"| {c['cost_all_in_total']['mean'] / 1e9:,.1f} "
-                  f"| {c['cost_all_in_per_removal']['mean']:,.0f} |")
+            print(
+                f"| {name} | {label} | {s['metrics']['removals_per_day']['mean'] * 365:,.0f} "
+                f"| {s['metrics']['detained']['mean']:,.0f} "
+                f"| {c['cost_all_in_total']['mean'] / 1e9:,.1f} "
+                f"| {c['cost_all_in_per_removal']['mean']:,.0f} |"
+            )
     res = enforcesim.run(variant("aic-2024", 100_000, SEATS), workers=1, bottlenecks=True)
     t = res.bottlenecks["targets"]["removals_per_day"]
     print()
     print("Bottlenecks of aic-2024 with 100,000 beds + flights (removals per day):")
-    print(f"achieved {t['achieved']['mean']:,.0f}, all relaxed {t['all_relaxed']['mean']:,.0f}"
-          ", Shapley: " + ", ".join(f"{k} {v['mean']:,.0f}" for k, v in t["shapley"].items()))
+    print(
+        f"achieved {t['achieved']['mean']:,.0f}, all relaxed {t['all_relaxed']['mean']:,.0f}"
+        ", Shapley: " + ", ".join(f"{k} {v['mean']:,.0f}" for k, v in t["shapley"].items())
+    )
 
 
 if __name__ == "__main__":

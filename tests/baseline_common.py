@@ -14,5 +14,7 @@ EXPECTED = HERE / "expected"
 def baseline_record(path: Path) -> dict:
     """Metrics, targets and parameter draws of a run: everything but provenance."""
     s = enforcesim.run(path, workers=2).summary_dict()
-    return {key: s[key] for key in ("scenario", "seed", "replicates", "metrics", "targets",
-                                    "parameters")}
+    return {
+        key: s[key]
+        for key in ("scenario", "seed", "replicates", "metrics", "targets", "parameters")
+    }

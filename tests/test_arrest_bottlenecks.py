@@ -49,15 +49,37 @@ B_RATE = BEDS / (STAY + 1 / LAM)
 
 def officers_and_beds(days=365, officers=100, hours=4.0, replicates=4):
     return {
-        "scenario": {"name": "officers-and-beds", "days": days, "warmup_days": 30, "seed": 5,
-                     "replicates": replicates},
-        "arrests": {"when_full": "throttle", "sources": {"jail": {
-            "kind": "custodial", "rate_per_day": LAM, "officer_hours_per_arrest": 1.0,
-            "share_booked_in": 1.0, "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0}}}},
-        "officers": {"headcount": officers, "productive_hours_per_day": hours,
-                     "casework_share": 0.0, "escort_hours_per_book_in": 0.0},
-        "detention": {"beds": BEDS, "when_full": "release", "initial_detained": BEDS,
-                      "length_of_stay": {"dist": "fixed", "mean": STAY}},
+        "scenario": {
+            "name": "officers-and-beds",
+            "days": days,
+            "warmup_days": 30,
+            "seed": 5,
+            "replicates": replicates,
+        },
+        "arrests": {
+            "when_full": "throttle",
+            "sources": {
+                "jail": {
+                    "kind": "custodial",
+                    "rate_per_day": LAM,
+                    "officer_hours_per_arrest": 1.0,
+                    "share_booked_in": 1.0,
+                    "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0},
+                }
+            },
+        },
+        "officers": {
+            "headcount": officers,
+            "productive_hours_per_day": hours,
+            "casework_share": 0.0,
+            "escort_hours_per_book_in": 0.0,
+        },
+        "detention": {
+            "beds": BEDS,
+            "when_full": "release",
+            "initial_detained": BEDS,
+            "length_of_stay": {"dist": "fixed", "mean": STAY},
+        },
         "targets": {"ice_arrests_per_day": LAM},
         "bottlenecks": {"targets": ["ice_arrests_per_day", "removals_per_day"]},
     }
@@ -74,8 +96,8 @@ def test_officers_and_beds_shortfall_split_matches_the_closed_form(two_constrain
     t = b["targets"]["ice_arrests_per_day"]
     sub = t["subsets"]
     assert sub["none"] == pytest.approx(B_RATE, abs=0.3)
-    assert sub["officers"] == sub["none"]                     # the same run, exactly
-    assert sub["beds"] == HOURS                               # 400 a day, exactly
+    assert sub["officers"] == sub["none"]  # the same run, exactly
+    assert sub["beds"] == HOURS  # 400 a day, exactly
     assert sub["beds+officers"] == pytest.approx(LAM, abs=4.0)
     phi_beds = ((HOURS - B_RATE) + (LAM - B_RATE)) / 2
     phi_officers = (LAM - HOURS) / 2
@@ -83,7 +105,8 @@ def test_officers_and_beds_shortfall_split_matches_the_closed_form(two_constrain
     assert t["shapley"]["officers"]["mean"] == pytest.approx(phi_officers, abs=2.0)
     # exact given the runs: phi_officers = (v(both) - v(beds)) / 2
     assert t["shapley"]["officers"]["mean"] == pytest.approx(
-        (sub["beds+officers"] - sub["beds"]) / 2, rel=1e-12)
+        (sub["beds+officers"] - sub["beds"]) / 2, rel=1e-12
+    )
     total = t["shapley"]["beds"]["mean"] + t["shapley"]["officers"]["mean"]
     assert total == pytest.approx(t["shortfall_from_constraints"]["mean"], rel=1e-12)
     assert t["shortfall_vs_target"] == pytest.approx(LAM - B_RATE, abs=0.3)
@@ -96,8 +119,8 @@ def test_officers_and_beds_shortfall_split_matches_the_closed_form(two_constrain
 def test_flags_beds_bind_every_day_and_officers_never(two_constraints):
     d = two_constraints.daily()
     assert d["binding_beds"].all() and not d["binding_officers"].any()
-    assert "binding_pool" not in d.columns                  # no pool source
-    assert list(d.columns[:len(DAILY_COLUMNS)]) == DAILY_COLUMNS
+    assert "binding_pool" not in d.columns  # no pool source
+    assert list(d.columns[: len(DAILY_COLUMNS)]) == DAILY_COLUMNS
     share = two_constraints.summary_dict()["bottlenecks"]["binding_day_share"]
     assert share["beds"]["mean"] == 1.0 and share["officers"]["mean"] == 0.0
 
@@ -120,7 +143,7 @@ def test_beds_bind_when_arrests_are_diverted():
     out = simulate_replicate(sc, 0)
     a = out.daily_arrests.copy()
     a[:, :, :] = 0
-    a[3, 0, 3] = 1                                           # one diverted arrest on day 3
+    a[3, 0, 3] = 1  # one diverted arrest on day 3
     out2 = replace(out, daily_arrests=a, daily_extra=np.zeros_like(out.daily_extra))
     flags = binding_flags(out2)
     assert flags["beds"].tolist() == [d == 3 for d in range(20)]
@@ -129,12 +152,16 @@ def test_beds_bind_when_arrests_are_diverted():
 
 def test_relaxing_officers_and_pool_changes_only_them():
     raw = officers_and_beds()
-    raw["arrests"]["sources"]["street"] = {"kind": "at_large", "rate_per_day": 10.0,
-                                           "pool": {"size": 100.0, "yield_exponent": 2.0}}
+    raw["arrests"]["sources"]["street"] = {
+        "kind": "at_large",
+        "rate_per_day": 10.0,
+        "pool": {"size": 100.0, "yield_exponent": 2.0},
+    }
     raw["officers"]["hires"] = [{"day": 10, "officers": 5}]
-    raw["uncertainty"] = {"officers.headcount": {"dist": "uniform", "low": 50, "high": 150},
-                          "arrests.sources.street.pool.size": {"dist": "uniform", "low": 50.0,
-                                                               "high": 150.0}}
+    raw["uncertainty"] = {
+        "officers.headcount": {"dist": "uniform", "low": 50, "high": 150},
+        "arrests.sources.street.pool.size": {"dist": "uniform", "low": 50.0, "high": 150.0},
+    }
     sc = parse_scenario(raw)
     r = relaxed(sc, frozenset({"officers"}))
     assert r.officers.headcount == UNLIMITED_OFFICERS and r.officers.hires == []
@@ -148,8 +175,10 @@ def test_relaxing_officers_and_pool_changes_only_them():
     assert list(p.uncertainty) == ["officers.headcount"] and p.officers == sc.officers
     # without [officers] in the file, relaxing them writes one
     del raw["officers"], raw["uncertainty"]
-    assert relaxed(parse_scenario(raw), frozenset({"officers"})).officers.headcount \
+    assert (
+        relaxed(parse_scenario(raw), frozenset({"officers"})).officers.headcount
         == UNLIMITED_OFFICERS
+    )
 
 
 def pool_scenario(days=10):
@@ -157,12 +186,24 @@ def pool_scenario(days=10):
     # the pool is gone on day 2 or 3; after that every attempt is foregone (pool).
     return {
         "scenario": {"name": "pool", "days": days, "warmup_days": 0, "seed": 2},
-        "arrests": {"when_full": "throttle", "sources": {"street": {
-            "kind": "at_large", "rate_per_day": 100.0, "officer_hours_per_arrest": 0.0,
-            "share_booked_in": 0.0, "pool": {"size": 250.0},
-            "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0}}}},
-        "detention": {"beds": 10, "when_full": "release",
-                      "length_of_stay": {"dist": "fixed", "mean": 5.0}},
+        "arrests": {
+            "when_full": "throttle",
+            "sources": {
+                "street": {
+                    "kind": "at_large",
+                    "rate_per_day": 100.0,
+                    "officer_hours_per_arrest": 0.0,
+                    "share_booked_in": 0.0,
+                    "pool": {"size": 250.0},
+                    "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0},
+                }
+            },
+        },
+        "detention": {
+            "beds": 10,
+            "when_full": "release",
+            "length_of_stay": {"dist": "fixed", "mean": 5.0},
+        },
         "bottlenecks": {"targets": ["ice_arrests_per_day"]},
     }
 
@@ -187,11 +228,20 @@ def test_a_depleted_pool_binds_and_relaxing_it_restores_the_rate():
 
 
 def test_binding_columns_only_where_they_apply():
-    v1 = enforcesim.run({"scenario": {"name": "v1", "days": 3}, "book_ins": {
-        "rate_per_day": 5.0}, "detention": {"beds": 10, "when_full": "release", "length_of_stay": {
-            "dist": "fixed", "mean": 2.0}}}, workers=1)
+    v1 = enforcesim.run(
+        {
+            "scenario": {"name": "v1", "days": 3},
+            "book_ins": {"rate_per_day": 5.0},
+            "detention": {
+                "beds": 10,
+                "when_full": "release",
+                "length_of_stay": {"dist": "fixed", "mean": 2.0},
+            },
+        },
+        workers=1,
+    )
     cols = list(v1.daily().columns)
-    assert cols[:len(DAILY_COLUMNS)] == DAILY_COLUMNS
+    assert cols[: len(DAILY_COLUMNS)] == DAILY_COLUMNS
     assert cols[-2:] == ["binding_beds", "binding_seats"]
     assert reported(v1.scenario) == ["beds", "seats"]
     sc = parse_scenario(pool_scenario())
@@ -199,52 +249,90 @@ def test_binding_columns_only_where_they_apply():
 
 
 def test_ice_arrests_target_of_bottlenecks_needs_arrests():
-    raw = {"scenario": {"name": "v1", "days": 3}, "book_ins": {"rate_per_day": 5.0},
-           "detention": {"beds": 10, "length_of_stay": {"dist": "fixed", "mean": 2.0}},
-           "bottlenecks": {"targets": ["ice_arrests_per_day"]}}
+    raw = {
+        "scenario": {"name": "v1", "days": 3},
+        "book_ins": {"rate_per_day": 5.0},
+        "detention": {"beds": 10, "length_of_stay": {"dist": "fixed", "mean": 2.0}},
+        "bottlenecks": {"targets": ["ice_arrests_per_day"]},
+    }
     with pytest.raises(ScenarioError, match="bottlenecks.targets"):
         parse_scenario(raw)
 
 
 # --- costs on exact small cases ------------------------------------------------------------
 
-ZERO_COSTS = {"bed_day": 0.0, "overhead_per_funded_bed_day": 0.0, "overhead_per_bed_day": 0.0,
-              "per_flight_hour": 0.0, "per_atd_day": 0.0}
+ZERO_COSTS = {
+    "bed_day": 0.0,
+    "overhead_per_funded_bed_day": 0.0,
+    "overhead_per_bed_day": 0.0,
+    "per_flight_hour": 0.0,
+    "per_atd_day": 0.0,
+}
 
 
 def cost_scenario(**costs):
     mix = {"convicted": 1.0, "pending": 0.0, "none": 0.0}
-    return parse_scenario({
-        "scenario": {"name": "arrest-costs", "days": 3},
-        "arrests": {"when_full": "throttle", "sources": {
-            "jail": {"kind": "custodial", "rate_per_day": 0.0, "officer_hours_per_arrest": 3.0,
-                     "share_booked_in": 1.0, "mix": mix},
-            "cbp": {"kind": "cbp_transfer", "per_encounter": 0.0, "encounters_per_day": 0.0,
-                    "mix": mix}}},
-        # 2 officers x 5 h = 10 h a day: 2 casework, 8 for arrests and escorts
-        "officers": {"headcount": 2, "productive_hours_per_day": 5.0, "casework_share": 0.2,
-                     "escort_hours_per_book_in": 1.0},
-        "detention": {"beds": "unlimited", "when_full": "release",
-                      "length_of_stay": {"dist": "fixed", "mean": 5.0}},
-        "costs": {**ZERO_COSTS, **costs},
-    })
+    return parse_scenario(
+        {
+            "scenario": {"name": "arrest-costs", "days": 3},
+            "arrests": {
+                "when_full": "throttle",
+                "sources": {
+                    "jail": {
+                        "kind": "custodial",
+                        "rate_per_day": 0.0,
+                        "officer_hours_per_arrest": 3.0,
+                        "share_booked_in": 1.0,
+                        "mix": mix,
+                    },
+                    "cbp": {
+                        "kind": "cbp_transfer",
+                        "per_encounter": 0.0,
+                        "encounters_per_day": 0.0,
+                        "mix": mix,
+                    },
+                },
+            },
+            # 2 officers x 5 h = 10 h a day: 2 casework, 8 for arrests and escorts
+            "officers": {
+                "headcount": 2,
+                "productive_hours_per_day": 5.0,
+                "casework_share": 0.2,
+                "escort_hours_per_book_in": 1.0,
+            },
+            "detention": {
+                "beds": "unlimited",
+                "when_full": "release",
+                "length_of_stay": {"dist": "fixed", "mean": 5.0},
+            },
+            "costs": {**ZERO_COSTS, **costs},
+        }
+    )
 
 
 def run_fixed(sc):
     # Day 0: jail arrests at 0.1 and 0.2 (3 h + 1 h escort each: 8 h used up), the jail
     # attempt at 0.3 foregone (officers), a CBP transfer at 0.4 (0 h, then 1 h escort: the
     # budget goes to -1). Day 1: a jail arrest at 1.5. Classes: jail.convicted 0, cbp 3.
-    return simulate_replicate(sc, 0, validate=True, fixed=(
-        np.array([0.1, 0.2, 0.3, 0.4, 1.5]), np.full(5, 5.0), np.zeros(5, bool),
-        np.array([0, 0, 0, 3, 0], np.int64)))
+    return simulate_replicate(
+        sc,
+        0,
+        validate=True,
+        fixed=(
+            np.array([0.1, 0.2, 0.3, 0.4, 1.5]),
+            np.full(5, 5.0),
+            np.zeros(5, bool),
+            np.array([0, 0, 0, 3, 0], np.int64),
+        ),
+    )
 
 
 def test_arrest_volumes_are_the_arrest_sides_outputs():
     out = run_fixed(cost_scenario())
     v = volumes(out)
-    assert v["arrests"].tolist() == [3.0, 1.0, 0.0]           # CBP transfer included
+    assert v["arrests"].tolist() == [3.0, 1.0, 0.0]  # CBP transfer included
     assert v["ice_arrests"].tolist() == [2.0, 1.0, 0.0]
-    assert v["officer_hours"].tolist() == [10.0, 10.0, 10.0]   # available: priced
+    assert v["officer_hours"].tolist() == [10.0, 10.0, 10.0]  # available: priced
     assert v["officer_hours_used"].tolist() == [11.0, 6.0, 2.0]
     assert v["officer_hours_arrests"].tolist() == [6.0, 3.0, 0.0]
     assert v["officer_hours_escort_transport"].tolist() == [3.0, 1.0, 0.0]
@@ -252,21 +340,33 @@ def test_arrest_volumes_are_the_arrest_sides_outputs():
 
 
 def test_officer_hours_priced_as_available_and_cost_per_arrest():
-    sc = cost_scenario(per_officer_hour=10.0, per_arrest=100.0,
-                       items={"used": {"usd_per_unit": 1.0, "volume": "officer_hours_used"}})
+    sc = cost_scenario(
+        per_officer_hour=10.0,
+        per_arrest=100.0,
+        items={"used": {"usd_per_unit": 1.0, "volume": "officer_hours_used"}},
+    )
     c = replicate_costs(run_fixed(sc))
-    assert c["by_component"]["officer_hours"] == 300.0         # 30 h available x $10
-    assert c["by_component"]["arrests"] == 400.0               # 4 arrests x $100
-    assert c["by_component"]["used"] == 19.0                   # the ledger, as an item
+    assert c["by_component"]["officer_hours"] == 300.0  # 30 h available x $10
+    assert c["by_component"]["arrests"] == 400.0  # 4 arrests x $100
+    assert c["by_component"]["used"] == 19.0  # the ledger, as an item
     assert c["metrics"]["cost_all_in_total"] == 719.0
     assert c["metrics"]["cost_per_arrest"] == 719.0 / 4
     assert c["metrics"]["cost_per_ice_arrest"] == 719.0 / 3
 
 
 def test_v1_runs_have_no_arrest_volumes():
-    res = enforcesim.run({"scenario": {"name": "v1", "days": 3}, "book_ins": {
-        "rate_per_day": 5.0}, "detention": {"beds": 10, "when_full": "release", "length_of_stay": {
-            "dist": "fixed", "mean": 2.0}}}, workers=1)
+    res = enforcesim.run(
+        {
+            "scenario": {"name": "v1", "days": 3},
+            "book_ins": {"rate_per_day": 5.0},
+            "detention": {
+                "beds": 10,
+                "when_full": "release",
+                "length_of_stay": {"dist": "fixed", "mean": 2.0},
+            },
+        },
+        workers=1,
+    )
     c = replicate_costs(res.replicates[0])
     assert c["volumes"]["arrests"] == c["volumes"]["officer_hours"] == 0.0
     assert math.isnan(c["metrics"]["cost_per_arrest"])

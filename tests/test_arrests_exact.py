@@ -17,27 +17,51 @@ from enforcesim.engine.runner import simulate_replicate
 from enforcesim.results import Results, arrest_metrics, replicate_metrics
 
 
-def scenario(days=3, beds="unlimited", when_full="throttle", officers=None, priority="anyone",
-             **source):
-    src = {"kind": "custodial", "rate_per_day": 0.0, "officer_hours_per_arrest": 3.0,
-           "share_booked_in": 1.0, "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0}}
+def scenario(
+    days=3, beds="unlimited", when_full="throttle", officers=None, priority="anyone", **source
+):
+    src = {
+        "kind": "custodial",
+        "rate_per_day": 0.0,
+        "officer_hours_per_arrest": 3.0,
+        "share_booked_in": 1.0,
+        "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0},
+    }
     src.update(source)
-    return parse_scenario({
-        "scenario": {"name": "exact-arrests", "days": days},
-        "arrests": {"when_full": when_full, "priority": priority, "sources": {"jail": src}},
-        # 2 officers x 5 h = 10 productive hours a day: 2 casework, 8 for arrests and escorts.
-        "officers": officers or {"headcount": 2, "productive_hours_per_day": 5.0,
-                                 "casework_share": 0.2, "escort_hours_per_book_in": 1.0},
-        "detention": {"beds": beds, "when_full": "release",
-                      "length_of_stay": {"dist": "fixed", "mean": 1.0}},
-    })
+    return parse_scenario(
+        {
+            "scenario": {"name": "exact-arrests", "days": days},
+            "arrests": {"when_full": when_full, "priority": priority, "sources": {"jail": src}},
+            # 2 officers x 5 h = 10 productive hours a day: 2 casework, 8 for arrests and escorts.
+            "officers": officers
+            or {
+                "headcount": 2,
+                "productive_hours_per_day": 5.0,
+                "casework_share": 0.2,
+                "escort_hours_per_book_in": 1.0,
+            },
+            "detention": {
+                "beds": beds,
+                "when_full": "release",
+                "length_of_stay": {"dist": "fixed", "mean": 1.0},
+            },
+        }
+    )
 
 
 def run_fixed(sc, times, stays, classes=None):
     classes = classes if classes is not None else [0] * len(times)
-    out = simulate_replicate(sc, 0, validate=True, fixed=(
-        np.array(times, float), np.array(stays, float), np.zeros(len(times), bool),
-        np.array(classes, np.int64)))
+    out = simulate_replicate(
+        sc,
+        0,
+        validate=True,
+        fixed=(
+            np.array(times, float),
+            np.array(stays, float),
+            np.zeros(len(times), bool),
+            np.array(classes, np.int64),
+        ),
+    )
     total = out.daily_arrests.sum(axis=1)  # (days, columns), summed over classes
     cols = {name: total[:, i].tolist() for i, name in enumerate(ar.ARREST_COLUMNS)}
     return out, cols
@@ -78,9 +102,11 @@ def test_a_full_bed_throttles_without_hours_or_diverts_with_them(when_full):
     # One bed, taken from 0.1 to 1.1. The arrest at 0.5 finds it full: "throttle" does not
     # make it (and uses no hours); "divert" makes it (3 h) and releases the person at once.
     # At 1.5 the bed is free again. No escort hours here.
-    sc = scenario(beds=1, when_full=when_full,
-                  officers={"headcount": 1, "productive_hours_per_day": 20.0,
-                            "casework_share": 0.0})
+    sc = scenario(
+        beds=1,
+        when_full=when_full,
+        officers={"headcount": 1, "productive_hours_per_day": 20.0, "casework_share": 0.0},
+    )
     out, c = run_fixed(sc, [0.1, 0.5, 1.5], [1.0, 1.0, 1.0])
     assert c["booked_in"] == [1, 1, 0]
     if when_full == "throttle":
@@ -96,39 +122,64 @@ def test_pool_yield_curve_priority_and_exhaustion():
     # Pool of 4: 2 convicted, 2 with neither. criminal_first: eligible 2, so the first arrest
     # takes h0 * 4 / 2 = 2 h, the second 1 * 4 / 1 = 4 h; the third finds no convicted
     # person left: foregone (pool). At the end of day 0 the pool holds 2 (the non-criminal).
-    pool = {"size": 4.0, "mix": {"convicted": 0.5, "pending": 0.0, "none": 0.5},
-            "yield_exponent": 1.0}
-    sc = scenario(kind="at_large", officer_hours_per_arrest=1.0, share_booked_in=0.0,
-                  pool=pool, priority="criminal_first", mix=None,
-                  officers={"headcount": 1, "productive_hours_per_day": 24.0,
-                            "casework_share": 0.0})
+    pool = {
+        "size": 4.0,
+        "mix": {"convicted": 0.5, "pending": 0.0, "none": 0.5},
+        "yield_exponent": 1.0,
+    }
+    sc = scenario(
+        kind="at_large",
+        officer_hours_per_arrest=1.0,
+        share_booked_in=0.0,
+        pool=pool,
+        priority="criminal_first",
+        mix=None,
+        officers={"headcount": 1, "productive_hours_per_day": 24.0, "casework_share": 0.0},
+    )
     out, c = run_fixed(sc, [0.1, 0.2, 0.3], [1.0] * 3)
     assert out.officer_hours[0, 0] == pytest.approx(6.0)
     assert c["made"] == [2, 0, 0] and c["foregone_pool"] == [1, 0, 0]
     assert out.pool_left[:, 0].tolist() == [2.0, 2.0, 2.0]
     # "anyone": eligible 4, so 1 h, then 4/3 h; the pool ends day 0 with 2 of 4.
-    sc = scenario(kind="at_large", officer_hours_per_arrest=1.0, share_booked_in=0.0,
-                  pool=pool, mix=None, officers={"headcount": 1, "productive_hours_per_day": 24.0,
-                                                 "casework_share": 0.0})
+    sc = scenario(
+        kind="at_large",
+        officer_hours_per_arrest=1.0,
+        share_booked_in=0.0,
+        pool=pool,
+        mix=None,
+        officers={"headcount": 1, "productive_hours_per_day": 24.0, "casework_share": 0.0},
+    )
     out, c = run_fixed(sc, [0.1, 0.2], [1.0] * 2, classes=[0, 2])
     assert out.officer_hours[0, 0] == pytest.approx(1.0 + 4.0 / 3.0)
     assert out.pool_left[0, 0] == 2.0
 
 
 def test_officer_headcount_hires_after_the_training_lag_and_attrition():
-    sc = parse_scenario({
-        "scenario": {"name": "officers", "days": 10, "warmup_days": 2},
-        "arrests": {"when_full": "throttle",
-                    "sources": {"a": {"kind": "at_large", "rate_per_day": 0.0}}},
-        "officers": {"headcount": 100, "hires": [{"day": 2, "officers": 50}],
-                     "training_lag_days": 3, "attrition_per_year": 0.365},
-        "detention": {"beds": 10, "when_full": "release",
-                      "length_of_stay": {"dist": "fixed", "mean": 1.0}},
-    })
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "officers", "days": 10, "warmup_days": 2},
+            "arrests": {
+                "when_full": "throttle",
+                "sources": {"a": {"kind": "at_large", "rate_per_day": 0.0}},
+            },
+            "officers": {
+                "headcount": 100,
+                "hires": [{"day": 2, "officers": 50}],
+                "training_lag_days": 3,
+                "attrition_per_year": 0.365,
+            },
+            "detention": {
+                "beds": 10,
+                "when_full": "release",
+                "length_of_stay": {"dist": "fixed", "mean": 1.0},
+            },
+        }
+    )
     got = ar.officers_by_day(sc)
     d = np.arange(-2, 10)
-    want = 100 * np.exp(-0.001 * np.maximum(d, 0)) + np.where(d >= 5, 50 * np.exp(-0.001 *
-                                                                                  (d - 2)), 0)
+    want = 100 * np.exp(-0.001 * np.maximum(d, 0)) + np.where(
+        d >= 5, 50 * np.exp(-0.001 * (d - 2)), 0
+    )
     assert got == pytest.approx(want)
     assert got[:3].tolist() == [100.0, 100.0, 100.0]  # warm-up and day 0: the headcount
 
@@ -150,27 +201,70 @@ def test_results_tables_name_sources_and_criminality():
     assert off["hours_available"].tolist() == [10.0] * 3
 
 
-@pytest.mark.parametrize("extra, key, text", [
-    ({"book_ins": {"rate_per_day": 5.0}}, "arrests", "not allowed together with [book_ins]"),
-    ({"arrests": {"when_full": "throttle", "sources": {"a": {
-        "kind": "custodial", "rate_per_day": 1.0,
-        "mix": {"convicted": 0.5, "pending": 0.1, "none": 0.1}}}}},
-     "arrests.sources.a.mix", "must sum to 1"),
-    ({"arrests": {"when_full": "throttle", "sources": {"a": {
-        "kind": "custodial", "rate_per_day": 1.0, "pool": {"size": 10.0}}}}},
-     "arrests.sources.a.pool", "only for kind"),
-    ({"arrests": {"when_full": "throttle", "sources": {"a": {"kind": "at_large"}}}},
-     "arrests.sources.a.rate_per_day", "required key is missing"),
-    ({"arrests": {"when_full": "throttle", "sources": {"a": {
-        "kind": "at_large", "rate_per_day": 1.0, "per_encounter": 0.1}}}},
-     "arrests.sources.a.per_encounter", "only for kind = \"cbp_transfer\""),
-])
+@pytest.mark.parametrize(
+    "extra, key, text",
+    [
+        ({"book_ins": {"rate_per_day": 5.0}}, "arrests", "not allowed together with [book_ins]"),
+        (
+            {
+                "arrests": {
+                    "when_full": "throttle",
+                    "sources": {
+                        "a": {
+                            "kind": "custodial",
+                            "rate_per_day": 1.0,
+                            "mix": {"convicted": 0.5, "pending": 0.1, "none": 0.1},
+                        }
+                    },
+                }
+            },
+            "arrests.sources.a.mix",
+            "must sum to 1",
+        ),
+        (
+            {
+                "arrests": {
+                    "when_full": "throttle",
+                    "sources": {
+                        "a": {"kind": "custodial", "rate_per_day": 1.0, "pool": {"size": 10.0}}
+                    },
+                }
+            },
+            "arrests.sources.a.pool",
+            "only for kind",
+        ),
+        (
+            {"arrests": {"when_full": "throttle", "sources": {"a": {"kind": "at_large"}}}},
+            "arrests.sources.a.rate_per_day",
+            "required key is missing",
+        ),
+        (
+            {
+                "arrests": {
+                    "when_full": "throttle",
+                    "sources": {
+                        "a": {"kind": "at_large", "rate_per_day": 1.0, "per_encounter": 0.1}
+                    },
+                }
+            },
+            "arrests.sources.a.per_encounter",
+            'only for kind = "cbp_transfer"',
+        ),
+    ],
+)
 def test_bad_arrest_sections_name_the_key(extra, key, text):
-    raw = {"scenario": {"name": "bad", "days": 5},
-           "arrests": {"when_full": "throttle",
-                       "sources": {"a": {"kind": "at_large", "rate_per_day": 1.0}}},
-           "detention": {"beds": 10, "when_full": "release",
-                         "length_of_stay": {"dist": "fixed", "mean": 1.0}}}
+    raw = {
+        "scenario": {"name": "bad", "days": 5},
+        "arrests": {
+            "when_full": "throttle",
+            "sources": {"a": {"kind": "at_large", "rate_per_day": 1.0}},
+        },
+        "detention": {
+            "beds": 10,
+            "when_full": "release",
+            "length_of_stay": {"dist": "fixed", "mean": 1.0},
+        },
+    }
     raw.update(extra)
     with pytest.raises(ScenarioError) as err:
         parse_scenario(raw, "f.toml")
@@ -178,10 +272,17 @@ def test_bad_arrest_sections_name_the_key(extra, key, text):
 
 
 def test_ice_arrest_target_and_officers_need_arrests():
-    raw = {"scenario": {"name": "v1", "days": 5}, "book_ins": {"rate_per_day": 1.0},
-           "detention": {"beds": 10, "when_full": "release",
-                         "length_of_stay": {"dist": "fixed", "mean": 1.0}},
-           "targets": {"ice_arrests_per_day": 3000.0}, "officers": {"headcount": 10}}
+    raw = {
+        "scenario": {"name": "v1", "days": 5},
+        "book_ins": {"rate_per_day": 1.0},
+        "detention": {
+            "beds": 10,
+            "when_full": "release",
+            "length_of_stay": {"dist": "fixed", "mean": 1.0},
+        },
+        "targets": {"ice_arrests_per_day": 3000.0},
+        "officers": {"headcount": 10},
+    }
     with pytest.raises(ScenarioError) as err:
         parse_scenario(raw, "f.toml")
     assert {p.key for p in err.value.problems} == {"targets.ice_arrests_per_day", "officers"}
@@ -191,10 +292,17 @@ def test_reference_names_the_arrest_keys_and_metrics():
     from enforcesim import docgen
 
     text = docgen.render()
-    for key in ["arrests.when_full", "arrests.sources.NAME.kind", "arrests.sources.NAME.pool.size",
-                "arrests.sources.NAME.officer_hours_per_arrest", "officers.headcount",
-                "officers.escort_hours_per_book_in", "targets.ice_arrests_per_day",
-                "ice_arrests_per_day", "arrests_foregone_officers_per_day"]:
+    for key in [
+        "arrests.when_full",
+        "arrests.sources.NAME.kind",
+        "arrests.sources.NAME.pool.size",
+        "arrests.sources.NAME.officer_hours_per_arrest",
+        "officers.headcount",
+        "officers.escort_hours_per_book_in",
+        "targets.ice_arrests_per_day",
+        "ice_arrests_per_day",
+        "arrests_foregone_officers_per_day",
+    ]:
         assert f"`{key}`" in text, key
 
 

@@ -28,14 +28,33 @@ def erlang_b(c: int, a: float) -> float:
     return b
 
 
-def one_source(source: dict, officers: dict, days=200, warmup=0, seed=11, replicates=8,
-               beds="unlimited", when_full="throttle", **extra) -> dict:
-    sc = {"scenario": {"name": "arrest-theory", "days": days, "warmup_days": warmup,
-                       "seed": seed, "replicates": replicates},
-          "arrests": {"when_full": when_full, "sources": {"s": source}},
-          "officers": officers,
-          "detention": {"beds": beds, "when_full": "release",
-                        "length_of_stay": {"dist": "exponential", "mean": 10.0}}}
+def one_source(
+    source: dict,
+    officers: dict,
+    days=200,
+    warmup=0,
+    seed=11,
+    replicates=8,
+    beds="unlimited",
+    when_full="throttle",
+    **extra,
+) -> dict:
+    sc = {
+        "scenario": {
+            "name": "arrest-theory",
+            "days": days,
+            "warmup_days": warmup,
+            "seed": seed,
+            "replicates": replicates,
+        },
+        "arrests": {"when_full": when_full, "sources": {"s": source}},
+        "officers": officers,
+        "detention": {
+            "beds": beds,
+            "when_full": "release",
+            "length_of_stay": {"dist": "exponential", "mean": 10.0},
+        },
+    }
     sc.update(extra)
     return sc
 
@@ -58,8 +77,12 @@ def test_a_target_above_officer_capacity_gives_arrests_at_capacity():
     every day (P(N < 500) ~ 1e-600), and the results name the cause of the 2,500 a day
     foregone (officers). lambda = 520, near capacity: E[min(N, 500)] from the Poisson
     distribution; seed 11, 8 replicates x 200 days, 5 SE."""
-    src = {"kind": "custodial", "rate_per_day": 3000.0, "officer_hours_per_arrest": 10.0,
-           "share_booked_in": 0.0}
+    src = {
+        "kind": "custodial",
+        "rate_per_day": 3000.0,
+        "officer_hours_per_arrest": 10.0,
+        "share_booked_in": 0.0,
+    }
     res = enforcesim.run(one_source(src, OFFICERS, targets={"ice_arrests_per_day": 3000.0}))
     m = res.replicate_metrics()
     assert (res.daily_arrests().groupby(["replicate", "day"])["made"].sum() == 500).all()
@@ -83,15 +106,24 @@ def test_escort_hours_reduce_arrests_by_the_expected_amount():
     (H + e) / (h + s e): 415.5 to 417.0 for H = 5,000, against H / h = 500 without escorts.
     Tolerance: that band + 5 SE; escorts 10% heavier (e = 4.4) would give 409.8. Seed 11,
     8 replicates x 200 days."""
-    src = {"kind": "custodial", "rate_per_day": 3000.0, "officer_hours_per_arrest": 10.0,
-           "share_booked_in": 0.5}
+    src = {
+        "kind": "custodial",
+        "rate_per_day": 3000.0,
+        "officer_hours_per_arrest": 10.0,
+        "share_booked_in": 0.5,
+    }
     h, e, s, budget = 10.0, 4.0, 0.5, 5000.0
-    m = enforcesim.run(one_source(src, OFFICERS | {"escort_hours_per_book_in": e})
-                       ).replicate_metrics()
+    m = enforcesim.run(
+        one_source(src, OFFICERS | {"escort_hours_per_book_in": e})
+    ).replicate_metrics()
     mu = h + s * e
     lo, hi = (budget - h - e) / mu, (budget + e) / mu
-    check(m["ice_arrests_per_day"].to_numpy(), (lo + hi) / 2, budget / (h + s * 1.1 * e),
-          extra_tol=(hi - lo) / 2)
+    check(
+        m["ice_arrests_per_day"].to_numpy(),
+        (lo + hi) / 2,
+        budget / (h + s * 1.1 * e),
+        extra_tol=(hi - lo) / 2,
+    )
     # the ledger: escort hours = e x book-ins, and arrests + escorts use the whole budget
     # but for less than one arrest's hours a day
     assert np.allclose(m["officer_hours_escort_per_day"], e * m["arrests_booked_in_per_day"])
@@ -111,9 +143,13 @@ def test_a_depleting_pool_gives_the_yield_curve_it_was_given(k):
     Pool sizes are checked at the end of every day to 1% relative; a budget 10% larger gives
     a curve more than 1% away by day 30. One replicate suffices: depletion is deterministic
     up to the rounding (seed 5)."""
-    src = {"kind": "at_large", "rate_per_day": 20000.0, "officer_hours_per_arrest": 1.0,
-           "share_booked_in": 0.0,
-           "pool": {"size": 100000.0, "yield_exponent": k}}
+    src = {
+        "kind": "at_large",
+        "rate_per_day": 20000.0,
+        "officer_hours_per_arrest": 1.0,
+        "share_booked_in": 0.0,
+        "pool": {"size": 100000.0, "yield_exponent": k},
+    }
     officers = {"headcount": 400, "productive_hours_per_day": 5.0, "casework_share": 0.0}
     res = enforcesim.run(one_source(src, officers, days=100, seed=5, replicates=1))
     left = res.replicates[0].pool_left[:, 0]
@@ -139,8 +175,13 @@ def test_criminal_first_narrows_the_pool_and_cuts_throughput():
     officers = {"headcount": 400, "productive_hours_per_day": 5.0, "casework_share": 0.0}
     made = {}
     for priority in ("anyone", "criminal_first"):
-        src = {"kind": "at_large", "rate_per_day": 20000.0, "officer_hours_per_arrest": 1.0,
-               "share_booked_in": 0.0, "pool": pool}
+        src = {
+            "kind": "at_large",
+            "rate_per_day": 20000.0,
+            "officer_hours_per_arrest": 1.0,
+            "share_booked_in": 0.0,
+            "pool": pool,
+        }
         sc = one_source(src, officers, days=1, seed=2, replicates=1)
         sc["arrests"]["priority"] = priority
         res = enforcesim.run(sc)
@@ -162,16 +203,21 @@ def test_throttling_when_full_holds_book_ins_at_the_bed_turnover(when_full):
     a = lambda x 10 = 3,000, i.e. about the bed turnover, and foregone (or diverted) =
     lambda B(c, a). Started full (initial_detained = 1,000) with 100 days' warm-up; seed 11,
     8 replicates x 200 days; 5 SE. Wrong: beds 10% fewer."""
-    src = {"kind": "custodial", "rate_per_day": 300.0, "officer_hours_per_arrest": 0.0,
-           "share_booked_in": 1.0}
+    src = {
+        "kind": "custodial",
+        "rate_per_day": 300.0,
+        "officer_hours_per_arrest": 0.0,
+        "share_booked_in": 1.0,
+    }
     sc = one_source(src, OFFICERS, warmup=100, beds=1000, when_full=when_full)
     sc["detention"]["initial_detained"] = 1000
     m = enforcesim.run(sc).replicate_metrics()
     lam, a = 300.0, 3000.0
     b, b_wrong = erlang_b(1000, a), erlang_b(900, a)
     check(m["book_ins_per_day"].to_numpy(), lam * (1 - b), lam * (1 - b_wrong))
-    lost = "arrests_foregone_beds_per_day" if when_full == "throttle" else \
-        "arrests_diverted_per_day"
+    lost = (
+        "arrests_foregone_beds_per_day" if when_full == "throttle" else "arrests_diverted_per_day"
+    )
     check(m[lost].to_numpy(), lam * b, lam * b_wrong)
     if when_full == "throttle":
         assert (m["arrests_diverted_per_day"] == 0).all()
@@ -197,8 +243,11 @@ def test_cbp_transfers_follow_encounters_and_do_not_count_as_ice_arrests():
 def test_arrest_classes_keep_source_and_criminality_shares():
     """Mix 0.5 / 0.3 / 0.2 of a custodial source at 400/day, no constraint: the classes'
     arrests are Poisson at 200, 120 and 80 a day. Seed 11, 8 replicates x 200 days; 5 SE."""
-    src = {"kind": "custodial", "rate_per_day": 400.0,
-           "mix": {"convicted": 0.5, "pending": 0.3, "none": 0.2}}
+    src = {
+        "kind": "custodial",
+        "rate_per_day": 400.0,
+        "mix": {"convicted": 0.5, "pending": 0.3, "none": 0.2},
+    }
     res = enforcesim.run(one_source(src, OFFICERS | {"headcount": 100000}))
     by_rep = res.daily_arrests().groupby(["replicate", "criminality"], observed=True)["made"]
     per_day = by_rep.sum().unstack() / 200.0

@@ -23,4 +23,5 @@ def test_summary_matches_the_baseline_exactly(path):
     expected = json.loads((EXPECTED / f"{path.stem}.json").read_text())
     got = json.loads(json.dumps(baseline_record(path)))
     assert got == expected, (
-        f"{path.name}: numbers changed; if intended run scripts/update_baseline.py --write")
+        f"{path.name}: numbers changed; if intended run scripts/update_baseline.py --write"
+    )

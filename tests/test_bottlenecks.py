@@ -37,8 +37,12 @@ def two_constraint_scenario(days=1000):
     return {
         "scenario": {"name": "two-constraints", "days": days, "warmup_days": 40, "seed": 3},
         "book_ins": {"rate_per_day": LAM},
-        "detention": {"beds": BEDS, "when_full": "wait", "initial_detained": BEDS,
-                      "length_of_stay": {"dist": "fixed", "mean": STAY}},
+        "detention": {
+            "beds": BEDS,
+            "when_full": "wait",
+            "initial_detained": BEDS,
+            "length_of_stay": {"dist": "fixed", "mean": STAY},
+        },
         "transport": {"departures_per_day": DEPS, "seats_per_departure": 1},
         "targets": {"removals_per_day": 100.0},
         "bottlenecks": {"targets": ["removals_per_day"]},
@@ -46,8 +50,12 @@ def two_constraint_scenario(days=1000):
 
 
 def test_shapley_of_the_closed_form_game_is_exact():
-    v = {frozenset(): 60.0, frozenset({"beds"}): 80.0, frozenset({"seats"}): 60.0,
-         frozenset({"beds", "seats"}): 100.0}
+    v = {
+        frozenset(): 60.0,
+        frozenset({"beds"}): 80.0,
+        frozenset({"seats"}): 60.0,
+        frozenset({"beds", "seats"}): 100.0,
+    }
     phi = shapley({s: np.array(x) for s, x in v.items()}, ["beds", "seats"])
     assert float(phi["beds"]) == 30.0 and float(phi["seats"]) == 10.0
 
@@ -60,7 +68,7 @@ def test_shapley_axioms_on_a_three_player_game():
         v[frozenset(s)] = rng.random(4)
     v[frozenset({"b", "c"})] = v[frozenset({"b"})] + v[frozenset({"c"})]  # keep it generic
     phi = shapley(v, names)
-    np.testing.assert_allclose(sum(phi.values()), v[frozenset(names)])   # efficiency
+    np.testing.assert_allclose(sum(phi.values()), v[frozenset(names)])  # efficiency
     # a null player gets nothing
     null = {s: (x if "c" not in s else v[s - {"c"}]) for s, x in v.items()}
     assert np.allclose(shapley(null, names)["c"], 0.0)
@@ -100,7 +108,7 @@ def test_two_constraint_shortfall_split_matches_the_closed_form(two_constraints)
 
 def test_daily_binding_flags(two_constraints):
     d = two_constraints.daily()
-    assert d["binding_beds"].all()          # every bed taken, a queue waits
+    assert d["binding_beds"].all()  # every bed taken, a queue waits
     # 80 seats a day for 60 people: a departure leaves full with someone waiting only while
     # the initial residual stays end (two within 1/80 day of each other); once every bed
     # has turned over, admissions - and so the ends of stays - fall on departure instants
@@ -139,8 +147,12 @@ departures_per_day = 1.0
 seats_per_departure = 10
 """)
     exe = Path(sys.executable).with_name("enforcesim")
-    r = subprocess.run([str(exe), "run", str(scen), "--out", str(tmp_path / "o"),
-                        "--bottlenecks"], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(exe), "run", str(scen), "--out", str(tmp_path / "o"), "--bottlenecks"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "bottlenecks of removals_per_day" in r.stdout
     s = json.loads((tmp_path / "o" / "summary.json").read_text())

@@ -29,14 +29,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _scenario(rate0, steps, days, mean, sd, n0, reps, seed, dist="lognormal"):
-    return {"scenario": {"name": "t", "days": days, "replicates": reps, "seed": seed},
-            "book_ins": {"rate_per_day": rate0, "schedule": steps},
-            "detention": {"beds": "unlimited", "when_full": "release",
-                          "length_of_stay": {"dist": dist, "mean": mean, "sd": sd},
-                          "initial_detained": n0}}
+    return {
+        "scenario": {"name": "t", "days": days, "replicates": reps, "seed": seed},
+        "book_ins": {"rate_per_day": rate0, "schedule": steps},
+        "detention": {
+            "beds": "unlimited",
+            "when_full": "release",
+            "length_of_stay": {"dist": dist, "mean": mean, "sd": sd},
+            "initial_detained": n0,
+        },
+    }
 
 
 # ---- theory: the fluid model ------------------------------------------------------------
+
 
 def test_fluid_littles_law_and_conservation():
     """Steady state: detained -> lambda * mean, ALOS -> mean (Little); every person booked in
@@ -46,8 +52,9 @@ def test_fluid_littles_law_and_conservation():
     assert p.detained[-1] == pytest.approx(4000.0, rel=1e-3)
     assert p.los_sum[-1] / p.exits[-1] == pytest.approx(40.0, rel=1e-3)
     rates = np.r_[np.full(50, 200.0), np.full(70, 30.0)]
-    p = expected_paths(rates, [st, Stay(10.0, 5.0)], np.r_[np.zeros(60, int), np.ones(60, int)],
-                       n0=1000.0)
+    p = expected_paths(
+        rates, [st, Stay(10.0, 5.0)], np.r_[np.zeros(60, int), np.ones(60, int)], n0=1000.0
+    )
     assert rates.sum() + 1000.0 == pytest.approx(p.exits.sum() + p.detained[-1], rel=1e-9)
 
 
@@ -57,8 +64,7 @@ def test_fluid_matches_engine(dist):
     population with stationary residual stays) against the fluid expectation: each day's
     mean detained within 1.5 %, the horizon's length of stay within 1 %."""
     steps = [{"day": 60, "rate_per_day": 400.0}, {"day": 150, "rate_per_day": 100.0}]
-    r = enforcesim.run(_scenario(200.0, steps, 250, 40.0, 50.0, 5000, 40, 11, dist),
-                       workers=2)
+    r = enforcesim.run(_scenario(200.0, steps, 250, 40.0, 50.0, 5000, 40, 11, dist), workers=2)
     sim = r.daily().groupby("day")["detained"].mean().to_numpy()
     rates = np.r_[np.full(60, 200.0), np.full(90, 400.0), np.full(100, 100.0)]
     p = expected_paths(rates, [Stay(40.0, 50.0, dist)], n0=5000.0)
@@ -68,6 +74,7 @@ def test_fluid_matches_engine(dist):
 
 
 # ---- recovery of known parameters from the engine's own output --------------------------
+
 
 @pytest.mark.parametrize("dist", ["lognormal", "gamma"])
 def test_recovers_known_parameters_from_engine_output(dist):
@@ -81,15 +88,26 @@ def test_recovers_known_parameters_from_engine_output(dist):
     rates = np.array([900, 1100, 700, 450, 600, 1000, 800, 650, 950, 1050, 500, 750.0])
     lengths = months.days_in_month.to_numpy()
     starts = np.r_[0, np.cumsum(lengths)[:-1]]
-    steps = [{"day": int(d), "rate_per_day": float(x)} for d, x in zip(starts[1:], rates[1:],
-                                                                        strict=True)]
+    steps = [
+        {"day": int(d), "rate_per_day": float(x)}
+        for d, x in zip(starts[1:], rates[1:], strict=True)
+    ]
     true = Stay(45.0, 60.0, dist)
     cum_los = []
     cum_exits = []
     adp = None
     for i, end in enumerate(np.cumsum(lengths)):
-        sc = _scenario(float(rates[0]), [s for s in steps if s["day"] < end], int(end), true.mean,
-                       true.sd, 30000, 1, 7, dist)
+        sc = _scenario(
+            float(rates[0]),
+            [s for s in steps if s["day"] < end],
+            int(end),
+            true.mean,
+            true.sd,
+            30000,
+            1,
+            7,
+            dist,
+        )
         r = enforcesim.run(sc, workers=1)
         d = r.daily()
         exits = float((d["removals"] + d["releases"]).sum())
@@ -107,6 +125,7 @@ def test_recovers_known_parameters_from_engine_output(dist):
 
 
 # ---- the FY2024 in-sample check ----------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def status_quo():
@@ -174,14 +193,22 @@ def test_policy_2025_runs_and_is_dated():
     assert sc.targets.removals_per_day == 2740.0
     assert sc.targets.book_ins_per_day == 3000.0
     text = path.read_text()
-    for needle in ("VERIFY", "ASSUMPTION", "Federal Register", "H.R. 1", "28 May 2025",
-                   "21 Jan 2025", "10,000 new ICE officers"):
+    for needle in (
+        "VERIFY",
+        "ASSUMPTION",
+        "Federal Register",
+        "H.R. 1",
+        "28 May 2025",
+        "21 Jan 2025",
+        "10,000 new ICE officers",
+    ):
         assert needle in text
     r = enforcesim.run(path, replicates=2, workers=2)
     assert r.summary().loc["book_ins_per_day", "mean"] > 759.0
 
 
 # ---- data wiring ---------------------------------------------------------------------------
+
 
 def test_removal_share_fy2024_from_book_outs():
     """FY2024: 152,982 'release to remove' and 115,498 other book-outs over ~278,000 exits."""
@@ -193,8 +220,8 @@ def test_removal_share_fy2024_from_book_outs():
 
 def test_partial_months_use_covered_days():
     s = observed("all", "2022-09-30")
-    assert s.covered_days[-1] == 24          # FY2022 data end 24 Sep 2022
-    assert s.covered_days[35] == 25          # FY2021: 25 Sep 2021
+    assert s.covered_days[-1] == 24  # FY2022 data end 24 Sep 2022
+    assert s.covered_days[35] == 25  # FY2021: 25 Sep 2021
     rate, midx, cov = s.day_grid()
     adp, _ = monthly(expected_paths(rate, [Stay(30.0, 30.0)], n0=1.0), midx, s.n_months, cov)
     assert np.isfinite(adp).all()
@@ -202,23 +229,35 @@ def test_partial_months_use_covered_days():
 
 def test_backtest_one_origin():
     """One origin (end of Mar 2023), 3 months: persistence repeats the last ADP exactly."""
-    bt = run_backtest("2024-09-30", origins=[53], horizons=(3,),
-                      methods=("persistence", "Little's law",
-                               "model (12-month window, gamma)"))
+    bt = run_backtest(
+        "2024-09-30",
+        origins=[53],
+        horizons=(3,),
+        methods=("persistence", "Little's law", "model (12-month window, gamma)"),
+    )
     p = bt.forecasts[bt.forecasts["method"] == "persistence"]
     assert np.allclose(p["forecast"], 27692.516129, rtol=1e-6)
-    assert set(bt.table["method"]) == {"persistence", "Little's law",
-                                       "model (12-month window, gamma)"}
+    assert set(bt.table["method"]) == {
+        "persistence",
+        "Little's law",
+        "model (12-month window, gamma)",
+    }
     assert (bt.table["origins"] == 1).all()
 
 
 # ---- command line --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [["run", "--through", "2031-01-01"],
-                                  ["run", "--through", "soon"],
-                                  ["run", "--bootstrap", "-1"],
-                                  ["run", "--dist", "weibull"],
-                                  ["backtest", "--through", "2017-01-01"]])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--through", "2031-01-01"],
+        ["run", "--through", "soon"],
+        ["run", "--bootstrap", "-1"],
+        ["run", "--dist", "weibull"],
+        ["backtest", "--through", "2017-01-01"],
+    ],
+)
 def test_cli_bad_input_exit_2(args, tmp_path):
     res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
@@ -229,8 +268,14 @@ def test_cli_bad_input_exit_2(args, tmp_path):
 def test_cli_run_writes_scenario_and_report(tmp_path):
     res = CliRunner().invoke(app, ["run", "--bootstrap", "0", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    for name in ("status-quo-fy2024.toml", "report.json", "report.md", "fit.png",
-                 "stays.png", "in_sample.png"):
+    for name in (
+        "status-quo-fy2024.toml",
+        "report.json",
+        "report.md",
+        "fit.png",
+        "stays.png",
+        "in_sample.png",
+    ):
         assert (tmp_path / name).exists()
     sc = load_scenario(tmp_path / "status-quo-fy2024.toml")
     assert {n for n, _ in sc.book_ins.stream_list()} == {"ice", "cbp"}

@@ -39,8 +39,12 @@ from enforcesim.engine.runner import simulate_replicate
 from enforcesim.scenario import ATD_DAYS_IN_PROGRAM
 
 FIXED1 = {"dist": "fixed", "mean": 1.0}
-ZERO = {"overhead_per_funded_bed_day": 0.0, "per_officer_hour": 0.0, "per_flight_hour": 0.0,
-        "per_atd_day": 0.0}
+ZERO = {
+    "overhead_per_funded_bed_day": 0.0,
+    "per_officer_hour": 0.0,
+    "per_flight_hour": 0.0,
+    "per_atd_day": 0.0,
+}
 
 
 def scenario(days=6, beds="unlimited", costs=None, **extra):
@@ -56,18 +60,33 @@ def scenario(days=6, beds="unlimited", costs=None, **extra):
 
 def run_fixed(sc, arrivals, stays, pathways):
     n = len(arrivals)
-    return simulate_replicate(sc, 0, validate=True, fixed=(
-        np.array(arrivals, float), np.array(stays, float), np.zeros(n, bool),
-        np.zeros(n, np.int64), np.array(pathways, np.int64)))
+    return simulate_replicate(
+        sc,
+        0,
+        validate=True,
+        fixed=(
+            np.array(arrivals, float),
+            np.array(stays, float),
+            np.zeros(n, bool),
+            np.zeros(n, np.int64),
+            np.array(pathways, np.int64),
+        ),
+    )
 
 
 def court_scenario(**costs):
     # One judge taking exactly 0.5 days per case (2 a day x share 1, fixed).
-    return scenario(pathways={"court": {"court": True, "outcome": "release"}},
-                    pathway_shares={"default": {"court": 1.0}},
-                    courts={"judges": 1, "completions_per_judge_per_day": 2.0,
-                            "detained_docket_share": 1.0, "completion_time": "fixed"},
-                    costs=costs)
+    return scenario(
+        pathways={"court": {"court": True, "outcome": "release"}},
+        pathway_shares={"default": {"court": 1.0}},
+        courts={
+            "judges": 1,
+            "completions_per_judge_per_day": 2.0,
+            "detained_docket_share": 1.0,
+            "completion_time": "fixed",
+        },
+        costs=costs,
+    )
 
 
 def test_court_and_docket_days_and_the_judges_flag():
@@ -88,16 +107,27 @@ def docs_scenario(uncooperative, **extra):
     return scenario(
         pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
         pathway_shares={"default": {"removal": 1.0}},
-        travel_documents={"uncooperative_delay_factor": 4.0, "groups": {
-            "slow": {"share": 1.0, "delay": {"dist": "fixed", "mean": 0.5},
-                     "uncooperative": uncooperative}}},
-        **extra)
+        travel_documents={
+            "uncooperative_delay_factor": 4.0,
+            "groups": {
+                "slow": {
+                    "share": 1.0,
+                    "delay": {"dist": "fixed", "mean": 0.5},
+                    "uncooperative": uncooperative,
+                }
+            },
+        },
+        **extra,
+    )
 
 
-@pytest.mark.parametrize("uncooperative, expected", [
-    (False, [0, 0.5, 0, 0, 0, 0]),          # order at 1.2, document at 1.7
-    (True, [0, 0.8, 1.0, 0.2, 0, 0]),       # 0.5 x 4 = 2 days: 1.2-3.2
-])
+@pytest.mark.parametrize(
+    "uncooperative, expected",
+    [
+        (False, [0, 0.5, 0, 0, 0, 0]),  # order at 1.2, document at 1.7
+        (True, [0, 0.8, 1.0, 0.2, 0, 0]),  # 0.5 x 4 = 2 days: 1.2-3.2
+    ],
+)
 def test_document_wait_days_and_the_documents_flag(uncooperative, expected):
     sc = docs_scenario(uncooperative)
     out = run_fixed(sc, [0.2], [1.0], [0])
@@ -107,35 +137,50 @@ def test_document_wait_days_and_the_documents_flag(uncooperative, expected):
     r = relaxed(sc, frozenset({"documents"}))
     assert all(g.delay is None for g in r.travel_documents.groups.values())
     out = run_fixed(r, [0.2], [1.0], [0])
-    assert out.daily[:, 5].tolist() == [0, 1, 0, 0, 0, 0]     # removals
+    assert out.daily[:, 5].tolist() == [0, 1, 0, 0, 0, 0]  # removals
     assert not binding_flags(out)["documents"].any()
 
 
 def test_atd_days_are_diversions_times_days_in_program():
-    sc = scenario(pathways={"atd": {"diversion": True, "days_in_program": 100.0},
-                            "atd_default": {"diversion": True}},
-                  pathway_shares={"default": {"atd": 0.5, "atd_default": 0.5}},
-                  costs={"per_atd_day": 4.2})
+    sc = scenario(
+        pathways={
+            "atd": {"diversion": True, "days_in_program": 100.0},
+            "atd_default": {"diversion": True},
+        },
+        pathway_shares={"default": {"atd": 0.5, "atd_default": 0.5}},
+        costs={"per_atd_day": 4.2},
+    )
     out = run_fixed(sc, [0.1, 0.7, 2.5], [0.0] * 3, [0, 0, 1])
     v = volumes(out)["atd_days"]
     np.testing.assert_allclose(v, [200.0, 0, ATD_DAYS_IN_PROGRAM, 0, 0, 0])
     assert ATD_DAYS_IN_PROGRAM == 589.1
-    assert replicate_costs(out)["by_component"]["atd_days"] == pytest.approx(
-        4.2 * (200 + 589.1))
+    assert replicate_costs(out)["by_component"]["atd_days"] == pytest.approx(4.2 * (200 + 589.1))
 
 
 def test_days_in_program_only_on_a_diversion():
     with pytest.raises(enforcesim.ScenarioError, match="days_in_program"):
-        scenario(pathways={"bond": {"stay": FIXED1, "outcome": "release",
-                                    "days_in_program": 10.0}},
-                 pathway_shares={"default": {"bond": 1.0}})
+        scenario(
+            pathways={"bond": {"stay": FIXED1, "outcome": "release", "days_in_program": 10.0}},
+            pathway_shares={"default": {"bond": 1.0}},
+        )
 
 
-MODES = {"bus": {"departures_per_day": 1.0, "seats_per_departure": 1, "kind": "bus",
-                 "hours_per_departure": 10.0, "officers_per_departure": 2.0,
-                 "groups": ["near"]},
-         "charter": {"departures_per_day": 0.5, "seats_per_departure": 100,
-                     "hours_per_departure": 6.0, "officers_per_departure": 3.0}}
+MODES = {
+    "bus": {
+        "departures_per_day": 1.0,
+        "seats_per_departure": 1,
+        "kind": "bus",
+        "hours_per_departure": 10.0,
+        "officers_per_departure": 2.0,
+        "groups": ["near"],
+    },
+    "charter": {
+        "departures_per_day": 0.5,
+        "seats_per_departure": 100,
+        "hours_per_departure": 6.0,
+        "officers_per_departure": 3.0,
+    },
+}
 MODE_COSTS = {"per_flight_hour": 8600.0, "per_bus_trip": 2000.0, "per_escorted_trip": 300.0}
 
 
@@ -145,10 +190,15 @@ def modes_scenario(near_share, modes=MODES):
     return scenario(
         pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
         pathway_shares={"default": {"removal": 1.0}},
-        travel_documents={"groups": {
-            "near": {"share": near_share},
-            "far": {"share": 1.0 - near_share, "delay": {"dist": "fixed", "mean": 0.25}}}},
-        transport={"modes": modes}, costs=MODE_COSTS)
+        travel_documents={
+            "groups": {
+                "near": {"share": near_share},
+                "far": {"share": 1.0 - near_share, "delay": {"dist": "fixed", "mean": 0.25}},
+            }
+        },
+        transport={"modes": modes},
+        costs=MODE_COSTS,
+    )
 
 
 def test_bus_trips_flight_hours_and_escorted_departures():
@@ -185,7 +235,7 @@ def test_seats_relaxed_on_every_mode():
     r = relaxed(sc, frozenset({"seats"}))
     assert {m.seats_per_departure for m in r.transport.modes.values()} == {UNLIMITED_SEATS}
     out = run_fixed(r, [0.1, 0.2, 0.3], [0.5] * 3, [0] * 3)
-    assert out.daily[:, 5].tolist() == [0, 3, 0, 0, 0, 0]      # one bus takes all three
+    assert out.daily[:, 5].tolist() == [0, 3, 0, 0, 0, 0]  # one bus takes all three
     assert volumes(out)["bus_trips"].tolist() == [0, 1, 0, 0, 0, 0]
     assert not binding_flags(out)["seats"].any()
 
@@ -194,11 +244,16 @@ def test_intake_and_transfer_trips():
     # Intake: 2 persons per trip, so half a trip per admission; every admission is moved by
     # road, 10 persons per trip: a tenth of a trip. One bed: the second book-in is admitted
     # at 1.1 (day 1).
-    sc = scenario(beds=1, pathways={"bond": {"stay": FIXED1, "outcome": "release"}},
-                  pathway_shares={"default": {"bond": 1.0}},
-                  transport={"intake": {"persons_per_trip": 2.0},
-                             "transfers": {"share": 1.0, "air_share": 0.0}},
-                  costs={"per_escorted_trip": 100.0})
+    sc = scenario(
+        beds=1,
+        pathways={"bond": {"stay": FIXED1, "outcome": "release"}},
+        pathway_shares={"default": {"bond": 1.0}},
+        transport={
+            "intake": {"persons_per_trip": 2.0},
+            "transfers": {"share": 1.0, "air_share": 0.0},
+        },
+        costs={"per_escorted_trip": 100.0},
+    )
     out = run_fixed(sc, [0.1, 0.2], [1.0, 1.0], [0, 0])
     v = volumes(out)
     np.testing.assert_allclose(v["escorted_trips_intake"], [0.5, 0.5, 0, 0, 0, 0])
@@ -210,15 +265,20 @@ def test_intake_and_transfer_trips():
 
 
 def test_daily_cases_table_has_the_volumes():
-    res = enforcesim.run({
-        "scenario": {"name": "t", "days": 20, "seed": 2},
-        "book_ins": {"rate_per_day": 20.0},
-        "detention": {"beds": "unlimited", "when_full": "wait", "length_of_stay": FIXED1},
-        "pathways": {"court": {"court": True, "outcome": "release"},
-                     "atd": {"diversion": True}},
-        "pathway_shares": {"default": {"court": 0.5, "atd": 0.5}},
-        "courts": {"judges": 2},
-    }, workers=1)
+    res = enforcesim.run(
+        {
+            "scenario": {"name": "t", "days": 20, "seed": 2},
+            "book_ins": {"rate_per_day": 20.0},
+            "detention": {"beds": "unlimited", "when_full": "wait", "length_of_stay": FIXED1},
+            "pathways": {
+                "court": {"court": True, "outcome": "release"},
+                "atd": {"diversion": True},
+            },
+            "pathway_shares": {"default": {"court": 0.5, "atd": 0.5}},
+            "courts": {"judges": 2},
+        },
+        workers=1,
+    )
     d = res.daily_cases()
     m = res.replicate_metrics().iloc[0]
     assert d["court_days"].sum() / 20 == pytest.approx(m["in_court"])
@@ -237,10 +297,13 @@ def judges_seats_scenario(days=1000):
         "detention": {"beds": "unlimited", "when_full": "wait", "length_of_stay": FIXED1},
         "pathways": {"court": {"court": True, "outcome": "removal"}},
         "pathway_shares": {"default": {"court": 1.0}},
-        "courts": {"judges": JUDGES, "completions_per_judge_per_day": 1.0,
-                   "detained_docket_share": 1.0, "completion_time": "fixed"},
-        "transport": {"modes": {"charter": {"departures_per_day": DEPS,
-                                            "seats_per_departure": 1}}},
+        "courts": {
+            "judges": JUDGES,
+            "completions_per_judge_per_day": 1.0,
+            "detained_docket_share": 1.0,
+            "completion_time": "fixed",
+        },
+        "transport": {"modes": {"charter": {"departures_per_day": DEPS, "seats_per_departure": 1}}},
         "targets": {"removals_per_day": LAM},
         "bottlenecks": {"targets": ["removals_per_day"]},
     }
@@ -269,5 +332,5 @@ def test_judges_and_seats_shortfall_split_matches_the_closed_form():
     total = t["shapley"]["judges"]["mean"] + t["shapley"]["seats"]["mean"]
     assert total == pytest.approx(t["shortfall_from_constraints"]["mean"], rel=1e-12)
     d = res.daily()
-    assert d["binding_judges"].all()       # the docket grows by 40 a day: never empty
+    assert d["binding_judges"].all()  # the docket grows by 40 a day: never empty
     assert b["binding_day_share"]["judges"]["mean"] == 1.0

@@ -40,9 +40,18 @@ def scenario(days=6, beds="unlimited", **extra):
 
 def run_fixed(sc, arrivals, stays, pathways):
     n = len(arrivals)
-    out = simulate_replicate(sc, 0, validate=True, fixed=(
-        np.array(arrivals, float), np.array(stays, float), np.zeros(n, bool),
-        np.zeros(n, np.int64), np.array(pathways, np.int64)))
+    out = simulate_replicate(
+        sc,
+        0,
+        validate=True,
+        fixed=(
+            np.array(arrivals, float),
+            np.array(stays, float),
+            np.zeros(n, bool),
+            np.zeros(n, np.int64),
+            np.array(pathways, np.int64),
+        ),
+    )
     daily = dict(zip(DAILY_COLUMNS[2:], out.daily.T.tolist(), strict=False))
     return out, daily, {**replicate_metrics(out), **case_metrics(out)}
 
@@ -62,10 +71,10 @@ def test_outcomes_removal_voluntary_release_diversion_and_uncounted_return():
     sc = scenario(pathways=PATHWAYS, pathway_shares=SHARES)
     out, d, m = run_fixed(sc, [0.1, 0.2, 0.3, 0.4, 0.5], [1.4] * 5, [0, 1, 2, 3, 4])
     assert d["book_ins"] == [5, 0, 0, 0, 0, 0]
-    assert d["admitted"] == [4, 0, 0, 0, 0, 0]          # the ATD diversion takes no bed
+    assert d["admitted"] == [4, 0, 0, 0, 0, 0]  # the ATD diversion takes no bed
     assert d["waiting_for_bed"] == [0] * 6
-    assert d["removals"] == [0, 1, 0, 0, 0, 0]          # only the counted removal order
-    assert d["releases"] == [0, 1, 0, 0, 0, 0]          # bond
+    assert d["removals"] == [0, 1, 0, 0, 0, 0]  # only the counted removal order
+    assert d["releases"] == [0, 1, 0, 0, 0, 0]  # bond
     assert d["detained"] == [4, 0, 0, 0, 0, 0]
     x = out.daily_cases
     assert x[:, cs.X_DIVERTED].tolist() == [1, 0, 0, 0, 0, 0]
@@ -77,8 +86,11 @@ def test_outcomes_removal_voluntary_release_diversion_and_uncounted_return():
     assert m["atd_diversions_per_day"] == pytest.approx(1 / 6)
     assert m["length_of_stay_days"] == pytest.approx(1.4)
     p = pathway_metrics(out)
-    assert p["atd"] == {"book_ins_per_day": 1 / 6, "exits_per_day": 0.0,
-                        "length_of_stay_days": pytest.approx(float("nan"), nan_ok=True)}
+    assert p["atd"] == {
+        "book_ins_per_day": 1 / 6,
+        "exits_per_day": 0.0,
+        "length_of_stay_days": pytest.approx(float("nan"), nan_ok=True),
+    }
     assert p["removal"]["exits_per_day"] == pytest.approx(1 / 6)
 
 
@@ -87,17 +99,23 @@ def test_court_docket_one_judge_first_come_first_served_with_a_judge_schedule():
     # (completions 2/day x share 0.5, fixed). Court cases arrive at 0.1, 0.2, 0.3 (no stay
     # before the docket) and one at 3.5.
     #   A 0.1-1.1, B waits 0.9 then 1.1-2.1, C waits 1.8 then 2.1-3.1; D: 3.5-4.5, no wait.
-    sc = scenario(pathways={"court": {"court": True, "outcome": "removal"}},
-                  pathway_shares={"default": {"court": 1.0}},
-                  courts={"judges": 1, "completions_per_judge_per_day": 2.0,
-                          "detained_docket_share": 0.5, "completion_time": "fixed",
-                          "judges_schedule": [{"day": 3, "judges": 2}]})
+    sc = scenario(
+        pathways={"court": {"court": True, "outcome": "removal"}},
+        pathway_shares={"default": {"court": 1.0}},
+        courts={
+            "judges": 1,
+            "completions_per_judge_per_day": 2.0,
+            "detained_docket_share": 0.5,
+            "completion_time": "fixed",
+            "judges_schedule": [{"day": 3, "judges": 2}],
+        },
+    )
     out, d, m = run_fixed(sc, [0.1, 0.2, 0.3, 3.5], [0.0] * 4, [0] * 4)
     assert d["removals"] == [0, 1, 1, 1, 1, 0]
     assert d["detained"] == [3, 2, 1, 1, 0, 0]
     x = out.daily_cases
     assert x[:, cs.X_COURT_COMPLETIONS].tolist() == [0, 1, 1, 1, 1, 0]
-    assert x[:, cs.X_COURT_QUEUE].tolist() == [2, 1, 0, 0, 0, 0]   # end-of-day states
+    assert x[:, cs.X_COURT_QUEUE].tolist() == [2, 1, 0, 0, 0, 0]  # end-of-day states
     assert x[:, cs.X_IN_COURT].tolist() == [1, 1, 1, 1, 0, 0]
     assert x[:, cs.X_JUDGES].tolist() == [1, 1, 1, 2, 2, 2]
     assert m["court_wait_days"] == pytest.approx((0 + 0.9 + 1.8 + 0) / 4)
@@ -111,12 +129,19 @@ def test_court_docket_one_judge_first_come_first_served_with_a_judge_schedule():
 def test_court_stay_comes_before_the_docket_and_no_judges_means_waiting():
     # 0 judges until day 2: a case with 0.5 days before the docket (admitted 0.25) joins it
     # at 0.75, waits until 2.0, is heard 2.0-3.0 and released.
-    sc = scenario(pathways={"court": {"court": True, "outcome": "release",
-                                      "stay": {"dist": "fixed", "mean": 0.5}}},
-                  pathway_shares={"default": {"court": 1.0}},
-                  courts={"judges": 0, "completions_per_judge_per_day": 1.0,
-                          "detained_docket_share": 1.0, "completion_time": "fixed",
-                          "judges_schedule": [{"day": 2, "judges": 1}]})
+    sc = scenario(
+        pathways={
+            "court": {"court": True, "outcome": "release", "stay": {"dist": "fixed", "mean": 0.5}}
+        },
+        pathway_shares={"default": {"court": 1.0}},
+        courts={
+            "judges": 0,
+            "completions_per_judge_per_day": 1.0,
+            "detained_docket_share": 1.0,
+            "completion_time": "fixed",
+            "judges_schedule": [{"day": 2, "judges": 1}],
+        },
+    )
     _, d, m = run_fixed(sc, [0.25], [0.5], [0])
     assert d["releases"] == [0, 0, 0, 1, 0, 0]
     assert m["court_wait_days"] == pytest.approx(1.25)
@@ -127,10 +152,18 @@ def docs_scenario(uncooperative=False, **extra):
     return scenario(
         pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
         pathway_shares={"default": {"removal": 1.0}},
-        travel_documents={"uncooperative_delay_factor": 3.0, "groups": {
-            "slow": {"share": 1.0, "delay": {"dist": "fixed", "mean": 0.5},
-                     "uncooperative": uncooperative}}},
-        **extra)
+        travel_documents={
+            "uncooperative_delay_factor": 3.0,
+            "groups": {
+                "slow": {
+                    "share": 1.0,
+                    "delay": {"dist": "fixed", "mean": 0.5},
+                    "uncooperative": uncooperative,
+                }
+            },
+        },
+        **extra,
+    )
 
 
 @pytest.mark.parametrize("uncooperative, delay", [(False, 0.5), (True, 1.5)])
@@ -151,20 +184,34 @@ def test_removal_modes_seats_groups_and_officer_hours():
     # 2 officers; group "far" (document in 0.25 days) takes the charter, 0.5 departures a
     # day (t = 0, 2, 4), 100 seats, 6 hours, 3 officers. The group is drawn per removal
     # order, so the shares are 1 and 0 in two runs.
-    modes = {"bus": {"departures_per_day": 1.0, "seats_per_departure": 1,
-                     "hours_per_departure": 10.0, "officers_per_departure": 2.0,
-                     "groups": ["near"]},
-             "charter": {"departures_per_day": 0.5, "seats_per_departure": 100,
-                         "hours_per_departure": 6.0, "officers_per_departure": 3.0}}
+    modes = {
+        "bus": {
+            "departures_per_day": 1.0,
+            "seats_per_departure": 1,
+            "hours_per_departure": 10.0,
+            "officers_per_departure": 2.0,
+            "groups": ["near"],
+        },
+        "charter": {
+            "departures_per_day": 0.5,
+            "seats_per_departure": 100,
+            "hours_per_departure": 6.0,
+            "officers_per_departure": 3.0,
+        },
+    }
 
     def run(near_share):
         sc = scenario(
             pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
             pathway_shares={"default": {"removal": 1.0}},
-            travel_documents={"groups": {
-                "near": {"share": near_share},
-                "far": {"share": 1.0 - near_share, "delay": {"dist": "fixed", "mean": 0.25}}}},
-            transport={"modes": modes})
+            travel_documents={
+                "groups": {
+                    "near": {"share": near_share},
+                    "far": {"share": 1.0 - near_share, "delay": {"dist": "fixed", "mean": 0.25}},
+                }
+            },
+            transport={"modes": modes},
+        )
         return run_fixed(sc, [0.1, 0.2, 0.3], [0.5, 0.5, 0.5], [0, 0, 0])
 
     # Bus: orders at 0.6, 0.7, 0.8; one seat a day at t = 1, 2, 3.
@@ -192,11 +239,15 @@ def test_intake_escort_and_transfers_are_charged_per_admission():
     # Intake: 2 officers x 3 hours / 1.5 persons = 4 officer-hours per admission. Every
     # admission is transferred by road: 2 x 6 / 10 = 1.2 more. One bed: the second book-in
     # waits until 1.1 and is charged on day 1, when it is admitted.
-    sc = scenario(beds=1, pathways={"bond": {"stay": FIXED1, "outcome": "release"}},
-                  pathway_shares={"default": {"bond": 1.0}},
-                  transport={"intake": {"officers_per_trip": 2.0, "hours_per_trip": 3.0,
-                                        "persons_per_trip": 1.5},
-                             "transfers": {"share": 1.0, "air_share": 0.0}})
+    sc = scenario(
+        beds=1,
+        pathways={"bond": {"stay": FIXED1, "outcome": "release"}},
+        pathway_shares={"default": {"bond": 1.0}},
+        transport={
+            "intake": {"officers_per_trip": 2.0, "hours_per_trip": 3.0, "persons_per_trip": 1.5},
+            "transfers": {"share": 1.0, "air_share": 0.0},
+        },
+    )
     out, d, m = run_fixed(sc, [0.1, 0.2], [1.0, 1.0], [0, 0])
     assert d["admitted"] == [1, 1, 0, 0, 0, 0]
     np.testing.assert_allclose(out.officer_hours[:, cs.H_ESCORT], [5.2, 5.2, 0, 0, 0, 0])
@@ -209,9 +260,13 @@ def v1_scenario():
     return {
         "scenario": {"name": "v1", "days": 60, "warmup_days": 10, "seed": 4, "replicates": 3},
         "book_ins": {"rate_per_day": 40.0},
-        "detention": {"beds": 300, "when_full": "wait", "removal_share": 0.7,
-                      "length_of_stay": {"dist": "lognormal", "mean": 6.0, "sd": 4.0},
-                      "initial_detained": 150},
+        "detention": {
+            "beds": 300,
+            "when_full": "wait",
+            "removal_share": 0.7,
+            "length_of_stay": {"dist": "lognormal", "mean": 6.0, "sd": 4.0},
+            "initial_detained": 150,
+        },
         "transport": {"departures_per_day": 2.0, "seats_per_departure": 12},
     }
 
@@ -224,8 +279,9 @@ def test_case_side_without_pathways_follows_the_v1_rules_exactly():
     raw = v1_scenario()
     raw["transport"]["intake"] = {}
     ext = enforcesim.run(raw, workers=1, validate=True)
-    pd.testing.assert_frame_equal(v1.replicate_metrics(),
-                                  ext.replicate_metrics()[v1.replicate_metrics().columns])
+    pd.testing.assert_frame_equal(
+        v1.replicate_metrics(), ext.replicate_metrics()[v1.replicate_metrics().columns]
+    )
     # The all-in cost differs by design: the escorts' officer-hours are priced (docs/costs.md).
     d_v1, d_ext = v1.daily(), ext.daily()
     same = [c for c in d_v1.columns if c != "cost_all_in"]
@@ -252,5 +308,6 @@ def test_the_documentation_example_runs():
     assert m["atd_diversions_per_day"] > 0 and m["court_completions_per_day"] > 0
     # intake 2 officers x 3 hours per admission; charters 2 officers x 5 hours when used
     used = res.mode_summary()["charter"]["departures_used_per_day"]["mean"]
-    assert m["officer_hours_escort_per_day"] == pytest.approx(6.0 * m["admitted_per_day"]
-                                                             + 10.0 * used)
+    assert m["officer_hours_escort_per_day"] == pytest.approx(
+        6.0 * m["admitted_per_day"] + 10.0 * used
+    )

@@ -51,7 +51,7 @@ def test_run_writes_summary_and_daily(tmp_path):
     assert "process noise only" in summary["interval"]["kind"]
     table = pq.read_table(tmp_path / "o" / "daily.parquet")
     # the contract's columns first, in order; later columns are extensions (issue 6)
-    assert table.column_names[:len(DAILY_COLUMNS)] == DAILY_COLUMNS and table.num_rows == 3 * 30
+    assert table.column_names[: len(DAILY_COLUMNS)] == DAILY_COLUMNS and table.num_rows == 3 * 30
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
     shown = cli("show", str(tmp_path / "o"))
     assert shown.returncode == 0 and "book_ins_per_day" in shown.stdout
@@ -61,8 +61,9 @@ def test_run_writes_summary_and_daily(tmp_path):
 def test_seed_and_replicates_options_override_the_file(tmp_path):
     scen = tmp_path / "s.toml"
     scen.write_text(SMALL)
-    r = cli("run", str(scen), "--out", str(tmp_path / "o"), "--seed", "9", "--replicates", "2",
-            "-q")
+    r = cli(
+        "run", str(scen), "--out", str(tmp_path / "o"), "--seed", "9", "--replicates", "2", "-q"
+    )
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["seed"] == 9 and summary["replicates"] == 2
@@ -91,10 +92,17 @@ def test_a_failed_write_leaves_the_previous_results_untouched(tmp_path, monkeypa
     assert not fresh.exists()
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "tools" / "check-contract").exists(),
-                    reason="../shared is not beside the checkout")
+@pytest.mark.skipif(
+    not (ROOT.parent / "shared" / "tools" / "check-contract").exists(),
+    reason="../shared is not beside the checkout",
+)
 def test_shared_contract_checker_finds_no_problem():
-    r = subprocess.run([str(ROOT.parent / "shared" / "tools" / "check-contract"), str(EXE)],
-                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    r = subprocess.run(
+        [str(ROOT.parent / "shared" / "tools" / "check-contract"), str(EXE)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "contract shape: 0 problem(s)" in r.stdout

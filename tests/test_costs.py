@@ -30,16 +30,23 @@ from enforcesim.errors import ScenarioError
 from enforcesim.results import replicate_metrics
 from enforcesim.scenario import BedTier
 
-ZERO = {"overhead_per_funded_bed_day": 0.0, "per_officer_hour": 0.0, "per_flight_hour": 0.0,
-        "per_atd_day": 0.0}
+ZERO = {
+    "overhead_per_funded_bed_day": 0.0,
+    "per_officer_hour": 0.0,
+    "per_flight_hour": 0.0,
+    "per_atd_day": 0.0,
+}
 
 
 def scenario(days=4, beds="unlimited", when_full="wait", costs=None, meta=None, **extra):
     raw = {
         "scenario": {"name": "costs", "days": days, **(meta or {})},
         "book_ins": {"rate_per_day": 0.0},
-        "detention": {"beds": beds, "when_full": when_full,
-                      "length_of_stay": {"dist": "fixed", "mean": 1.0}},
+        "detention": {
+            "beds": beds,
+            "when_full": when_full,
+            "length_of_stay": {"dist": "fixed", "mean": 1.0},
+        },
         "costs": {**ZERO, **(costs or {})},
         **extra,
     }
@@ -48,13 +55,19 @@ def scenario(days=4, beds="unlimited", when_full="wait", costs=None, meta=None, 
 
 def run_two(sc):
     """0.5 stays 1.0 and 1.25 stays 2.0, both ordered removed (no transport: leave at once)."""
-    return simulate_replicate(sc, 0, validate=True, fixed=(
-        np.array([0.5, 1.25]), np.array([1.0, 2.0]), np.array([True, True])))
+    return simulate_replicate(
+        sc,
+        0,
+        validate=True,
+        fixed=(np.array([0.5, 1.25]), np.array([1.0, 2.0]), np.array([True, True])),
+    )
 
 
 def test_tiers_guaranteed_minimum_paid_whether_used_or_not():
-    tiers = [BedTier(guaranteed_minimum=100, rate=100.0, rate_above=40.0, capacity=150),
-             BedTier(guaranteed_minimum=50, rate=200.0, rate_above=80.0)]
+    tiers = [
+        BedTier(guaranteed_minimum=100, rate=100.0, rate_above=40.0, capacity=150),
+        BedTier(guaranteed_minimum=50, rate=200.0, rate_above=80.0),
+    ]
     got = tiered_bed_cost(np.array([0.0, 120.0, 150.0, 200.0, 400.0]), tiers)
     # fixed part 100 x 100 + 50 x 200 = 20,000; above the 150 guaranteed beds, tier 1's 50
     # spare beds at 40, then tier 2 (unlimited) at 80
@@ -67,19 +80,26 @@ def test_tiers_beyond_every_capacity_at_the_last_rate_above():
     # defaults: no guaranteed minimum, the 2015 tiered contracts' rates
     assert tiered_bed_cost(np.array([3.0]), [BedTier()]).tolist() == [3 * 52.38]
     assert tiered_bed_cost(np.array([3.0]), [BedTier(guaranteed_minimum=3)]).tolist() == [
-        3 * 127.06]
+        3 * 127.06
+    ]
 
 
 def test_bed_days_are_the_exact_daily_integral_of_detained():
     out = run_two(scenario())
     # person 1: [0.5, 1.5); person 2: [1.25, 3.25)
     assert out.daily_extra[:, k.X_BED_DAYS].tolist() == [0.5, 1.25, 1.0, 0.25]
-    assert out.daily_extra[:, k.X_FULL_TIME].tolist() == [0.0] * 4   # unlimited beds
+    assert out.daily_extra[:, k.X_FULL_TIME].tolist() == [0.0] * 4  # unlimited beds
 
 
 def test_flat_components_and_v1_cost_total_unchanged():
-    sc = scenario(costs={"bed_day": 100.0, "per_book_in": 7.0, "per_removal": 1000.0,
-                         "overhead_per_funded_bed_day": 10.0})
+    sc = scenario(
+        costs={
+            "bed_day": 100.0,
+            "per_book_in": 7.0,
+            "per_removal": 1000.0,
+            "overhead_per_funded_bed_day": 10.0,
+        }
+    )
     out = run_two(sc)
     c = replicate_costs(out)
     # beds 3 bed-days x 100; overhead on funded bed-days (= occupied while unlimited) 3 x 10;
@@ -91,41 +111,58 @@ def test_flat_components_and_v1_cost_total_unchanged():
     assert c["metrics"]["cost_all_in_total"] == 2344.0
     assert c["metrics"]["cost_all_in_per_removal"] == 1172.0
     assert c["metrics"]["cost_per_occupied_bed_day"] == 110.0
-    assert math.isnan(c["metrics"]["cost_per_arrest"])      # no arrest mechanism yet
+    assert math.isnan(c["metrics"]["cost_per_arrest"])  # no arrest mechanism yet
     assert replicate_metrics(out)["cost_total"] == 300.0 + 14.0  # v1: beds + book-ins only
 
 
 def test_tiered_beds_with_finite_beds_and_funded_overhead():
-    sc = scenario(beds=1, costs={"beds": {"cdf": {"guaranteed_minimum": 1, "rate": 100.0,
-                                                  "rate_above": 0.0}},
-                                 "overhead_per_funded_bed_day": 10.0})
+    sc = scenario(
+        beds=1,
+        costs={
+            "beds": {"cdf": {"guaranteed_minimum": 1, "rate": 100.0, "rate_above": 0.0}},
+            "overhead_per_funded_bed_day": 10.0,
+        },
+    )
     out = run_two(sc)
     # one bed: person 2 waits from 1.25 to 1.5, then holds the bed to 3.5
     assert out.daily_extra[:, k.X_BED_DAYS].tolist() == [0.5, 1.0, 1.0, 0.5]
     assert out.daily_extra[:, k.X_FULL_TIME].tolist() == [0.5, 1.0, 1.0, 0.5]
     d = daily_costs(out)
-    assert d["beds"].tolist() == [100.0] * 4         # the guaranteed bed, used or not
-    assert d["overhead"].tolist() == [10.0] * 4      # 1 funded bed a day
+    assert d["beds"].tolist() == [100.0] * 4  # the guaranteed bed, used or not
+    assert d["overhead"].tolist() == [10.0] * 4  # 1 funded bed a day
 
 
 def test_mechanism_volumes_from_synthetic_outputs():
-    sc = scenario(days=3, costs={"per_officer_hour": 50.0, "per_flight_hour": 8600.0,
-                                 "per_court_day": 3000.0, "per_atd_day": 4.2,
-                                 "per_escorted_trip": 300.0, "per_bus_trip": 2000.0,
-                                 "per_arrest": 0.0,
-                                 "items": {"legal": {"usd_per_unit": 5.0,
-                                                     "volume": "court_days"}}})
+    sc = scenario(
+        days=3,
+        costs={
+            "per_officer_hour": 50.0,
+            "per_flight_hour": 8600.0,
+            "per_court_day": 3000.0,
+            "per_atd_day": 4.2,
+            "per_escorted_trip": 300.0,
+            "per_bus_trip": 2000.0,
+            "per_arrest": 0.0,
+            "items": {"legal": {"usd_per_unit": 5.0, "volume": "court_days"}},
+        },
+    )
     daily = np.zeros((3, k.N_DAILY), dtype=np.int64)
     out = SimpleNamespace(
-        daily=daily, daily_extra=np.zeros((3, k.N_EXTRA)), scenario=sc,
+        daily=daily,
+        daily_extra=np.zeros((3, k.N_EXTRA)),
+        scenario=sc,
         officer_hours=np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 4.0], [0.0, 0.0, 0.0]]),
         arrests=np.array([2.0, 0.0, 2.0]),
-        volumes={"flight_hours": np.array([0.0, 2.5, 0.0]), "court_days": np.ones(3),
-                 "atd_days": np.array([100.0, 100.0, 100.0]),
-                 "escorted_trips": np.array([1.0, 0.0, 0.0]),
-                 "bus_trips": np.array([0.0, 0.0, 1.0])})
+        volumes={
+            "flight_hours": np.array([0.0, 2.5, 0.0]),
+            "court_days": np.ones(3),
+            "atd_days": np.array([100.0, 100.0, 100.0]),
+            "escorted_trips": np.array([1.0, 0.0, 0.0]),
+            "bus_trips": np.array([0.0, 0.0, 1.0]),
+        },
+    )
     v = volumes(out)
-    assert v["officer_hours"].tolist() == [6.0, 4.0, 0.0]   # summed over activities
+    assert v["officer_hours"].tolist() == [6.0, 4.0, 0.0]  # summed over activities
     c = replicate_costs(out)["by_component"]
     assert c["officer_hours"] == 500.0
     assert c["flight_hours"] == 2.5 * 8600
@@ -150,16 +187,19 @@ def budget_case(amount, end=None, start=0, days=4, start_date=None):
     if end is not None:
         b["end"] = end
     meta = {"start_date": start_date} if start_date else {}
-    sc = scenario(days=days, meta=meta, budget={"law": b},
-                  costs={"beds": {"spc": {"guaranteed_minimum": 1, "rate": 100.0,
-                                                  "rate_above": 0.0}}})
+    sc = scenario(
+        days=days,
+        meta=meta,
+        budget={"law": b},
+        costs={"beds": {"spc": {"guaranteed_minimum": 1, "rate": 100.0, "rate_above": 0.0}}},
+    )
     return sc, run_two(sc)
 
 
 def test_budget_runs_out_on_the_day_spending_passes_the_amount():
     sc, out = budget_case(250.0, start_date=date(2025, 1, 1))
     r = budget_replicate(out, sc.budget["law"])
-    assert r["runs_out_day"] == 2.0          # 100, 200, 300 > 250 at the end of day 2
+    assert r["runs_out_day"] == 2.0  # 100, 200, 300 > 250 at the end of day 2
     assert r["spent_in_horizon"] == 400.0
     s = budgets_summary([out])["law"]
     assert s["probability_runs_out"] == 1.0
@@ -179,8 +219,10 @@ def test_budget_starting_later_and_projected_beyond_the_horizon():
 
 
 def test_budget_sustainable_beds_and_removals():
-    sc = scenario(costs={"bed_day": 100.0},
-                  budget={"law": {"amount_usd": 1000.0, "end": 9, "pays_for": ["beds"]}})
+    sc = scenario(
+        costs={"bed_day": 100.0},
+        budget={"law": {"amount_usd": 1000.0, "end": 9, "pays_for": ["beds"]}},
+    )
     r = budget_replicate(run_two(sc), sc.budget["law"])
     # 100/day over days 0-9; 300 spent on 3 bed-days and 2 removals
     assert r["sustainable_beds"] == pytest.approx(1.0)
@@ -189,8 +231,9 @@ def test_budget_sustainable_beds_and_removals():
 
 def test_budget_dates_need_a_start_date_and_known_components():
     with pytest.raises(ScenarioError) as err:
-        scenario(budget={"law": {"amount_usd": 1.0, "start": date(2025, 7, 4),
-                                 "pays_for": ["bed"]}})
+        scenario(
+            budget={"law": {"amount_usd": 1.0, "start": date(2025, 7, 4), "pays_for": ["bed"]}}
+        )
     text = str(err.value)
     assert "budget.law.start" in text and "scenario.start_date" in text
     assert "budget.law.pays_for[0]" in text and "did you mean beds?" in text

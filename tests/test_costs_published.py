@@ -27,8 +27,12 @@ def test_aic_2024_88_billion_a_year_for_a_million_removals():
     assert mean(c["metrics"]["cost_all_in_total"]) == pytest.approx(88e9, rel=TOL)
     assert mean(c["metrics"]["cost_all_in_per_removal"]) == pytest.approx(88_000, rel=TOL)
     assert mean(c["volumes"]["removals"]) == pytest.approx(1e6, rel=TOL)
-    for stage, billions in [("arrest", 7.0), ("detention", 66.0), ("legal_processing", 12.6),
-                            ("removal_transport", 2.1)]:
+    for stage, billions in [
+        ("arrest", 7.0),
+        ("detention", 66.0),
+        ("legal_processing", 12.6),
+        ("removal_transport", 2.1),
+    ]:
         assert mean(c["by_component"][stage]["total"]) == pytest.approx(billions * 1e9, rel=TOL)
 
 

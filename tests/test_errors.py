@@ -35,8 +35,18 @@ GOOD = FIXTURES / "good" / "tiny.toml"
 # fixture can ever start a big run): a fixture's `# env:` line may set its own.
 DEFAULT_ENV = {"ENFORCESIM_MAX_MEMORY": "2000000000"}
 # Words that mean pydantic's (or Python's) internals reached the user.
-INTERNALS = ("Traceback", "Input should", "pydantic", "literal[", "function-", "tagged-union",
-             "model_type", "For further information", "ValidationError", "<no value>")
+INTERNALS = (
+    "Traceback",
+    "Input should",
+    "pydantic",
+    "literal[",
+    "function-",
+    "tagged-union",
+    "model_type",
+    "For further information",
+    "ValidationError",
+    "<no value>",
+)
 
 
 @dataclass(frozen=True)
@@ -82,13 +92,17 @@ def read_fixture(path: Path) -> Fixture:
 def check_messages(lines: list[str], file: str, expects: tuple[Expect, ...]) -> None:
     """Each expected problem matches exactly one line; no line is left unexplained."""
     assert len(lines) == len(expects), (
-        f"want {len(expects)} problem(s), one line each; got {len(lines)}:\n" + "\n".join(lines))
+        f"want {len(expects)} problem(s), one line each; got {len(lines)}:\n" + "\n".join(lines)
+    )
     left = list(lines)
     for e in expects:
-        found = [ln for ln in left if ln.startswith(e.prefix(file))
-                 and all(t in ln for t in e.texts)]
-        assert found, (f"no line starts with {e.prefix(file)!r} and contains {e.texts}; "
-                       "got:\n" + "\n".join(lines))
+        found = [
+            ln for ln in left if ln.startswith(e.prefix(file)) and all(t in ln for t in e.texts)
+        ]
+        assert found, (
+            f"no line starts with {e.prefix(file)!r} and contains {e.texts}; "
+            "got:\n" + "\n".join(lines)
+        )
         left.remove(found[0])
     for line in lines:
         assert not any(w in line for w in INTERNALS), f"internals leak into: {line}"
@@ -110,10 +124,29 @@ def problems_of(path: Path) -> list[str]:
 
 def test_fixtures_cover_the_brief() -> None:
     names = {p.stem for p in BAD}
-    for prefix in ("missing_", "days_", "warmup_", "seed_", "replicates_", "rate_", "beds_",
-                   "when_full_", "los_", "removal_share_", "initial_detained_", "schedule_",
-                   "beds_schedule_", "transport_", "cost_", "unknown_", "uncertainty_",
-                   "toml_", "several_", "memory_", "contract_"):
+    for prefix in (
+        "missing_",
+        "days_",
+        "warmup_",
+        "seed_",
+        "replicates_",
+        "rate_",
+        "beds_",
+        "when_full_",
+        "los_",
+        "removal_share_",
+        "initial_detained_",
+        "schedule_",
+        "beds_schedule_",
+        "transport_",
+        "cost_",
+        "unknown_",
+        "uncertainty_",
+        "toml_",
+        "several_",
+        "memory_",
+        "contract_",
+    ):
         assert any(n.startswith(prefix) for n in names), prefix
     assert len(BAD) >= 100
 
@@ -124,8 +157,11 @@ def test_good_fixture_is_valid() -> None:
     assert problems_of(GOOD) == []
 
 
-@pytest.mark.parametrize("path", [GOOD, Path(__file__).parents[1] / "scenarios" / "example.toml"],
-                         ids=["tiny", "example"])
+@pytest.mark.parametrize(
+    "path",
+    [GOOD, Path(__file__).parents[1] / "scenarios" / "example.toml"],
+    ids=["tiny", "example"],
+)
 def test_valid_scenario_round_trips(path: Path) -> None:
     # `run --seed/--replicates` re-validates the dumped model (sd = None, transport = None):
     # the cross-field rules must not mistake those for values the user wrote.
@@ -169,22 +205,36 @@ def test_problem_shows_values_as_toml() -> None:
     assert str(Problem("f.toml", "a.b", float("-inf"), "x")) == "f.toml: a.b = -inf: x"
     table = Problem("f.toml", "a.b", {"dist": "beta"}, "x")
     assert str(table) == 'f.toml: a.b = { dist = "beta" }: x'
-    assert str(Problem("f.toml", "a.b", "y" * 200, "x")).endswith('...: x')
+    assert str(Problem("f.toml", "a.b", "y" * 200, "x")).endswith("...: x")
 
 
 # ---------------------------------------------------------------------------------------------
 # End to end through the command line: a few representative cases (each costs ~1-2 s).
 
 
-def cli(args: list[str], tmp_path: Path, env: dict[str, str] | None = None,
-        columns: str | None = "1000") -> subprocess.CompletedProcess[str]:
+def cli(
+    args: list[str], tmp_path: Path, env: dict[str, str] | None = None, columns: str | None = "1000"
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **DEFAULT_ENV, **(env or {})}
     full_env.pop("COLUMNS", None)
     if columns:
         full_env["COLUMNS"] = columns
-    return subprocess.run([sys.executable, "-m", "enforcesim.cli", "run", *args,
-                           "--out", str(tmp_path / "o"), "--quiet"],
-                          capture_output=True, text=True, timeout=120, env=full_env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "enforcesim.cli",
+            "run",
+            *args,
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=full_env,
+    )
 
 
 def assert_refused(r: subprocess.CompletedProcess[str], tmp_path: Path) -> list[str]:
@@ -196,8 +246,16 @@ def assert_refused(r: subprocess.CompletedProcess[str], tmp_path: Path) -> list[
     return r.stderr.splitlines()
 
 
-@pytest.mark.parametrize("name", ["beds_negative", "several_problems", "memory_replicates_days",
-                                  "toml_syntax", "uncertainty_transport_absent"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "beds_negative",
+        "several_problems",
+        "memory_replicates_days",
+        "toml_syntax",
+        "uncertainty_transport_absent",
+    ],
+)
 def test_cli_bad_fixture(name: str, tmp_path: Path) -> None:
     fx = read_fixture(FIXTURES / "bad" / f"{name}.toml")
     path = str(fx.path)
@@ -211,12 +269,15 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     check_messages(lines, path, (Expect("", "", ("file not found",)),))
 
 
-@pytest.mark.parametrize(("option", "words"), [
-    (["--workers", "0"], ["--workers = 0", "must be >= 1"]),
-    (["--seed", "-1"], ["seed = -1", "an integer >= 0 and < 2**63"]),
-    (["--replicates", "0"], ["replicates = 0", "an integer from 1 to 10000"]),
-    (["--replicates", "many"], ["Invalid value for '--replicates'", "valid integer"]),
-])
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--workers", "0"], ["--workers = 0", "must be >= 1"]),
+        (["--seed", "-1"], ["seed = -1", "an integer >= 0 and < 2**63"]),
+        (["--replicates", "0"], ["replicates = 0", "an integer from 1 to 10000"]),
+        (["--replicates", "many"], ["Invalid value for '--replicates'", "valid integer"]),
+    ],
+)
 def test_cli_bad_option(option: list[str], words: list[str], tmp_path: Path) -> None:
     r = cli([str(GOOD), *option], tmp_path)
     lines = assert_refused(r, tmp_path)

@@ -29,17 +29,38 @@ from enforcesim.study.flagship import (
 ROOT = Path(__file__).resolve().parents[1]
 ARREST_SIDE = [LIBRARY / f"{name}.toml" for name in COMPARED]
 
-SECTIONS = ("Headline answers", "The question and the scenarios", "Arrests against the goal",
-            "Detained population and beds", "Removals and releases",
-            "Which constraint binds", "Costs and cost per removal", "Feasibility map",
-            "Sensitivity: what drives the answers", "ICE&#x27;s published series and the goals",
-            "Published static estimates and capacity",
-            "All scenarios: key metrics and differences", "How to read the intervals",
-            "Assumptions and sources", "Method, run sizes and provenance")
-FIGURES = {"arrests_vs_goal.png", "detained_vs_beds.png", "removals_releases.png",
-           "binding.png", "costs.png", "feasibility_ice_arrests_per_day.png",
-           "feasibility_removals_per_day.png", "sweep_arrests.png", "cost_surface.png", "sobol.png",
-           "ice_history.png", "published.png", "intervals.png"}
+SECTIONS = (
+    "Headline answers",
+    "The question and the scenarios",
+    "Arrests against the goal",
+    "Detained population and beds",
+    "Removals and releases",
+    "Which constraint binds",
+    "Costs and cost per removal",
+    "Feasibility map",
+    "Sensitivity: what drives the answers",
+    "ICE&#x27;s published series and the goals",
+    "Published static estimates and capacity",
+    "All scenarios: key metrics and differences",
+    "How to read the intervals",
+    "Assumptions and sources",
+    "Method, run sizes and provenance",
+)
+FIGURES = {
+    "arrests_vs_goal.png",
+    "detained_vs_beds.png",
+    "removals_releases.png",
+    "binding.png",
+    "costs.png",
+    "feasibility_ice_arrests_per_day.png",
+    "feasibility_removals_per_day.png",
+    "sweep_arrests.png",
+    "cost_surface.png",
+    "sobol.png",
+    "ice_history.png",
+    "published.png",
+    "intervals.png",
+}
 
 
 def _raw(path: Path) -> dict:
@@ -47,6 +68,7 @@ def _raw(path: Path) -> dict:
 
 
 # --- the library ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ARREST_SIDE, ids=[p.stem for p in ARREST_SIDE])
 def test_goal_scenarios_are_arrest_driven_with_the_goals_and_the_law(path):
@@ -62,8 +84,10 @@ def test_goal_scenarios_are_arrest_driven_with_the_goals_and_the_law(path):
 
 
 def test_criminal_first_differs_from_the_baseline_only_in_the_priority():
-    base, cf = _raw(LIBRARY / "goal-3000-beds-50k.toml"), _raw(LIBRARY /
-                                                                "priority-criminal-first.toml")
+    base, cf = (
+        _raw(LIBRARY / "goal-3000-beds-50k.toml"),
+        _raw(LIBRARY / "priority-criminal-first.toml"),
+    )
     assert base["arrests"]["priority"] == "anyone"
     assert cf["arrests"]["priority"] == "criminal_first"
     for d in (base, cf):
@@ -82,6 +106,7 @@ def test_more_officers_hires_the_10000_with_a_training_lag():
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", [*COMPARED, *CONTEXT])
 def test_to_toml_writes_what_it_read(name):
     raw = _raw(LIBRARY / f"{name}.toml")
@@ -90,8 +115,7 @@ def test_to_toml_writes_what_it_read(name):
 
 def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
     raw = _raw(LIBRARY / "more-officers.toml")
-    raw["uncertainty"]["officers.hires.3.officers"] = {"dist": "uniform", "low": 1.0,
-                                                      "high": 2.0}
+    raw["uncertainty"]["officers.hires.3.officers"] = {"dist": "uniform", "low": 1.0, "high": 2.0}
     d = shorten(raw, 400, warmup_days=30, replicates=3)
     assert [h["day"] for h in d["officers"]["hires"]] == [126, 308]
     assert [s["day"] for s in d["detention"]["beds_schedule"]] == [126, 308]
@@ -102,6 +126,7 @@ def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
 
 
 # --- the study end to end ------------------------------------------------------------------------
+
 
 class Interrupted(Exception):
     pass
@@ -153,8 +178,12 @@ def test_the_study_resumes_and_its_report_has_every_section(study):
     bn = rs.summaries["goal-3000-buildout-100k-bottlenecks"]["bottlenecks"]
     assert {"beds", "seats", "officers"} <= set(bn["constraints"])
     assert set(bn["targets"]) == {"ice_arrests_per_day", "removals_per_day"}
-    assert set(rs.summaries) == {*COMPARED, *CONTEXT, "goal-3000-buildout-100k-process-noise-only",
-                                 "goal-3000-buildout-100k-bottlenecks"}
+    assert set(rs.summaries) == {
+        *COMPARED,
+        *CONTEXT,
+        "goal-3000-buildout-100k-process-noise-only",
+        "goal-3000-buildout-100k-bottlenecks",
+    }
 
 
 def test_a_finished_study_reruns_nothing_and_prints_the_answers(study):

@@ -12,14 +12,25 @@ import enforcesim
 
 def scenario(when_full: str, transport: bool) -> dict:
     sc = {
-        "scenario": {"name": f"inv-{when_full}", "days": 90, "warmup_days": 15, "seed": 5,
-                     "replicates": 3},
-        "book_ins": {"rate_per_day": 40.0, "schedule": [{"day": 20, "rate_per_day": 90.0},
-                                                        {"day": 60, "rate_per_day": 10.0}]},
-        "detention": {"beds": 500, "when_full": when_full,
-                      "beds_schedule": [{"day": 30, "beds": 200}, {"day": 50, "beds": 900}],
-                      "length_of_stay": {"dist": "lognormal", "mean": 12.0, "sd": 10.0},
-                      "removal_share": 0.6, "initial_detained": 450},
+        "scenario": {
+            "name": f"inv-{when_full}",
+            "days": 90,
+            "warmup_days": 15,
+            "seed": 5,
+            "replicates": 3,
+        },
+        "book_ins": {
+            "rate_per_day": 40.0,
+            "schedule": [{"day": 20, "rate_per_day": 90.0}, {"day": 60, "rate_per_day": 10.0}],
+        },
+        "detention": {
+            "beds": 500,
+            "when_full": when_full,
+            "beds_schedule": [{"day": 30, "beds": 200}, {"day": 50, "beds": 900}],
+            "length_of_stay": {"dist": "lognormal", "mean": 12.0, "sd": 10.0},
+            "removal_share": 0.6,
+            "initial_detained": 450,
+        },
     }
     if transport:
         sc["transport"] = {"departures_per_day": 2.0, "seats_per_departure": 12}

@@ -11,13 +11,16 @@ import enforcesim
 SCENARIO = {
     "scenario": {"name": "repro", "days": 60, "warmup_days": 20, "seed": 11, "replicates": 6},
     "book_ins": {"rate_per_day": 50.0, "schedule": [{"day": 30, "rate_per_day": 70.0}]},
-    "detention": {"beds": 600, "when_full": "wait",
-                  "length_of_stay": {"dist": "gamma", "mean": 10.0, "sd": 6.0},
-                  "removal_share": 0.7, "initial_detained": 300},
+    "detention": {
+        "beds": 600,
+        "when_full": "wait",
+        "length_of_stay": {"dist": "gamma", "mean": 10.0, "sd": 6.0},
+        "removal_share": 0.7,
+        "initial_detained": 300,
+    },
     "transport": {"departures_per_day": 1.5, "seats_per_departure": 30},
     "costs": {"bed_day": 150.0},
-    "uncertainty": {"detention.length_of_stay.mean": {"dist": "uniform", "low": 8.0,
-                                                      "high": 12.0}},
+    "uncertainty": {"detention.length_of_stay.mean": {"dist": "uniform", "low": 8.0, "high": 12.0}},
 }
 
 
@@ -45,8 +48,9 @@ def test_other_seed_other_numbers_and_replicates_differ():
 
 
 def test_seed_override_matches_the_file_seed():
-    via_file = enforcesim.run({**SCENARIO, "scenario": {**SCENARIO["scenario"], "seed": 99}},
-                              workers=1)
+    via_file = enforcesim.run(
+        {**SCENARIO, "scenario": {**SCENARIO["scenario"], "seed": 99}}, workers=1
+    )
     via_override = enforcesim.run(SCENARIO, seed=99, workers=1)
     pd.testing.assert_frame_equal(via_file.replicate_metrics(), via_override.replicate_metrics())
 
@@ -64,5 +68,6 @@ def test_streams_are_per_mechanism():
     c = enforcesim.run(costly, workers=2)
     not_costs = [col for col in a.daily().columns if not col.startswith("cost")]
     pd.testing.assert_frame_equal(a.daily()[not_costs], c.daily()[not_costs])
-    np.testing.assert_allclose(c.replicate_metrics()["cost_total"],
-                               2 * a.replicate_metrics()["cost_total"])
+    np.testing.assert_allclose(
+        c.replicate_metrics()["cost_total"], 2 * a.replicate_metrics()["cost_total"]
+    )

@@ -18,17 +18,29 @@ def test_intake_escorts_of_the_case_side_reduce_arrests_like_the_arrest_sides_ow
     Wald's identity bounds E[arrests/day] in ((H - h - e) / (h + s e), (H + e) / (h + s e)]
     = 415.5 to 417.0; tolerance that band + 5 SE; escorts 10% heavier would give 409.8.
     Seed 11, 8 replicates x 200 days."""
-    src = {"kind": "custodial", "rate_per_day": 3000.0, "officer_hours_per_arrest": 10.0,
-           "share_booked_in": 0.5}
+    src = {
+        "kind": "custodial",
+        "rate_per_day": 3000.0,
+        "officer_hours_per_arrest": 10.0,
+        "share_booked_in": 0.5,
+    }
     h, e, s, budget = 10.0, 4.0, 0.5, 5000.0
-    intake = {"transport": {"intake": {"officers_per_trip": 2.0, "hours_per_trip": 2.0,
-                                       "persons_per_trip": 1.0}}}
+    intake = {
+        "transport": {
+            "intake": {"officers_per_trip": 2.0, "hours_per_trip": 2.0, "persons_per_trip": 1.0}
+        }
+    }
     m = enforcesim.run(one_source(src, OFFICERS, **intake)).replicate_metrics()
     mu = h + s * e
     lo, hi = (budget - h - e) / mu, (budget + e) / mu
-    check(m["ice_arrests_per_day"].to_numpy(), (lo + hi) / 2, budget / (h + s * 1.1 * e),
-          extra_tol=(hi - lo) / 2)
-    np.testing.assert_allclose(m["officer_hours_escort_per_day"],
-                               e * m["admitted_per_day"], rtol=1e-9)
+    check(
+        m["ice_arrests_per_day"].to_numpy(),
+        (lo + hi) / 2,
+        budget / (h + s * 1.1 * e),
+        extra_tol=(hi - lo) / 2,
+    )
+    np.testing.assert_allclose(
+        m["officer_hours_escort_per_day"], e * m["admitted_per_day"], rtol=1e-9
+    )
     used = m["officer_hours_arrests_per_day"] + m["officer_hours_escort_per_day"]
     assert ((used > budget - h) & (used <= budget + e)).all()

@@ -15,16 +15,28 @@ from enforcesim.results import stream_metrics
 
 def two_streams(**extra) -> dict:
     sc = {
-        "scenario": {"name": "streams", "days": 200, "warmup_days": 150, "seed": 3,
-                     "replicates": 12},
-        "book_ins": {"streams": {
-            "ice": {"rate_per_day": 100.0,
+        "scenario": {
+            "name": "streams",
+            "days": 200,
+            "warmup_days": 150,
+            "seed": 3,
+            "replicates": 12,
+        },
+        "book_ins": {
+            "streams": {
+                "ice": {
+                    "rate_per_day": 100.0,
                     "length_of_stay": {"dist": "lognormal", "mean": 40.0, "sd": 30.0},
-                    "removal_share": 0.9},
-            "cbp": {"rate_per_day": 300.0, "schedule": [{"day": 100, "rate_per_day": 150.0}],
+                    "removal_share": 0.9,
+                },
+                "cbp": {
+                    "rate_per_day": 300.0,
+                    "schedule": [{"day": 100, "rate_per_day": 150.0}],
                     "length_of_stay": {"dist": "gamma", "mean": 10.0, "sd": 8.0},
-                    "removal_share": 0.5},
-        }},
+                    "removal_share": 0.5,
+                },
+            }
+        },
         "detention": {"beds": "unlimited", "when_full": "release"},
     }
     sc.update(extra)
@@ -32,16 +44,29 @@ def two_streams(**extra) -> dict:
 
 
 def test_exact_small_case_is_reported_per_stream():
-    sc = parse_scenario({
-        "scenario": {"name": "x", "days": 4},
-        "book_ins": {"streams": {"a": {"rate_per_day": 0.0}, "b": {"rate_per_day": 0.0}}},
-        "detention": {"beds": 2, "when_full": "release",
-                      "length_of_stay": {"dist": "fixed", "mean": 1.0}},
-    })
+    sc = parse_scenario(
+        {
+            "scenario": {"name": "x", "days": 4},
+            "book_ins": {"streams": {"a": {"rate_per_day": 0.0}, "b": {"rate_per_day": 0.0}}},
+            "detention": {
+                "beds": 2,
+                "when_full": "release",
+                "length_of_stay": {"dist": "fixed", "mean": 1.0},
+            },
+        }
+    )
     # a at 0.5 (stay 2, removed), b at 0.6 (stay 1, released), b at 0.7 turned away.
-    out = simulate_replicate(sc, 0, validate=True, fixed=(
-        np.array([0.5, 0.6, 0.7]), np.array([2.0, 1.0, 1.0]), np.array([True, False, False]),
-        np.array([0, 1, 1])))
+    out = simulate_replicate(
+        sc,
+        0,
+        validate=True,
+        fixed=(
+            np.array([0.5, 0.6, 0.7]),
+            np.array([2.0, 1.0, 1.0]),
+            np.array([True, False, False]),
+            np.array([0, 1, 1]),
+        ),
+    )
     m = stream_metrics(out)
     assert m["a"]["book_ins_per_day"] == 0.25 and m["b"]["book_ins_per_day"] == 0.5
     assert m["a"]["admitted_per_day"] == 0.25 and m["b"]["admitted_per_day"] == 0.25
@@ -69,25 +94,38 @@ def test_each_stream_follows_littles_law():
     k, theta = (10 / 8) ** 2, 64 / 10
     t = np.linspace(0, 200, 20001)
     # int_a^inf Sbar(x) dx = E[(S - a)+] = E[S] P(Gamma(k+1) > a) - a P(Gamma(k) > a)
-    surv_integral = np.array([
-        stats.gamma(k + 1, scale=theta).sf(max(u - 100, 0)) * 10
-        - max(u - 100, 0) * stats.gamma(k, scale=theta).sf(max(u - 100, 0)) for u in t])
+    surv_integral = np.array(
+        [
+            stats.gamma(k + 1, scale=theta).sf(max(u - 100, 0)) * 10
+            - max(u - 100, 0) * stats.gamma(k, scale=theta).sf(max(u - 100, 0))
+            for u in t
+        ]
+    )
     expected = np.where(t < 100, 3000.0, 1500.0 + 150.0 * surv_integral)
     cbp = np.array([p["cbp"]["detained"] for p in per])
     assert abs(cbp.mean() - expected.mean()) < 5 * cbp.std(ddof=1) / np.sqrt(len(cbp))
     total = res.replicate_metrics()["detained"].to_numpy()
     np.testing.assert_allclose(ice + cbp, total, rtol=1e-12)
-    share = np.array([p["ice"]["removals_per_day"] / (p["ice"]["removals_per_day"]
-                                                      + p["ice"]["releases_per_day"])
-                      for p in per])
+    share = np.array(
+        [
+            p["ice"]["removals_per_day"]
+            / (p["ice"]["removals_per_day"] + p["ice"]["releases_per_day"])
+            for p in per
+        ]
+    )
     assert abs(share.mean() - 0.9) < 0.01
 
 
 def test_daily_streams_add_up_to_the_daily_table():
     res = enforcesim.run(two_streams(), replicates=2, workers=2)
     ds = res.daily_streams()
-    total = ds.groupby(["replicate", "day"], observed=True)[
-        ["book_ins", "admitted", "detained", "removals", "releases"]].sum().reset_index()
+    total = (
+        ds.groupby(["replicate", "day"], observed=True)[
+            ["book_ins", "admitted", "detained", "removals", "releases"]
+        ]
+        .sum()
+        .reset_index()
+    )
     daily = res.daily()
     for col in ["book_ins", "admitted", "detained", "removals", "releases"]:
         np.testing.assert_array_equal(total[col].to_numpy(), daily[col].to_numpy())
@@ -104,9 +142,13 @@ def test_one_stream_is_exactly_the_v1_book_in_process():
     v1 = {
         "scenario": {"name": "one", "days": 60, "seed": 8, "replicates": 3},
         "book_ins": {"rate_per_day": 50.0, "schedule": [{"day": 20, "rate_per_day": 80.0}]},
-        "detention": {"beds": 400, "when_full": "wait", "removal_share": 0.6,
-                      "length_of_stay": {"dist": "lognormal", "mean": 8.0, "sd": 5.0},
-                      "initial_detained": 200},
+        "detention": {
+            "beds": 400,
+            "when_full": "wait",
+            "removal_share": 0.6,
+            "length_of_stay": {"dist": "lognormal", "mean": 8.0, "sd": 5.0},
+            "initial_detained": 200,
+        },
         "transport": {"departures_per_day": 2.0, "seats_per_departure": 15},
     }
     streams = {**v1, "book_ins": {"streams": {"all": v1["book_ins"]}}}
@@ -133,9 +175,15 @@ def test_initial_population_is_split_by_rate_times_mean_stay():
 
 
 def test_uncertainty_on_a_stream_value():
-    sc = two_streams(uncertainty={
-        "book_ins.streams.ice.length_of_stay.mean": {"dist": "uniform", "low": 20.0,
-                                                     "high": 60.0}})
+    sc = two_streams(
+        uncertainty={
+            "book_ins.streams.ice.length_of_stay.mean": {
+                "dist": "uniform",
+                "low": 20.0,
+                "high": 60.0,
+            }
+        }
+    )
     res = enforcesim.run(sc, replicates=8, workers=2)
     drawn = res.drawn_parameters()["book_ins.streams.ice.length_of_stay.mean"]
     assert drawn.between(20, 60).all() and drawn.nunique() == 8
@@ -143,21 +191,43 @@ def test_uncertainty_on_a_stream_value():
     assert np.corrcoef(drawn, ice)[0, 1] > 0.95
 
 
-@pytest.mark.parametrize("change, key, words", [
-    (lambda s: s["book_ins"].update(rate_per_day=5.0), "book_ins.rate_per_day",
-     "not allowed with [book_ins.streams]"),
-    (lambda s: s["book_ins"]["streams"]["ice"].pop("length_of_stay"),
-     "detention.length_of_stay", "unless every book-in stream has its own"),
-    (lambda s: s["book_ins"]["streams"].update({"Bad Name": {"rate_per_day": 1.0}}),
-     'book_ins.streams."Bad Name"', "lower-case"),
-    (lambda s: s["book_ins"]["streams"]["ice"].update(rate_pre_day=1.0),
-     "book_ins.streams.ice.rate_pre_day", "unknown key"),
-    (lambda s: s["book_ins"]["streams"]["cbp"]["schedule"].append(
-        {"day": 50, "rate_per_day": 1.0}), "book_ins.streams.cbp.schedule[1].day",
-     "strictly increase"),
-    (lambda s: s["book_ins"]["streams"]["ice"]["length_of_stay"].pop("sd"),
-     "book_ins.streams.ice.length_of_stay.sd", "required for dist"),
-])
+@pytest.mark.parametrize(
+    "change, key, words",
+    [
+        (
+            lambda s: s["book_ins"].update(rate_per_day=5.0),
+            "book_ins.rate_per_day",
+            "not allowed with [book_ins.streams]",
+        ),
+        (
+            lambda s: s["book_ins"]["streams"]["ice"].pop("length_of_stay"),
+            "detention.length_of_stay",
+            "unless every book-in stream has its own",
+        ),
+        (
+            lambda s: s["book_ins"]["streams"].update({"Bad Name": {"rate_per_day": 1.0}}),
+            'book_ins.streams."Bad Name"',
+            "lower-case",
+        ),
+        (
+            lambda s: s["book_ins"]["streams"]["ice"].update(rate_pre_day=1.0),
+            "book_ins.streams.ice.rate_pre_day",
+            "unknown key",
+        ),
+        (
+            lambda s: s["book_ins"]["streams"]["cbp"]["schedule"].append(
+                {"day": 50, "rate_per_day": 1.0}
+            ),
+            "book_ins.streams.cbp.schedule[1].day",
+            "strictly increase",
+        ),
+        (
+            lambda s: s["book_ins"]["streams"]["ice"]["length_of_stay"].pop("sd"),
+            "book_ins.streams.ice.length_of_stay.sd",
+            "required for dist",
+        ),
+    ],
+)
 def test_stream_errors_name_the_key(change, key, words):
     sc = two_streams()
     sc["detention"]["length_of_stay"] = None

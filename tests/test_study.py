@@ -72,6 +72,7 @@ def cli(*args: str):
 
 # --- compare ------------------------------------------------------------------------------------
 
+
 def test_a_scenario_against_itself_differs_by_exactly_zero(small):
     cmp = compare([small, small], workers=1)
     assert cmp.labels == ["small", "small-small"]
@@ -99,8 +100,9 @@ def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path):
 
 
 def test_compare_seeds_every_scenario_like_the_baseline(small, tmp_path):
-    other = variant(tmp_path, "other-seed", **{"seed = 7": "seed = 99", "replicates = 4":
-                                               "replicates = 2"})
+    other = variant(
+        tmp_path, "other-seed", **{"seed = 7": "seed = 99", "replicates = 4": "replicates = 2"}
+    )
     cmp = compare([small, other], workers=1)
     assert cmp.seed == 7 and cmp.replicates == 4
     assert len(cmp.results[1].replicate_metrics()) == 4
@@ -110,45 +112,74 @@ def test_compare_seeds_every_scenario_like_the_baseline(small, tmp_path):
 def test_compare_command_prints_and_writes_a_report(small, tmp_path):
     more = variant(tmp_path, "more-beds", **{"beds = 260": "beds = 400"})
     out = tmp_path / "cmp"
-    r = cli("compare", str(small), str(more), "--out", str(out), "--replicates", "3",
-            "--workers", "1")
+    r = cli(
+        "compare", str(small), str(more), "--out", str(out), "--replicates", "3", "--workers", "1"
+    )
     assert r.exit_code == 0, r.output
     assert "more-beds - small" in r.output and "turned_away_per_day" in r.output
     assert "process noise and parameter uncertainty" in r.output
-    for name in ("comparison.csv", "differences.csv", "manifest.json", "report.html",
-                 "runs/small/summary.json", "runs/more-beds/daily.parquet",
-                 "runs/more-beds/scenario.toml"):
+    for name in (
+        "comparison.csv",
+        "differences.csv",
+        "manifest.json",
+        "report.html",
+        "runs/small/summary.json",
+        "runs/more-beds/daily.parquet",
+        "runs/more-beds/scenario.toml",
+    ):
         assert (out / name).exists(), name
     html = (out / "report.html").read_text()
-    for heading in ("Scenarios compared", "Key metrics", "Differences from the baseline",
-                    "Detained population and beds", "Removals and releases over time",
-                    "Targets", "ICE&#x27;s published statistics", "Assumptions and sources",
-                    "How to read the intervals", "Provenance"):
+    for heading in (
+        "Scenarios compared",
+        "Key metrics",
+        "Differences from the baseline",
+        "Detained population and beds",
+        "Removals and releases over time",
+        "Targets",
+        "ICE&#x27;s published statistics",
+        "Assumptions and sources",
+        "How to read the intervals",
+        "Provenance",
+    ):
         assert f">{heading}</h2>" in html, heading
     assert html.count('src="data:image/png;base64,') >= 4
     assert "http://" not in html and "https://" not in html  # no external assets
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["compare", "missing.toml"], "missing.toml: file not found"),
-    (["sweep", "SMALL", "--vary", "detention.beds", "--out", "OUT"],
-     "--vary 'detention.beds': must be PATH=START:STOP:STEP"),
-    (["sweep", "SMALL", "--vary", "detention.bedz=1,2", "--out", "OUT"],
-     "detention.bedz: unknown key"),
-    (["sweep", "SMALL", "--vary", "arrests.ice.rate_per_day=1,2", "--out", "OUT"],
-     "there is no [arrests] section"),
-    (["sweep", "SMALL", "--vary", "detention.when_full=1,2", "--out", "OUT"],
-     "only numeric values can vary"),
-    (["sweep", "SMALL", "--vary", "detention.beds=100:50:10", "--out", "OUT"],
-     "STOP (50) must be >= START (100)"),
-    (["sweep", "SMALL", "--vary", "detention.beds=-1,5", "--out", "OUT"],
-     "detention.beds = -1: must be an integer >= 0"),
-    (["sensitivity", "SMALL", "--out", "OUT", "--n", "12"], "--n 12: must be a power of 2"),
-    (["report", "OUT"], "not a folder"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["compare", "missing.toml"], "missing.toml: file not found"),
+        (
+            ["sweep", "SMALL", "--vary", "detention.beds", "--out", "OUT"],
+            "--vary 'detention.beds': must be PATH=START:STOP:STEP",
+        ),
+        (
+            ["sweep", "SMALL", "--vary", "detention.bedz=1,2", "--out", "OUT"],
+            "detention.bedz: unknown key",
+        ),
+        (
+            ["sweep", "SMALL", "--vary", "arrests.ice.rate_per_day=1,2", "--out", "OUT"],
+            "there is no [arrests] section",
+        ),
+        (
+            ["sweep", "SMALL", "--vary", "detention.when_full=1,2", "--out", "OUT"],
+            "only numeric values can vary",
+        ),
+        (
+            ["sweep", "SMALL", "--vary", "detention.beds=100:50:10", "--out", "OUT"],
+            "STOP (50) must be >= START (100)",
+        ),
+        (
+            ["sweep", "SMALL", "--vary", "detention.beds=-1,5", "--out", "OUT"],
+            "detention.beds = -1: must be an integer >= 0",
+        ),
+        (["sensitivity", "SMALL", "--out", "OUT", "--n", "12"], "--n 12: must be a power of 2"),
+        (["report", "OUT"], "not a folder"),
+    ],
+)
 def test_bad_input_names_the_problem_and_exits_2(small, tmp_path, args, expected):
-    args = [str(small) if a == "SMALL" else str(tmp_path / "o") if a == "OUT" else a
-            for a in args]
+    args = [str(small) if a == "SMALL" else str(tmp_path / "o") if a == "OUT" else a for a in args]
     r = cli(*args)
     assert r.exit_code == 2, r.output
     assert expected in r.output
@@ -156,6 +187,7 @@ def test_bad_input_names_the_problem_and_exits_2(small, tmp_path, args, expected
 
 
 # --- sweep --------------------------------------------------------------------------------------
+
 
 def test_parse_vary_ranges_include_stop_on_the_grid():
     assert parse_vary("detention.beds=40000:120000:40000").values == (40000, 80000, 120000)
@@ -173,8 +205,14 @@ AXES = ["detention.beds=200:300:100", "book_ins.rate_per_day=25,35"]
 
 def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path):
     out = tmp_path / "sw"
-    res = sweep(small, [parse_vary(a) for a in AXES], out, replicates=3, workers=1,
-                targets={"admitted_per_day": 26.0})
+    res = sweep(
+        small,
+        [parse_vary(a) for a in AXES],
+        out,
+        replicates=3,
+        workers=1,
+        targets={"admitted_per_day": 26.0},
+    )
     assert res.ran == [0, 1, 2, 3] and res.skipped == []
     table = res.table()
     assert list(table["detention.beds"]) == [200, 200, 300, 300]
@@ -185,8 +223,14 @@ def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path):
     point = json.loads((out / "points" / "00002.json").read_text())
     assert point["values"] == {"detention.beds": 300, "book_ins.rate_per_day": 25}
     html = render(out).read_text()
-    for heading in ("Grid", "Feasibility map", "Cost surfaces", "Results by grid point",
-                    "Assumptions and sources", "How to read the intervals"):
+    for heading in (
+        "Grid",
+        "Feasibility map",
+        "Cost surfaces",
+        "Results by grid point",
+        "Assumptions and sources",
+        "How to read the intervals",
+    ):
         assert f">{heading}</h2>" in html, heading
     assert html.count('src="data:image/png;base64,') == 4  # 2 targets + 2 cost surfaces
 
@@ -210,8 +254,9 @@ def test_an_interrupted_sweep_resumes_and_equals_an_uninterrupted_one(small, tmp
     whole = sweep(small, axes, tmp_path / "b", replicates=2, workers=1)
     for i in range(4):
         name = f"{i:05d}.json"
-        assert ((tmp_path / "a" / "points" / name).read_text()
-                == (tmp_path / "b" / "points" / name).read_text())
+        assert (tmp_path / "a" / "points" / name).read_text() == (
+            tmp_path / "b" / "points" / name
+        ).read_text()
     again = sweep(small, axes, tmp_path / "b", replicates=2, workers=1)
     assert again.ran == [] and again.skipped == [0, 1, 2, 3]
     assert whole.table().equals(read_sweep(tmp_path / "a")["table"])
@@ -231,10 +276,13 @@ def test_a_sweep_folder_refuses_another_grid_or_scenario(small, tmp_path):
 
 # --- sensitivity --------------------------------------------------------------------------------
 
-TOY = SMALL.split("[uncertainty]")[0] + """[uncertainty]
+TOY = (
+    SMALL.split("[uncertainty]")[0]
+    + """[uncertainty]
 "book_ins.rate_per_day" = { dist = "uniform", low = 10.0, high = 40.0 }
 "costs.bed_day" = { dist = "uniform", low = 100.0, high = 200.0 }
 """
+)
 
 
 def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path):
@@ -262,17 +310,28 @@ def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path):
 
 
 def test_sensitivity_needs_uncertainty(small, tmp_path):
-    path = variant(tmp_path, "certain", **{'"costs.bed_day" = { dist = "uniform", low = 130.0, '
-                                           'high = 225.0 }': ""})
+    path = variant(
+        tmp_path,
+        "certain",
+        **{'"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }': ""},
+    )
     with pytest.raises(StudyError, match="no \\[uncertainty\\] entries"):
         sensitivity(path, n=4)
 
 
 # --- report -------------------------------------------------------------------------------------
 
-RUN_HEADINGS = ("Summary", "Key metrics", "Targets", "Detained population and beds",
-                "Removals and releases over time", "ICE&#x27;s published statistics",
-                "Assumptions and sources", "How to read the intervals", "Provenance")
+RUN_HEADINGS = (
+    "Summary",
+    "Key metrics",
+    "Targets",
+    "Detained population and beds",
+    "Removals and releases over time",
+    "ICE&#x27;s published statistics",
+    "Assumptions and sources",
+    "How to read the intervals",
+    "Provenance",
+)
 
 
 def test_report_of_a_result_folder_has_every_section(small, tmp_path):
@@ -286,14 +345,20 @@ def test_report_of_a_result_folder_has_every_section(small, tmp_path):
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(images) == 3  # detained vs beds, flows, ICE's series beside the model
     assert {p.name for p in (out / "figures").iterdir()} == {
-        "detained_vs_beds.png", "removals_releases.png", "ice_vs_model.png"}
+        "detained_vs_beds.png",
+        "removals_releases.png",
+        "ice_vs_model.png",
+    }
     assert "process noise and parameter uncertainty" in html
     assert "USD per bed-day (ICE, 2024-25)" in html  # the file's comments are its sources
 
 
 def test_report_without_uncertainty_says_process_noise_only(small, tmp_path):
-    path = variant(tmp_path, "certain", **{'"costs.bed_day" = { dist = "uniform", low = 130.0, '
-                                           'high = 225.0 }': ""})
+    path = variant(
+        tmp_path,
+        "certain",
+        **{'"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }': ""},
+    )
     out = tmp_path / "run"
     enforcesim.run(path, workers=1).write(out)
     html = render(out, tmp_path / "rep").read_text()
@@ -312,11 +377,18 @@ def test_scenario_text_gives_the_calendar_and_the_assumptions():
 
 # --- the scenario library ---------------------------------------------------------------------
 
+
 def test_the_library_has_the_scenarios_of_issue_8():
     names = {p.stem for p in LIBRARY}
     assert len(names) >= 8
-    assert {"status-quo-fy2024", "goal-3000-beds-50k", "goal-3000-buildout-100k",
-            "removals-1m-per-year", "more-flights", "expedited-removal-wide"} <= names
+    assert {
+        "status-quo-fy2024",
+        "goal-3000-beds-50k",
+        "goal-3000-buildout-100k",
+        "removals-1m-per-year",
+        "more-flights",
+        "expedited-removal-wide",
+    } <= names
 
 
 @pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
@@ -335,6 +407,12 @@ def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
     text = (ROOT / "docs" / "study-tools.md").read_text()
     block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     monkeypatch.chdir(tmp_path)
-    exec(compile(block.replace('Path("scenarios/library")',
-                               f'Path("{ROOT / "scenarios" / "library"}")'), "doc", "exec"), {})
+    exec(
+        compile(
+            block.replace('Path("scenarios/library")', f'Path("{ROOT / "scenarios" / "library"}")'),
+            "doc",
+            "exec",
+        ),
+        {},
+    )
     assert (tmp_path / "out" / "doc-example" / "sweep" / "report.html").exists()

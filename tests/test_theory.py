@@ -71,8 +71,9 @@ def mg_inf_from_empty(stay: dict, lam: float, warmup: float, days: float) -> tup
         assert w >= stay["mean"]  # then the population is stationary from day 0
         return lam * stay["mean"], stay["mean"]
     d = stay_frozen(stay)
-    area = integrate.quad(lambda u: d.sf(u) * (w + t - max(u, w)), 0, w + t, points=[w],
-                          limit=400)[0]
+    area = integrate.quad(lambda u: d.sf(u) * (w + t - max(u, w)), 0, w + t, points=[w], limit=400)[
+        0
+    ]
 
     def weight(s):
         return d.pdf(s) * (t - max(s - w, 0.0))
@@ -115,8 +116,13 @@ def scenario(
         else:
             sections[key] = value
     return {
-        "scenario": {"name": "theory", "days": days, "warmup_days": warmup, "seed": seed,
-                     "replicates": replicates},
+        "scenario": {
+            "name": "theory",
+            "days": days,
+            "warmup_days": warmup,
+            "seed": seed,
+            "replicates": replicates,
+        },
         "book_ins": {"rate_per_day": rate, **sections.pop("book_ins", {})},
         "detention": detention,
         **sections,
@@ -144,11 +150,13 @@ def check(what: str, sim: float, theory: float, tol: float, wrong: float | None 
     if wrong is not None:
         assert abs(sim - wrong) > tol, (
             f"{what}: no power: simulated {sim:.6g} is also within {tol:.3g} of {wrong:.6g}, "
-            f"the value under a 10% error")
+            f"the value under a 10% error"
+        )
 
 
-def check_se(what: str, values, theory: float, wrong: float | None = None,
-             max_rel_se: float = 0.02) -> float:
+def check_se(
+    what: str, values, theory: float, wrong: float | None = None, max_rel_se: float = 0.02
+) -> float:
     """Replicate mean within K_SE standard errors of theory; returns the mean."""
     m, se = mean_se(values)
     assert se <= max_rel_se * abs(theory) + 1e-12, f"{what}: se {se:.3g} too large to test"
@@ -159,8 +167,8 @@ def check_se(what: str, values, theory: float, wrong: float | None = None,
 STAYS = {
     "fixed": {"dist": "fixed", "mean": 10.0},
     "exponential": {"dist": "exponential", "mean": 10.0},
-    "lognormal": {"dist": "lognormal", "mean": 10.0, "sd": 20.0},   # cv 2: heavy tail
-    "gamma": {"dist": "gamma", "mean": 10.0, "sd": 5.0},            # cv 0.5
+    "lognormal": {"dist": "lognormal", "mean": 10.0, "sd": 20.0},  # cv 2: heavy tail
+    "gamma": {"dist": "gamma", "mean": 10.0, "sd": 5.0},  # cv 0.5
 }
 
 
@@ -222,8 +230,13 @@ def test_mg_infinity_daily_detained_is_poisson():
     x = d.loc[d["day"] % 20 == 19, "detained"].to_numpy(dtype=float)
     n = x.size
     check("poisson snapshot mean", x.mean(), a, K_SE * math.sqrt(a / n), wrong=1.1 * a)
-    check("index of dispersion", x.var(ddof=1) / x.mean(), 1.0, K_SE * math.sqrt(2 / (n - 1)),
-          wrong=0.85)
+    check(
+        "index of dispersion",
+        x.var(ddof=1) / x.mean(),
+        1.0,
+        K_SE * math.sqrt(2 / (n - 1)),
+        wrong=0.85,
+    )
     grid = np.arange(int(x.min()) - 1, int(x.max()) + 1)
     ecdf = np.searchsorted(np.sort(x), grid, side="right") / n
     ks = float(np.max(np.abs(ecdf - stats.poisson(a).cdf(grid))))
@@ -264,13 +277,18 @@ def test_erlang_loss_and_insensitivity():
     for name, stay in LOSS_STAYS.items():
         res = run(scenario(rate=lam, stay=stay, beds=c, days=3000, warmup=50, seed=21))
         rm = res.replicate_metrics()
-        means[name] = check_se(f"{name}: turned_away_share", rm["turned_away_share"], b,
-                               wrong=b_wrong)
+        means[name] = check_se(
+            f"{name}: turned_away_share", rm["turned_away_share"], b, wrong=b_wrong
+        )
         ses.append(mean_se(rm["turned_away_share"])[1])
         occ = (1 - b) * a / c
         check_se(f"{name}: occupancy", rm["occupancy"], occ, wrong=(1 - b_wrong) * 1.1 * a / c)
-        check_se(f"{name}: turned_away_per_day", rm["turned_away_per_day"], lam * b,
-                 wrong=1.1 * lam * b_wrong)
+        check_se(
+            f"{name}: turned_away_per_day",
+            rm["turned_away_per_day"],
+            lam * b,
+            wrong=1.1 * lam * b_wrong,
+        )
         assert (res.daily()["detained"] <= c).all()
     spread = max(means.values()) - min(means.values())
     print(f"blocking by distribution: {means}, spread {spread:.4g}")
@@ -310,16 +328,29 @@ def test_mmc_wait_erlang_c():
     wq = cp / (c * mu - lam)
     cw = erlang_c(c, 1.1 * a)
     wq_wrong = cw / (c * mu - 1.1 * lam)
-    res = run(scenario(rate=lam, stay={"dist": "exponential", "mean": 1 / mu}, beds=c,
-                       when_full="wait", days=5000, warmup=100, seed=31))
+    res = run(
+        scenario(
+            rate=lam,
+            stay={"dist": "exponential", "mean": 1 / mu},
+            beds=c,
+            when_full="wait",
+            days=5000,
+            warmup=100,
+            seed=31,
+        )
+    )
     rm = res.replicate_metrics()
     d = res.daily()
     busy = (d["detained"] >= c).groupby(d["replicate"]).mean()
     check_se("P(all beds busy) = Erlang C", busy, cp, wrong=cw, max_rel_se=0.05)
-    check_se("wait_for_bed_days = Wq", rm["wait_for_bed_days"], wq, wrong=wq_wrong,
-             max_rel_se=0.05)
-    check_se("waiting_for_bed = Lq", rm["waiting_for_bed"], lam * wq, wrong=1.1 * lam * wq_wrong,
-             max_rel_se=0.05)
+    check_se("wait_for_bed_days = Wq", rm["wait_for_bed_days"], wq, wrong=wq_wrong, max_rel_se=0.05)
+    check_se(
+        "waiting_for_bed = Lq",
+        rm["waiting_for_bed"],
+        lam * wq,
+        wrong=1.1 * lam * wq_wrong,
+        max_rel_se=0.05,
+    )
     check_se("detained = a", rm["detained"], a, wrong=1.1 * a)
     check_se("admitted_per_day = lambda", rm["admitted_per_day"], lam, wrong=1.1 * lam)
     assert (rm["turned_away_per_day"] == 0).all()
@@ -343,17 +374,34 @@ def test_transport_slack_waits_half_the_gap():
     5.0625. Tolerance 5 replicate se (~0.1% of the wait). A 10% error in f gives 0.1136.
     """
     lam, share, f = 100.0, 0.5, 4.0
-    res = run(scenario(rate=lam, stay={"dist": "exponential", "mean": 5.0}, days=1000,
-                       warmup=100, seed=41, removal_share=share,
-                       transport={"departures_per_day": f, "seats_per_departure": 500}))
+    res = run(
+        scenario(
+            rate=lam,
+            stay={"dist": "exponential", "mean": 5.0},
+            days=1000,
+            warmup=100,
+            seed=41,
+            removal_share=share,
+            transport={"departures_per_day": f, "seats_per_departure": 500},
+        )
+    )
     rm = res.replicate_metrics()
-    check_se("wait_for_transport_days", rm["wait_for_transport_days"], 1 / (2 * f),
-             wrong=1 / (2 * 1.1 * f))
+    check_se(
+        "wait_for_transport_days",
+        rm["wait_for_transport_days"],
+        1 / (2 * f),
+        wrong=1 / (2 * 1.1 * f),
+    )
     check_se("removals_per_day", rm["removals_per_day"], lam * share, wrong=1.1 * lam * share)
-    check_se("releases_per_day", rm["releases_per_day"], lam * (1 - share),
-             wrong=1.1 * lam * (1 - share))
-    check_se("length_of_stay_days", rm["length_of_stay_days"], 5.0 + share / (2 * f),
-             wrong=1.1 * 5.0 + share / (2 * f))
+    check_se(
+        "releases_per_day", rm["releases_per_day"], lam * (1 - share), wrong=1.1 * lam * (1 - share)
+    )
+    check_se(
+        "length_of_stay_days",
+        rm["length_of_stay_days"],
+        5.0 + share / (2 * f),
+        wrong=1.1 * 5.0 + share / (2 * f),
+    )
     check_se("detained", rm["detained"], lam * (5.0 + share / (2 * f)), wrong=1.1 * lam * 5.0)
 
 
@@ -372,15 +420,24 @@ def test_transport_binding_capacity():
     (slope 26) fails.
     """
     lam, share, f, s = 100.0, 0.6, 2.0, 20
-    res = run(scenario(rate=lam, stay={"dist": "exponential", "mean": 5.0}, days=200,
-                       warmup=50, seed=42, removal_share=share,
-                       transport={"departures_per_day": f, "seats_per_departure": s}))
+    res = run(
+        scenario(
+            rate=lam,
+            stay={"dist": "exponential", "mean": 5.0},
+            days=200,
+            warmup=50,
+            seed=42,
+            removal_share=share,
+            transport={"departures_per_day": f, "seats_per_departure": s},
+        )
+    )
     rm = res.replicate_metrics()
     assert np.allclose(rm["removals_per_day"], f * s, rtol=0, atol=1e-9), rm["removals_per_day"]
     d = res.daily()
     assert (d["removals"] == f * s).all()
     slopes = d.groupby("replicate")[["day", "detained"]].apply(
-        lambda g: np.polyfit(g["day"], g["detained"], 1)[0])
+        lambda g: np.polyfit(g["day"], g["detained"], 1)[0]
+    )
     slope = lam * share - f * s
     check_se("detained slope", slopes, slope, wrong=lam * share - 1.1 * f * s)
 
@@ -397,14 +454,31 @@ def test_book_ins_schedule_step():
     day just before (49) and just after (50) it alone, each within 5 se; and the summary
     metric. A rate 10% off, or a step one day late (day 50 ~ 100), fails.
     """
-    res = run(scenario(rate=100.0, stay={"dist": "fixed", "mean": 1.0}, days=100, seed=51,
-                       replicates=80, book_ins={"schedule": [{"day": 50, "rate_per_day": 300.0}]}))
+    res = run(
+        scenario(
+            rate=100.0,
+            stay={"dist": "fixed", "mean": 1.0},
+            days=100,
+            seed=51,
+            replicates=80,
+            book_ins={"schedule": [{"day": 50, "rate_per_day": 300.0}]},
+        )
+    )
     d = res.daily()
-    for days, rate in [(d["day"] < 50, 100.0), (d["day"] >= 50, 300.0),
-                       (d["day"] == 49, 100.0), (d["day"] == 50, 300.0)]:
+    for days, rate in [
+        (d["day"] < 50, 100.0),
+        (d["day"] >= 50, 300.0),
+        (d["day"] == 49, 100.0),
+        (d["day"] == 50, 300.0),
+    ]:
         x = d.loc[days, "book_ins"]
-        check(f"book_ins mean on {x.size} replicate-days at rate {rate}", x.mean(), rate,
-              K_SE * math.sqrt(rate / x.size), wrong=1.1 * rate)
+        check(
+            f"book_ins mean on {x.size} replicate-days at rate {rate}",
+            x.mean(),
+            rate,
+            K_SE * math.sqrt(rate / x.size),
+            wrong=1.1 * rate,
+        )
     rm = res.replicate_metrics()
     check_se("book_ins_per_day", rm["book_ins_per_day"], 200.0, wrong=220.0)
 
@@ -425,9 +499,18 @@ def test_beds_increase_admits_queue_at_once():
     of an hour later: a mutation test showed it, hence the fixed stays.)
     """
     lam, c = 50.0, 100
-    res = run(scenario(rate=lam, stay={"dist": "fixed", "mean": 100.0}, beds=c,
-                       when_full="wait", days=40, seed=52, replicates=8,
-                       beds_schedule=[{"day": 30, "beds": 3000}]))
+    res = run(
+        scenario(
+            rate=lam,
+            stay={"dist": "fixed", "mean": 100.0},
+            beds=c,
+            when_full="wait",
+            days=40,
+            seed=52,
+            replicates=8,
+            beds_schedule=[{"day": 30, "beds": 3000}],
+        )
+    )
     d = res.daily().set_index(["replicate", "day"])
     d29, d30 = d.xs(29, level="day"), d.xs(30, level="day")
     arrived = d["book_ins"].groupby(level="replicate").apply(lambda x: x.iloc[:30].sum())
@@ -453,9 +536,17 @@ def test_beds_cut_never_evicts():
     the k = 20 ratio to exp(-20/22) = 0.403. Exact parts: no admission and every book-in
     turned away on days 50..70, and detained > beds (occupancy > 1) on day 50. Seed 53.
     """
-    res = run(scenario(rate=100.0, stay={"dist": "exponential", "mean": 20.0}, beds=5000,
-                       days=80, warmup=200, seed=53,
-                       beds_schedule=[{"day": 50, "beds": 500}]))
+    res = run(
+        scenario(
+            rate=100.0,
+            stay={"dist": "exponential", "mean": 20.0},
+            beds=5000,
+            days=80,
+            warmup=200,
+            seed=53,
+            beds_schedule=[{"day": 50, "beds": 500}],
+        )
+    )
     d = res.daily()
     det = d.pivot(index="replicate", columns="day", values="detained")
     after = d[(d["day"] >= 50) & (d["day"] <= 70)]
@@ -463,8 +554,12 @@ def test_beds_cut_never_evicts():
     assert (after["turned_away"] == after["book_ins"]).all()
     assert (det[50] > 500).all()
     for k in (1, 20):
-        check_se(f"detained[{49 + k}] / detained[49]", det[49 + k] / det[49], math.exp(-k / 20),
-                 wrong=math.exp(-k / 22))
+        check_se(
+            f"detained[{49 + k}] / detained[49]",
+            det[49 + k] / det[49],
+            math.exp(-k / 20),
+            wrong=math.exp(-k / 22),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -484,22 +579,41 @@ def test_removal_share_and_length_of_stay():
     decisions, but the replicate se is used. A share of 0.33 or a stay mean of 11 fails.
     """
     lam, share, mean, f = 200.0, 0.3, 10.0, 0.5
-    base = dict(rate=lam, stay={"dist": "exponential", "mean": mean}, days=500, warmup=150,
-                seed=61, removal_share=share)
+    base = dict(
+        rate=lam,
+        stay={"dist": "exponential", "mean": mean},
+        days=500,
+        warmup=150,
+        seed=61,
+        removal_share=share,
+    )
     rm0 = run(scenario(**base)).replicate_metrics()
-    rm1 = run(scenario(**base, transport={"departures_per_day": f,
-                                          "seats_per_departure": 10000})).replicate_metrics()
+    rm1 = run(
+        scenario(**base, transport={"departures_per_day": f, "seats_per_departure": 10000})
+    ).replicate_metrics()
     for rm in (rm0, rm1):
         got = rm["removals_per_day"] / (rm["removals_per_day"] + rm["releases_per_day"])
         check_se("removal share", got, share, wrong=1.1 * share)
     check_se("LOS without transport", rm0["length_of_stay_days"], mean, wrong=1.1 * mean)
-    check_se("wait_for_transport_days", rm1["wait_for_transport_days"], 1 / (2 * f),
-             wrong=1 / (2 * 1.1 * f))
-    check_se("LOS with transport", rm1["length_of_stay_days"], mean + share / (2 * f),
-             wrong=mean + 1.1 * share / (2 * f))
-    check_se("LOS difference (common random numbers)",
-             rm1["length_of_stay_days"] - rm0["length_of_stay_days"], share / (2 * f),
-             wrong=1.1 * share / (2 * f), max_rel_se=0.05)
+    check_se(
+        "wait_for_transport_days",
+        rm1["wait_for_transport_days"],
+        1 / (2 * f),
+        wrong=1 / (2 * 1.1 * f),
+    )
+    check_se(
+        "LOS with transport",
+        rm1["length_of_stay_days"],
+        mean + share / (2 * f),
+        wrong=mean + 1.1 * share / (2 * f),
+    )
+    check_se(
+        "LOS difference (common random numbers)",
+        rm1["length_of_stay_days"] - rm0["length_of_stay_days"],
+        share / (2 * f),
+        wrong=1.1 * share / (2 * f),
+        max_rel_se=0.05,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -530,13 +644,15 @@ def test_initial_detained_is_stationary(name):
     stay = INIT_STAYS[name]
     lam = 100.0
     a = lam * stay["mean"]
-    res = run(scenario(rate=lam, stay=stay, days=60, seed=71, replicates=20,
-                       initial_detained=int(a)))
+    res = run(
+        scenario(rate=lam, stay=stay, days=60, seed=71, replicates=20, initial_detained=int(a))
+    )
     det = res.daily().pivot(index="replicate", columns="day", values="detained")
     for day in [*range(10), 20, 40, 59]:
         check_se(f"{name}: detained day {day}", det[day], a, wrong=1.1 * a)
-    check_se(f"{name}: detained (time average)", res.replicate_metrics()["detained"], a,
-             wrong=1.1 * a)
+    check_se(
+        f"{name}: detained (time average)", res.replicate_metrics()["detained"], a, wrong=1.1 * a
+    )
 
 
 @pytest.mark.parametrize("name", list(INIT_STAYS))
@@ -556,8 +672,13 @@ def test_empty_start_ramps_up(name):
     det = res.daily().pivot(index="replicate", columns="day", values="detained")
     for day in (0, 4, 9, 29, 59):
         theory = lam * expected_min_stay(stay, day + 1.0)
-        check_se(f"{name}: empty start, detained day {day}", det[day], theory,
-                 wrong=1.1 * theory, max_rel_se=0.05)
+        check_se(
+            f"{name}: empty start, detained day {day}",
+            det[day],
+            theory,
+            wrong=1.1 * theory,
+            max_rel_se=0.05,
+        )
     assert det[0].mean() < 0.1 * lam * stay["mean"]
 
 
@@ -581,24 +702,30 @@ def test_uncertainty_stay_mean_spreads_detained():
     (for fixed stays the relative sd of the time average is ~ 1/sqrt(lambda T) = 0.5%).
     """
     lam, n = 100.0, 200
-    base = dict(rate=lam, stay={"dist": "fixed", "mean": 30.0}, days=400, warmup=45,
-                seed=81, replicates=n)
-    unc = scenario(**base, uncertainty={"detention.length_of_stay.mean":
-                                        {"dist": "uniform", "low": 20.0, "high": 40.0}})
+    base = dict(
+        rate=lam, stay={"dist": "fixed", "mean": 30.0}, days=400, warmup=45, seed=81, replicates=n
+    )
+    unc = scenario(
+        **base,
+        uncertainty={
+            "detention.length_of_stay.mean": {"dist": "uniform", "low": 20.0, "high": 40.0}
+        },
+    )
     res = run(unc)
     summ = res.summary().loc["detained"]
     tol = 4 * math.hypot(lam * 20 * math.sqrt(0.025 * 0.975 / n), 20.0)
     check("detained lo", summ["lo"], lam * 20.5, tol, wrong=1.1 * lam * 20.5)
     check("detained hi", summ["hi"], lam * 39.5, tol, wrong=1.1 * lam * 39.5)
-    check_se("detained mean", res.replicate_metrics()["detained"], lam * 30,
-             wrong=1.1 * lam * 30)
+    check_se("detained mean", res.replicate_metrics()["detained"], lam * 30, wrong=1.1 * lam * 30)
     drawn = res.drawn_parameters()["detention.length_of_stay.mean"].to_numpy()
     assert ((drawn >= 20) & (drawn <= 40)).all()
     ratio = res.replicate_metrics()["detained"].to_numpy() / (lam * drawn)
     assert np.allclose(ratio, 1.0, rtol=0, atol=5 / math.sqrt(lam * 400))
     s0 = run(scenario(**base)).summary().loc["detained"]
-    print(f"interval width: with uncertainty {summ['hi'] - summ['lo']:.0f}, "
-          f"without {s0['hi'] - s0['lo']:.0f}")
+    print(
+        f"interval width: with uncertainty {summ['hi'] - summ['lo']:.0f}, "
+        f"without {s0['hi'] - s0['lo']:.0f}"
+    )
     assert (summ["hi"] - summ["lo"]) > 10 * (s0["hi"] - s0["lo"])
 
 
@@ -613,12 +740,24 @@ def test_uncertainty_on_costs_leaves_other_metrics_unchanged():
     mean 5 sd 4, 300 beds, share 0.7, f = 1, 40 seats, 100 days, 20 warm-up, 12 replicates,
     seed 82.
     """
-    base = scenario(rate=50.0, stay={"dist": "lognormal", "mean": 5.0, "sd": 4.0}, beds=300,
-                    days=100, warmup=20, seed=82, replicates=12, removal_share=0.7,
-                    transport={"departures_per_day": 1.0, "seats_per_departure": 40},
-                    costs={"bed_day": 152.0})
-    unc = {**base, "uncertainty": {"costs.bed_day": {"dist": "triangular", "low": 130.0,
-                                                     "mode": 152.0, "high": 225.0}}}
+    base = scenario(
+        rate=50.0,
+        stay={"dist": "lognormal", "mean": 5.0, "sd": 4.0},
+        beds=300,
+        days=100,
+        warmup=20,
+        seed=82,
+        replicates=12,
+        removal_share=0.7,
+        transport={"departures_per_day": 1.0, "seats_per_departure": 40},
+        costs={"bed_day": 152.0},
+    )
+    unc = {
+        **base,
+        "uncertainty": {
+            "costs.bed_day": {"dist": "triangular", "low": 130.0, "mode": 152.0, "high": 225.0}
+        },
+    }
     r0, r1 = run(base), run(unc)
     m0, m1 = r0.replicate_metrics(), r1.replicate_metrics()
     cost_cols = ["cost_total", "cost_per_removal"]

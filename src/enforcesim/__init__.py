@@ -14,5 +14,13 @@ from .errors import Problem, ScenarioError  # noqa: E402
 from .results import Results  # noqa: E402
 from .scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
 
-__all__ = ["Problem", "Results", "Scenario", "ScenarioError", "load_scenario", "parse_scenario",
-           "run", "__version__"]
+__all__ = [
+    "Problem",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_scenario",
+    "run",
+    "__version__",
+]

@@ -65,8 +65,11 @@ def attribute(
     or removals_per_day - and ice_arrests_per_day with [arrests] - over every constraint
     that applies)."""
     settings = sc.bottlenecks
-    targets = (list(settings.targets) if settings and settings.targets else
-               ["removals_per_day"] + (["ice_arrests_per_day"] if sc.arrests else []))
+    targets = (
+        list(settings.targets)
+        if settings and settings.targets
+        else ["removals_per_day"] + (["ice_arrests_per_day"] if sc.arrests else [])
+    )
     wanted = settings.constraints if settings and settings.constraints else list(CONSTRAINTS)
     names = [c for c in wanted if CONSTRAINTS[c].applies(sc)]
     if len(names) > MAX_CONSTRAINTS:
@@ -80,10 +83,10 @@ def attribute(
                 variant = relaxed(sc, s)
                 check_fits_in_memory(variant, workers or 1, source)
                 outs = run_replicates(variant, workers)
-            metrics = [replicate_metrics(o) | (arrest_metrics(o) if sc.arrests else {})
-                       for o in outs]
-            values[s] = {t: np.array([m[t] for m in metrics], dtype=np.float64)
-                         for t in targets}
+            metrics = [
+                replicate_metrics(o) | (arrest_metrics(o) if sc.arrests else {}) for o in outs
+            ]
+            values[s] = {t: np.array([m[t] for m in metrics], dtype=np.float64) for t in targets}
             if not s:
                 base = outs
     assert base is not None
@@ -102,10 +105,17 @@ def attribute(
             "all_relaxed": interval(game[full]),
             "shortfall_from_constraints": interval(shortfall),
             "shapley": {i: interval(phi[i]) for i in names},
-            "share": {i: (float(np.nanmean(phi[i]) / np.nanmean(shortfall))
-                          if np.nanmean(shortfall) != 0 else None) for i in names},
-            "subsets": {"+".join(sorted(s)) or "none": float(np.nanmean(v))
-                        for s, v in game.items()},
+            "share": {
+                i: (
+                    float(np.nanmean(phi[i]) / np.nanmean(shortfall))
+                    if np.nanmean(shortfall) != 0
+                    else None
+                )
+                for i in names
+            },
+            "subsets": {
+                "+".join(sorted(s)) or "none": float(np.nanmean(v)) for s, v in game.items()
+            },
         }
         if target is not None:
             entry["shortfall_vs_target"] = max(float(target) - achieved, 0.0)
@@ -114,24 +124,24 @@ def attribute(
     flags = [binding_flags(o) for o in base]
     return {
         "method": "exact Shapley values over relaxing each constraint (2^n runs on common "
-                  "random numbers); shortfall = metric with every constraint relaxed - "
-                  "metric as run; intervals over replicates",
+        "random numbers); shortfall = metric with every constraint relaxed - "
+        "metric as run; intervals over replicates",
         "constraints": names,
         "relaxed_as": {n: _RELAXED_AS.get(n, "relaxed") for n in names},
         "runs": 2 ** len(names),
         "targets": result,
-        "binding_day_share": {n: interval(np.array([f[n].mean() for f in flags]))
-                              for n in names},
+        "binding_day_share": {n: interval(np.array([f[n].mean() for f in flags])) for n in names},
     }
 
 
-_RELAXED_AS = {"beds": 'every bed value "unlimited"',
-               "seats": "every departure takes everyone waiting (departure times unchanged)",
-               "officers": "officer-hours that never run out (10^12 officers, no hires or "
-                           "attrition)",
-               "judges": "every case reaches a judge as it joins the docket (2^31 - 1 judges, "
-                         "schedule included; hearing times unchanged)",
-               "documents": "no travel-document delay (orders ready at once; groups and "
-                            "their modes unchanged)",
-               "pool": "pools that never deplete (every pool 10^15 people in its mix: hours "
-                       "per arrest stay at their full-pool value)"}
+_RELAXED_AS = {
+    "beds": 'every bed value "unlimited"',
+    "seats": "every departure takes everyone waiting (departure times unchanged)",
+    "officers": "officer-hours that never run out (10^12 officers, no hires or attrition)",
+    "judges": "every case reaches a judge as it joins the docket (2^31 - 1 judges, "
+    "schedule included; hearing times unchanged)",
+    "documents": "no travel-document delay (orders ready at once; groups and "
+    "their modes unchanged)",
+    "pool": "pools that never deplete (every pool 10^15 people in its mix: hours "
+    "per arrest stay at their full-pool value)",
+}

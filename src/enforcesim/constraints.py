@@ -43,7 +43,7 @@ class Constraint:
     name: str
     meaning: str
     applies: Callable[[Scenario], bool]
-    relax: Callable[[dict[str, Any]], None]          # edits a dumped scenario in place
+    relax: Callable[[dict[str, Any]], None]  # edits a dumped scenario in place
     binding: Callable[[ReplicateOutput], np.ndarray]  # bool per reported day
     # Whether its `binding_NAME` column is in daily.parquet only for scenarios it applies to
     # (beds and seats: always, as before the arrest side existed).
@@ -131,8 +131,9 @@ def _arrests_positive(*cols: int) -> Callable[[ReplicateOutput], np.ndarray]:
 def _beds_binding(out: ReplicateOutput) -> np.ndarray:
     """Every bed taken some time in the day, or (arrest side) an arrest throttled or diverted
     for want of a bed."""
-    return (_extra_positive(k.X_FULL_TIME)(out)
-            | _arrests_positive(ar.AR_FOREGONE_BEDS, ar.AR_DIVERTED)(out))
+    return _extra_positive(k.X_FULL_TIME)(out) | _arrests_positive(
+        ar.AR_FOREGONE_BEDS, ar.AR_DIVERTED
+    )(out)
 
 
 def _case_positive(col: int) -> Callable[[ReplicateOutput], np.ndarray]:
@@ -157,44 +158,69 @@ def _has_court(sc: Scenario) -> bool:
 
 def _has_document_delay(sc: Scenario) -> bool:
     td = sc.travel_documents
-    return td is not None and any(g.delay is not None and g.share > 0
-                                  for g in td.groups.values())
+    return td is not None and any(g.delay is not None and g.share > 0 for g in td.groups.values())
 
 
 def _has_pool(sc: Scenario) -> bool:
-    return sc.arrests is not None and any(s.pool is not None
-                                          for s in sc.arrests.sources.values())
+    return sc.arrests is not None and any(s.pool is not None for s in sc.arrests.sources.values())
 
 
 CONSTRAINTS: dict[str, Constraint] = {
     "beds": Constraint(
-        "beds", "some time in the day with every bed taken (so arrivals are turned away or "
+        "beds",
+        "some time in the day with every bed taken (so arrivals are turned away or "
         "wait; with [arrests], arrests are throttled or diverted), or an arrest throttled or "
         "diverted for want of a bed",
-        lambda sc: sc.detention.beds != "unlimited"
-        or any(s.beds != "unlimited" for s in sc.detention.beds_schedule),
-        _relax_beds, _beds_binding),
+        lambda sc: (
+            sc.detention.beds != "unlimited"
+            or any(s.beds != "unlimited" for s in sc.detention.beds_schedule)
+        ),
+        _relax_beds,
+        _beds_binding,
+    ),
     "seats": Constraint(
-        "seats", "a departure in the day left full with people still waiting for a seat",
-        _has_departures, _relax_seats, _extra_positive(k.X_SEATS_SHORT)),
+        "seats",
+        "a departure in the day left full with people still waiting for a seat",
+        _has_departures,
+        _relax_seats,
+        _extra_positive(k.X_SEATS_SHORT),
+    ),
     "officers": Constraint(
-        "officers", "an attempted arrest in the day was foregone because the day's "
+        "officers",
+        "an attempted arrest in the day was foregone because the day's "
         "officer-hours were used up (with [arrests])",
-        lambda sc: sc.arrests is not None, _relax_officers,
-        _arrests_positive(ar.AR_FOREGONE_OFFICERS), optional=True),
+        lambda sc: sc.arrests is not None,
+        _relax_officers,
+        _arrests_positive(ar.AR_FOREGONE_OFFICERS),
+        optional=True,
+    ),
     "pool": Constraint(
-        "pool", "an attempted arrest in the day was foregone because its source's eligible "
+        "pool",
+        "an attempted arrest in the day was foregone because its source's eligible "
         "pool was empty (with an arrest source's pool)",
-        _has_pool, _relax_pool, _arrests_positive(ar.AR_FOREGONE_POOL), optional=True),
+        _has_pool,
+        _relax_pool,
+        _arrests_positive(ar.AR_FOREGONE_POOL),
+        optional=True,
+    ),
     "judges": Constraint(
-        "judges", "some time in the day with a case waiting on the docket, so every judge "
+        "judges",
+        "some time in the day with a case waiting on the docket, so every judge "
         "busy (with a court pathway and [courts])",
-        _has_court, _relax_judges, _case_positive(cs.V_DOCKET_DAYS), optional=True),
+        _has_court,
+        _relax_judges,
+        _case_positive(cs.V_DOCKET_DAYS),
+        optional=True,
+    ),
     "documents": Constraint(
-        "documents", "some time in the day with someone in a bed waiting for a travel "
+        "documents",
+        "some time in the day with someone in a bed waiting for a travel "
         "document (with a document group that has a delay)",
-        _has_document_delay, _relax_documents, _case_positive(cs.V_DOC_WAIT_DAYS),
-        optional=True),
+        _has_document_delay,
+        _relax_documents,
+        _case_positive(cs.V_DOC_WAIT_DAYS),
+        optional=True,
+    ),
 }
 assert tuple(CONSTRAINTS) == CONSTRAINT_NAMES
 
@@ -214,5 +240,7 @@ def binding_flags(out: ReplicateOutput) -> dict[str, np.ndarray]:
     """Per registered constraint, whether it binds on each reported day (False where it does
     not apply)."""
     days = out.daily.shape[0]
-    return {name: (c.binding(out) if c.applies(out.scenario) else np.zeros(days, dtype=bool))
-            for name, c in CONSTRAINTS.items()}
+    return {
+        name: (c.binding(out) if c.applies(out.scenario) else np.zeros(days, dtype=bool))
+        for name, c in CONSTRAINTS.items()
+    }

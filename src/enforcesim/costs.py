@@ -81,8 +81,10 @@ def _arrest_col(col: int, ice_only: bool = False, fallback: str | None = None) -
             return _mechanism(fallback)(out) if fallback else None
         counts = np.asarray(a, dtype=np.float64)[:, :, col]
         if ice_only:
-            ice = [src.resolved("counts_as_ice_arrest")
-                   for src in out.scenario.arrests.sources.values()]
+            ice = [
+                src.resolved("counts_as_ice_arrest")
+                for src in out.scenario.arrests.sources.values()
+            ]
             counts = counts[:, np.repeat(np.array(ice, dtype=bool), ar.N_CRIM)]
         return counts.sum(axis=1)
 
@@ -146,9 +148,11 @@ def _mode_col(col: int, kind: str | None = None, escorted: bool = False) -> Volu
         modes = tr.mode_list() if tr is not None else []
         if dm is None or dm.shape[1] != len(modes):  # v1 departures: no modes in the kernel
             return None
-        keep = [m for m, (_, md) in enumerate(modes)
-                if (kind is None or md.kind == kind)
-                and (not escorted or md.officers_per_departure > 0)]
+        keep = [
+            m
+            for m, (_, md) in enumerate(modes)
+            if (kind is None or md.kind == kind) and (not escorted or md.officers_per_departure > 0)
+        ]
         return dm[:, keep, col].sum(axis=1)
 
     return get
@@ -186,8 +190,7 @@ VOLUMES: dict[str, VolumeFn] = {
     "officer_hours_escort_transport": _ledger(ar.H_ESCORT),
     "officer_hours_casework": _ledger(ar.H_CASEWORK),
     "docket_days": _first(_mechanism("docket_days"), _case_col(cs.V_DOCKET_DAYS)),
-    "document_wait_days": _first(_mechanism("document_wait_days"),
-                                 _case_col(cs.V_DOC_WAIT_DAYS)),
+    "document_wait_days": _first(_mechanism("document_wait_days"), _case_col(cs.V_DOC_WAIT_DAYS)),
     "escorted_trips_intake": _case_col(cs.V_TRIPS_INTAKE),
     "escorted_trips_transfers": _case_col(cs.V_TRIPS_TRANSFER),
     "escorted_trips_departures": _TRIPS_DEPARTURES,
@@ -223,8 +226,7 @@ def tiered_bed_cost(occupied: np.ndarray, tiers: list[BedTier]) -> np.ndarray:
     above = 0.0
     for t in tiers:
         above = t.rate_above
-        room = math.inf if t.capacity == "unlimited" else max(t.capacity - t.guaranteed_minimum,
-                                                                0)
+        room = math.inf if t.capacity == "unlimited" else max(t.capacity - t.guaranteed_minimum, 0)
         take = np.minimum(rest, room)
         cost += above * take
         rest = rest - take
@@ -243,8 +245,10 @@ def _per(key: str, volume: str) -> ComponentFn:
 
 COMPONENTS: dict[str, ComponentFn] = {
     "beds": _beds,
-    "overhead": lambda c, v: (c.overhead_per_funded_bed_day * v["funded_bed_days"]
-                              + c.overhead_per_bed_day * v["bed_days"]),
+    "overhead": lambda c, v: (
+        c.overhead_per_funded_bed_day * v["funded_bed_days"]
+        + c.overhead_per_bed_day * v["bed_days"]
+    ),
     "book_ins": _per("per_book_in", "book_ins"),
     "departures": _per("per_departure", "departures"),
     "arrests": _per("per_arrest", "arrests"),
@@ -299,8 +303,14 @@ def day_of(sc: Scenario, when: int | date) -> int:
     return int(when)
 
 
-COST_METRICS = ("cost_all_in_total", "cost_all_in_per_removal", "cost_per_arrest",
-                "cost_per_ice_arrest", "cost_per_book_in", "cost_per_occupied_bed_day")
+COST_METRICS = (
+    "cost_all_in_total",
+    "cost_all_in_per_removal",
+    "cost_per_arrest",
+    "cost_per_ice_arrest",
+    "cost_per_book_in",
+    "cost_per_occupied_bed_day",
+)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -314,7 +324,8 @@ def replicate_costs(out: ReplicateOutput) -> dict[str, Any]:
     total_daily = sum(daily.values())
     total = float(np.sum(total_daily))
     removals, arrests, ice_arrests, book_ins = (
-        float(v[n].sum()) for n in ("removals", "arrests", "ice_arrests", "book_ins"))
+        float(v[n].sum()) for n in ("removals", "arrests", "ice_arrests", "book_ins")
+    )
     years = year_labels(out.scenario)
     return {
         "metrics": {
@@ -324,7 +335,8 @@ def replicate_costs(out: ReplicateOutput) -> dict[str, Any]:
             "cost_per_ice_arrest": _ratio(total, ice_arrests),
             "cost_per_book_in": _ratio(total, book_ins),
             "cost_per_occupied_bed_day": _ratio(
-                float(daily["beds"].sum() + daily["overhead"].sum()), float(v["bed_days"].sum())),
+                float(daily["beds"].sum() + daily["overhead"].sum()), float(v["bed_days"].sum())
+            ),
         },
         "by_component": {name: float(x.sum()) for name, x in daily.items()},
         "by_year": {y: float(total_daily[years == y].sum()) for y in dict.fromkeys(years)},
@@ -347,24 +359,33 @@ def costs_summary(outputs: list[ReplicateOutput]) -> dict[str, Any]:
     counts = dict(zip(*np.unique(year_labels(sc), return_counts=True), strict=True))
     return {
         "note": "all-in costs of every component (docs/costs.md); cost_total in metrics is "
-                "the contract v1 definition",
+        "the contract v1 definition",
         "metrics": {m: _interval([p["metrics"][m] for p in per]) for m in per[0]["metrics"]},
         "by_component": {
-            name: {"total": _interval([p["by_component"][name] for p in per]),
-                   "per_removal": _interval([_ratio(p["by_component"][name], r)
-                                             for p, r in zip(per, removals, strict=True)])}
-            for name in per[0]["by_component"]},
-        "by_year": {y: {"days": int(counts[y]),
-                        "total": _interval([p["by_year"][y] for p in per])} for y in years},
-        "volumes": {name: _interval([p["volumes"][name] for p in per])
-                    for name in per[0]["volumes"]},
+            name: {
+                "total": _interval([p["by_component"][name] for p in per]),
+                "per_removal": _interval(
+                    [_ratio(p["by_component"][name], r) for p, r in zip(per, removals, strict=True)]
+                ),
+            }
+            for name in per[0]["by_component"]
+        },
+        "by_year": {
+            y: {"days": int(counts[y]), "total": _interval([p["by_year"][y] for p in per])}
+            for y in years
+        },
+        "volumes": {
+            name: _interval([p["volumes"][name] for p in per]) for name in per[0]["volumes"]
+        },
     }
 
 
 # --- budgets ----------------------------------------------------------------------------
 
-def budget_replicate(out: ReplicateOutput, budget: Budget, daily: dict[str, np.ndarray] | None
-                     = None) -> dict[str, float]:
+
+def budget_replicate(
+    out: ReplicateOutput, budget: Budget, daily: dict[str, np.ndarray] | None = None
+) -> dict[str, float]:
     """One replicate's use of one appropriation.
 
     The budget pays for its components from its start day to its end day (inclusive; days
@@ -380,7 +401,7 @@ def budget_replicate(out: ReplicateOutput, budget: Budget, daily: dict[str, np.n
     end = days - 1 if budget.end is None else day_of(sc, budget.end)
     period = end - day_of(sc, budget.start) + 1
     spend = sum(daily[c] for c in budget.pays_for)
-    inside = spend[start:min(end, days - 1) + 1]
+    inside = spend[start : min(end, days - 1) + 1]
     cum = np.cumsum(inside)
     spent = float(cum[-1]) if cum.size else 0.0
     over = np.nonzero(cum > budget.amount_usd)[0]
@@ -388,13 +409,13 @@ def budget_replicate(out: ReplicateOutput, budget: Budget, daily: dict[str, np.n
     if over.size:
         runs_out = float(start + over[0])
     elif end > days - 1 and inside.size:
-        rate = float(inside[-min(30, inside.size):].mean())
+        rate = float(inside[-min(30, inside.size) :].mean())
         gap = math.floor((budget.amount_usd - spent) / rate) if rate > 0 else math.inf
         runs_out = float(days + gap) if days + gap <= end else math.inf
         projected = math.isfinite(runs_out)
     else:
         runs_out = math.inf
-    paid_total = float(spend[start:min(end, days - 1) + 1].sum())
+    paid_total = float(spend[start : min(end, days - 1) + 1].sum())
     v = volumes(out)
     window = slice(start, min(end, days - 1) + 1)
     per_bed_day = _ratio(paid_total, float(v["bed_days"][window].sum()))
@@ -421,21 +442,25 @@ def budgets_summary(outputs: list[ReplicateOutput]) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "amount_usd": budget.amount_usd,
             "pays_for": list(budget.pays_for),
-            "period_days": [max(day_of(sc, budget.start), 0),
-                            sc.scenario.days - 1 if budget.end is None
-                            else day_of(sc, budget.end)],
+            "period_days": [
+                max(day_of(sc, budget.start), 0),
+                sc.scenario.days - 1 if budget.end is None else day_of(sc, budget.end),
+            ],
             "spent_in_horizon": _interval([r["spent_in_horizon"] for r in rows]),
             "probability_runs_out": float(np.isfinite(out_days).mean()),
             "runs_out_day": _interval(list(finite)) if finite.size else None,
             "runs_out_projected_share": float(np.mean([r["projected"] for r in rows])),
             "sustainable_beds": _interval([r["sustainable_beds"] for r in rows]),
             "sustainable_removals_per_day": _interval(
-                [r["sustainable_removals_per_day"] for r in rows]),
+                [r["sustainable_removals_per_day"] for r in rows]
+            ),
         }
         start = sc.scenario.start_date
         if start is not None and entry["runs_out_day"] is not None:
             entry["runs_out_date"] = {
                 key: (start + timedelta(days=int(math.floor(v)))).isoformat()
-                for key, v in entry["runs_out_day"].items() if v is not None}
+                for key, v in entry["runs_out_day"].items()
+                if v is not None
+            }
         result[name] = entry
     return result

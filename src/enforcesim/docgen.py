@@ -66,9 +66,13 @@ def _type_name(annotation: Any) -> str:
         return "table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table"
-    return {int: "integer", float: "number", str: "string", bool: "boolean",
-            datetime.date: "date"}.get(
-        annotation, str(annotation))
+    return {
+        int: "integer",
+        float: "number",
+        str: "string",
+        bool: "boolean",
+        datetime.date: "date",
+    }.get(annotation, str(annotation))
 
 
 def _range(field: FieldInfo) -> str:
@@ -108,15 +112,16 @@ def _default(field: FieldInfo) -> str:
 
 
 def _table(model: type[BaseModel], prefix: str) -> list[str]:
-    rows = ["| key | type | default | allowed | unit | meaning |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| key | type | default | allowed | unit | meaning |", "|---|---|---|---|---|---|"]
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         meaning = (field.description or "").replace("|", "\\|")
         if extra.get("source"):
             meaning += f" Source: {extra['source']}."
-        rows.append(f"| `{prefix}{name}` | {_type_name(field.annotation)} | {_default(field)} | "
-                    f"{_range(field)} | {extra.get('unit', '')} | {meaning} |")
+        rows.append(
+            f"| `{prefix}{name}` | {_type_name(field.annotation)} | {_default(field)} | "
+            f"{_range(field)} | {extra.get('unit', '')} | {meaning} |"
+        )
     return rows
 
 
@@ -131,8 +136,7 @@ def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
             inner = typing.get_args(arg)[0] if is_list else arg
             if isinstance(inner, type) and issubclass(inner, BaseModel):
                 keyed = typing.get_origin(ann) is dict
-                out.setdefault(f"{name}[]" if is_list else f"{name}.NAME" if keyed else name,
-                               inner)
+                out.setdefault(f"{name}[]" if is_list else f"{name}.NAME" if keyed else name, inner)
     return list(out.items())
 
 
@@ -152,17 +156,21 @@ def _sub_tables(model: type[BaseModel], prefix: str) -> list[str]:
 
 def _pathway_shares(field: FieldInfo) -> list[str]:
     return [
-        "## `[pathway_shares]` (required with `[pathways]`)", "",
-        (field.description or "").strip(), "",
+        "## `[pathway_shares]` (required with `[pathways]`)",
+        "",
+        (field.description or "").strip(),
+        "",
         "Each entry is a table `[pathway_shares.KEY]` of `pathway = share` (each share from 0 "
         "to 1, summing to 1; a pathway not named has share 0). A book-in of class `a.b` takes "
-        "the entry `a.b`, else `a`, else `default`. Every class must find an entry.", "",
+        "the entry `a.b`, else `a`, else `default`. Every class must find an entry.",
+        "",
         "```toml",
         "[pathway_shares.default]",
         "expedited = 0.3",
         "court_removal = 0.5",
         "bond = 0.2",
-        "```", "",
+        "```",
+        "",
     ]
 
 
@@ -187,8 +195,11 @@ def render() -> str:
         "",
     ]
     for section, field in Scenario.model_fields.items():
-        inner = [a for a in [field.annotation, *typing.get_args(field.annotation)]
-                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        inner = [
+            a
+            for a in [field.annotation, *typing.get_args(field.annotation)]
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
         if section == "uncertainty":
             continue
         if section == "pathway_shares":
@@ -209,7 +220,7 @@ def render() -> str:
         "## `[uncertainty]` (optional)",
         "",
         "Parameter uncertainty: each key is the dotted path of a numeric value (in quotes; "
-        "schedule entries by index, e.g. `\"book_ins.schedule.0.rate_per_day\"`), drawn once "
+        'schedule entries by index, e.g. `"book_ins.schedule.0.rate_per_day"`), drawn once '
         "per replicate from its own random stream. Draws are truncated to the value's allowed "
         "range; integer values are rounded. The value must be set in the scenario (or have a "
         "default).",
@@ -221,79 +232,128 @@ def render() -> str:
         dist = typing.get_args(model.model_fields["dist"].annotation)[0]
         keys = ", ".join(f"`{k}`" for k in model.model_fields if k != "dist")
         lines.append(f"| `{dist}` | {keys} |")
-    lines += ["", "Values that may vary, with their allowed range:", "",
-              "| path | range | integer |", "|---|---|---|"]
+    lines += [
+        "",
+        "Values that may vary, with their allowed range:",
+        "",
+        "| path | range | integer |",
+        "|---|---|---|",
+    ]
     for path, (low, high, low_open, integer) in UNCERTAIN_VALUES.items():
         rng = f"{'(' if low_open else '['}{low:g}, {high:g}]"
         lines.append(f"| `{path}` | {rng} | {'yes' if integer else 'no'} |")
 
-    lines += ["", "## Results", "",
-              "`DIR/summary.json` holds, for each metric, `mean`, `lo` and `hi`: the mean and "
-              "the 2.5th and 97.5th percentiles over replicates (null where a ratio's "
-              "denominator is zero in every replicate). Every metric covers the reported "
-              "horizon only.", "",
-              "| metric | unit | meaning |", "|---|---|---|"]
+    lines += [
+        "",
+        "## Results",
+        "",
+        "`DIR/summary.json` holds, for each metric, `mean`, `lo` and `hi`: the mean and "
+        "the 2.5th and 97.5th percentiles over replicates (null where a ratio's "
+        "denominator is zero in every replicate). Every metric covers the reported "
+        "horizon only.",
+        "",
+        "| metric | unit | meaning |",
+        "|---|---|---|",
+    ]
     for name, (unit, meaning) in METRICS.items():
         lines.append(f"| `{name}` | {unit} | {meaning} |")
-    lines += ["", "`DIR/daily.parquet` columns: " + ", ".join(f"`{c}`" for c in DAILY_COLUMNS)
-              + ". Flows are counts during the day; `detained` and `waiting_for_bed` are the "
-              "state at the end of the day; `beds` is -1 when unlimited. After them "
-              "(extensions of the contract):", "", "| column | unit | meaning |", "|---|---|---|"]
+    lines += [
+        "",
+        "`DIR/daily.parquet` columns: "
+        + ", ".join(f"`{c}`" for c in DAILY_COLUMNS)
+        + ". Flows are counts during the day; `detained` and `waiting_for_bed` are the "
+        "state at the end of the day; `beds` is -1 when unlimited. After them "
+        "(extensions of the contract):",
+        "",
+        "| column | unit | meaning |",
+        "|---|---|---|",
+    ]
     for name, (unit, meaning) in EXTRA_DAILY_COLUMNS.items():
         lines.append(f"| `{name}` | {unit} | {meaning} |")
     for name, c in CONSTRAINTS.items():
         lines.append(f"| `binding_{name}` | true/false | {c.meaning} |")
-    lines += ["", "`summary.json` also holds (docs/costs.md):", "",
-              "- `costs`: the all-in metrics (" + ", ".join(f"`{m}`" for m in COST_METRICS)
-              + "), `by_component` (total and per removal), `by_year` (fiscal years with "
-              "`scenario.start_date`, else 365-day years) and `volumes`, each with mean, lo "
-              "and hi over replicates;",
-              "- `budgets` (with `[budget.NAME]`): per appropriation `spent_in_horizon`, "
-              "`probability_runs_out`, `runs_out_day` (and `runs_out_date`), "
-              "`sustainable_beds`, `sustainable_removals_per_day`;",
-              "- `bottlenecks` (with `[bottlenecks]` or `--bottlenecks`): per target the "
-              "shortfall from constraints split by Shapley values, and the share of days each "
-              "constraint binds.", ""]
-    lines += ["### With `[arrests]`", "",
-              "These metrics are added after the ones above (a scenario without [arrests] does "
-              "not have them; see docs/arrests.md):", "",
-              "| metric | unit | meaning |", "|---|---|---|"]
+    lines += [
+        "",
+        "`summary.json` also holds (docs/costs.md):",
+        "",
+        "- `costs`: the all-in metrics ("
+        + ", ".join(f"`{m}`" for m in COST_METRICS)
+        + "), `by_component` (total and per removal), `by_year` (fiscal years with "
+        "`scenario.start_date`, else 365-day years) and `volumes`, each with mean, lo "
+        "and hi over replicates;",
+        "- `budgets` (with `[budget.NAME]`): per appropriation `spent_in_horizon`, "
+        "`probability_runs_out`, `runs_out_day` (and `runs_out_date`), "
+        "`sustainable_beds`, `sustainable_removals_per_day`;",
+        "- `bottlenecks` (with `[bottlenecks]` or `--bottlenecks`): per target the "
+        "shortfall from constraints split by Shapley values, and the share of days each "
+        "constraint binds.",
+        "",
+    ]
+    lines += [
+        "### With `[arrests]`",
+        "",
+        "These metrics are added after the ones above (a scenario without [arrests] does "
+        "not have them; see docs/arrests.md):",
+        "",
+        "| metric | unit | meaning |",
+        "|---|---|---|",
+    ]
     for name, (unit, meaning) in ARREST_METRICS.items():
         lines.append(f"| `{name}` | {unit} | {meaning} |")
-    lines += ["", "`summary.json` gains an `arrests` block: `by_source`, `by_criminality` and "
-              "`by_class` (`SOURCE.CRIMINALITY`), each with "
-              + ", ".join(f"`{m}`" for m in ARREST_CLASS_METRICS)
-              + " (arrests/day; mean, lo, hi), and a `streams` block per class as for named "
-              "book-in streams. `DIR/daily_arrests.parquet` columns: "
-              + ", ".join(f"`{c}`" for c in ARREST_DAILY_COLUMNS)
-              + "; `DIR/daily_officers.parquet` columns: "
-              + ", ".join(f"`{c}`" for c in OFFICER_DAILY_COLUMNS)
-              + " (hours per day: `hours_available` = officers x productive hours; the other "
-              "three are the ledger by activity).", ""]
-    lines += ["### Case and transport side", "",
-              "Only when the scenario has `[pathways]`, `[courts]`, `[travel_documents]`, "
-              "`[transport.modes]`, `[transport.intake]` or `[transport.transfers]` (see "
-              "`cases-and-transport.md`). Then `removals_per_day` counts only exits whose "
-              "pathway has `counts_as_removal = true`, and `wait_for_transport_days` runs from "
-              "the travel document being ready. These metrics are added to `metrics`:", ""]
+    lines += [
+        "",
+        "`summary.json` gains an `arrests` block: `by_source`, `by_criminality` and "
+        "`by_class` (`SOURCE.CRIMINALITY`), each with "
+        + ", ".join(f"`{m}`" for m in ARREST_CLASS_METRICS)
+        + " (arrests/day; mean, lo, hi), and a `streams` block per class as for named "
+        "book-in streams. `DIR/daily_arrests.parquet` columns: "
+        + ", ".join(f"`{c}`" for c in ARREST_DAILY_COLUMNS)
+        + "; `DIR/daily_officers.parquet` columns: "
+        + ", ".join(f"`{c}`" for c in OFFICER_DAILY_COLUMNS)
+        + " (hours per day: `hours_available` = officers x productive hours; the other "
+        "three are the ledger by activity).",
+        "",
+    ]
+    lines += [
+        "### Case and transport side",
+        "",
+        "Only when the scenario has `[pathways]`, `[courts]`, `[travel_documents]`, "
+        "`[transport.modes]`, `[transport.intake]` or `[transport.transfers]` (see "
+        "`cases-and-transport.md`). Then `removals_per_day` counts only exits whose "
+        "pathway has `counts_as_removal = true`, and `wait_for_transport_days` runs from "
+        "the travel document being ready. These metrics are added to `metrics`:",
+        "",
+    ]
     lines += _metric_table(CASE_METRICS)
-    lines += ["", "`summary.json` block `pathways`, per pathway (and "
-              + " and ".join(f"`{p}`" for p in V1_PATHWAYS) + ": people decided by "
-              "`detention.removal_share`, the initial population and every book-in without "
-              "`[pathways]`):", ""]
+    lines += [
+        "",
+        "`summary.json` block `pathways`, per pathway (and "
+        + " and ".join(f"`{p}`" for p in V1_PATHWAYS)
+        + ": people decided by "
+        "`detention.removal_share`, the initial population and every book-in without "
+        "`[pathways]`):",
+        "",
+    ]
     lines += _metric_table(PATHWAY_METRICS)
-    lines += ["", "`summary.json` block `modes`, per removal mode (v1 departures are the "
-              "mode `default`):", ""]
+    lines += [
+        "",
+        "`summary.json` block `modes`, per removal mode (v1 departures are the mode `default`):",
+        "",
+    ]
     lines += _metric_table(MODE_METRICS)
-    lines += ["", "`DIR/daily_cases.parquet` columns: "
-              + ", ".join(f"`{c}`" for c in CASE_DAILY_COLUMNS) + ". Flows are counts during "
-              "the day, `court_queue`, `in_court`, `waiting_for_documents` and `judges` the "
-              "state at the end of the day, `officer_hours_*` the hours charged that day; "
-              "`court_days`, `docket_days` and `document_wait_days` are time integrals over "
-              "the day (case-days before a judge, on the docket, person-days waiting for a "
-              "document), `atd_days` the participant-days committed by the day's diversions, "
-              "`escorted_trips_*` trips (a share 1 / persons_per_trip of a trip per person).",
-              ""]
+    lines += [
+        "",
+        "`DIR/daily_cases.parquet` columns: "
+        + ", ".join(f"`{c}`" for c in CASE_DAILY_COLUMNS)
+        + ". Flows are counts during "
+        "the day, `court_queue`, `in_court`, `waiting_for_documents` and `judges` the "
+        "state at the end of the day, `officer_hours_*` the hours charged that day; "
+        "`court_days`, `docket_days` and `document_wait_days` are time integrals over "
+        "the day (case-days before a judge, on the docket, person-days waiting for a "
+        "document), `atd_days` the participant-days committed by the day's diversions, "
+        "`escorted_trips_*` trips (a share 1 / persons_per_trip of a trip per person).",
+        "",
+    ]
     return "\n".join(lines)
 
 

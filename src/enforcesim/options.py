@@ -5,8 +5,7 @@ from __future__ import annotations
 from .scenario import MAX_REPLICATES, MAX_SEED
 
 
-def option_problems(seed: int | None, replicates: int | None,
-                    workers: int | None) -> list[str]:
+def option_problems(seed: int | None, replicates: int | None, workers: int | None) -> list[str]:
     """One message per bad --seed, --replicates or --workers value (empty if all are fine)."""
     bad = []
     if workers is not None and workers < 1:

@@ -29,28 +29,48 @@ from .scenario import CONTRACT_VERSION, Scenario
 # name -> (unit, meaning); the order is the order of the summary.
 METRICS: dict[str, tuple[str, str]] = {
     "book_ins_per_day": ("persons/day", "arrivals per day"),
-    "admitted_per_day": ("persons/day", "arrivals that got a bed, per day (at once or after "
-                         "waiting)"),
+    "admitted_per_day": (
+        "persons/day",
+        "arrivals that got a bed, per day (at once or after waiting)",
+    ),
     "turned_away_per_day": ("persons/day", "arrivals released because no bed was free"),
     "turned_away_share": ("share", "turned away / arrivals"),
     "detained": ("persons", "time-average number in beds, including those waiting for a seat"),
     "waiting_for_bed": ("persons", "time-average number in the holding queue"),
     "wait_for_bed_days": ("days", "mean days in the holding queue of those admitted"),
-    "occupancy": ("share", "time-average detained / time-average beds (null if beds are ever "
-                  "unlimited)"),
+    "occupancy": (
+        "share",
+        "time-average detained / time-average beds (null if beds are ever unlimited)",
+    ),
     "removals_per_day": ("persons/day", "people removed per day"),
     "releases_per_day": ("persons/day", "people released at the end of their stay, per day"),
-    "length_of_stay_days": ("days", "mean days from admission to leaving the bed, of those "
-                            "who left a bed"),
-    "wait_for_transport_days": ("days", "mean days from removal order to departure, of those "
-                                "who departed"),
-    "cost_total": ("USD", "occupied bed-days x bed_day + arrivals x per_book_in + departures "
-                   "x per_departure"),
+    "length_of_stay_days": (
+        "days",
+        "mean days from admission to leaving the bed, of those who left a bed",
+    ),
+    "wait_for_transport_days": (
+        "days",
+        "mean days from removal order to departure, of those who departed",
+    ),
+    "cost_total": (
+        "USD",
+        "occupied bed-days x bed_day + arrivals x per_book_in + departures x per_departure",
+    ),
     "cost_per_removal": ("USD/person", "cost_total / removals"),
 }
 
-DAILY_COLUMNS = ["replicate", "day", "book_ins", "admitted", "turned_away", "detained",
-                 "waiting_for_bed", "removals", "releases", "beds"]
+DAILY_COLUMNS = [
+    "replicate",
+    "day",
+    "book_ins",
+    "admitted",
+    "turned_away",
+    "detained",
+    "waiting_for_bed",
+    "removals",
+    "releases",
+    "beds",
+]
 # Columns after the contract's (issue 6): occupied bed-days (the time integral of detained
 # over the day), departures, the day's all-in cost, and whether each registered constraint
 # binds that day (constraints.py).
@@ -59,8 +79,16 @@ EXTRA_DAILY_COLUMNS: dict[str, tuple[str, str]] = {
     "departures": ("departures", "scheduled departures in the day, empty ones included"),
     "cost_all_in": ("USD", "the day's all-in cost, every component (docs/costs.md)"),
 }
-_KERNEL_COLUMNS = [k.D_BOOK_INS, k.D_ADMITTED, k.D_TURNED_AWAY, k.D_DETAINED, k.D_WAITING,
-                   k.D_REMOVALS, k.D_RELEASES, k.D_BEDS]
+_KERNEL_COLUMNS = [
+    k.D_BOOK_INS,
+    k.D_ADMITTED,
+    k.D_TURNED_AWAY,
+    k.D_DETAINED,
+    k.D_WAITING,
+    k.D_REMOVALS,
+    k.D_RELEASES,
+    k.D_BEDS,
+]
 
 
 # Per-stream metrics (only for scenarios with [book_ins.streams]).
@@ -72,50 +100,94 @@ STREAM_METRICS: dict[str, tuple[str, str]] = {
     "releases_per_day": ("persons/day", "releases of the stream per day"),
     "length_of_stay_days": ("days", "mean days in a bed of the stream's people who left one"),
 }
-STREAM_DAILY_COLUMNS = ["replicate", "day", "stream", "book_ins", "admitted", "detained",
-                        "removals", "releases"]
+STREAM_DAILY_COLUMNS = [
+    "replicate",
+    "day",
+    "stream",
+    "book_ins",
+    "admitted",
+    "detained",
+    "removals",
+    "releases",
+]
 
 
 # Metrics of the arrest side (only for scenarios with [arrests]; added to the summary's
 # metrics after the v1 ones, so that a v1 summary is unchanged).
 ARREST_METRICS: dict[str, tuple[str, str]] = {
-    "ice_arrests_per_day": ("arrests/day", "arrests made per day by sources that count as ICE "
-                            "arrests (all kinds but cbp_transfer, unless set otherwise)"),
-    "ice_arrest_attempts_per_day": ("arrests/day", "arrests attempted per day by those "
-                                    "sources (made + foregone): their target as realised"),
-    "arrests_per_day": ("arrests/day", "arrests made per day by every source, CBP transfers "
-                        "included"),
+    "ice_arrests_per_day": (
+        "arrests/day",
+        "arrests made per day by sources that count as ICE "
+        "arrests (all kinds but cbp_transfer, unless set otherwise)",
+    ),
+    "ice_arrest_attempts_per_day": (
+        "arrests/day",
+        "arrests attempted per day by those sources (made + foregone): their target as realised",
+    ),
+    "arrests_per_day": (
+        "arrests/day",
+        "arrests made per day by every source, CBP transfers included",
+    ),
     "arrests_booked_in_per_day": ("arrests/day", "arrests booked into detention per day"),
-    "arrests_not_booked_in_per_day": ("arrests/day", "arrests made and not booked in (released, "
-                                      "ATD or returned at once, per share_booked_in), per day"),
-    "arrests_diverted_per_day": ("arrests/day", "arrests made to be booked in but diverted "
-                                 "(released or ATD) because no bed was free (when_full = "
-                                 "\"divert\"), per day"),
-    "arrests_foregone_officers_per_day": ("arrests/day", "attempts not made because the day's "
-                                          "officer-hours were used up, per day"),
-    "arrests_foregone_beds_per_day": ("arrests/day", "attempts not made because no bed was "
-                                      "free (when_full = \"throttle\"), per day"),
-    "arrests_foregone_pool_per_day": ("arrests/day", "attempts not made because the source's "
-                                      "eligible pool was empty, per day"),
+    "arrests_not_booked_in_per_day": (
+        "arrests/day",
+        "arrests made and not booked in (released, "
+        "ATD or returned at once, per share_booked_in), per day",
+    ),
+    "arrests_diverted_per_day": (
+        "arrests/day",
+        "arrests made to be booked in but diverted "
+        "(released or ATD) because no bed was free (when_full = "
+        '"divert"), per day',
+    ),
+    "arrests_foregone_officers_per_day": (
+        "arrests/day",
+        "attempts not made because the day's officer-hours were used up, per day",
+    ),
+    "arrests_foregone_beds_per_day": (
+        "arrests/day",
+        'attempts not made because no bed was free (when_full = "throttle"), per day',
+    ),
+    "arrests_foregone_pool_per_day": (
+        "arrests/day",
+        "attempts not made because the source's eligible pool was empty, per day",
+    ),
     "officers": ("officers", "time-average productive officers"),
-    "officer_hours_available_per_day": ("officer-hours/day", "productive officer-hours per day "
-                                        "(officers x productive_hours_per_day)"),
-    "officer_hours_arrests_per_day": ("officer-hours/day", "officer-hours spent on arrests per "
-                                      "day"),
-    "officer_hours_escort_per_day": ("officer-hours/day", "officer-hours spent on escort and "
-                                     "transport per day"),
-    "officer_hours_casework_per_day": ("officer-hours/day", "officer-hours spent on casework per "
-                                       "day"),
-    "officer_hours_unused_per_day": ("officer-hours/day", "officer-hours left over at the end of "
-                                     "each day's shift, per day"),
+    "officer_hours_available_per_day": (
+        "officer-hours/day",
+        "productive officer-hours per day (officers x productive_hours_per_day)",
+    ),
+    "officer_hours_arrests_per_day": (
+        "officer-hours/day",
+        "officer-hours spent on arrests per day",
+    ),
+    "officer_hours_escort_per_day": (
+        "officer-hours/day",
+        "officer-hours spent on escort and transport per day",
+    ),
+    "officer_hours_casework_per_day": (
+        "officer-hours/day",
+        "officer-hours spent on casework per day",
+    ),
+    "officer_hours_unused_per_day": (
+        "officer-hours/day",
+        "officer-hours left over at the end of each day's shift, per day",
+    ),
 }
 ARREST_CLASS_METRICS = {
     f"{col}_per_day": ("arrests/day", f"arrests {col.replace('_', ' ')} per day")
     for col in ar.ARREST_COLUMNS
 }
 ARREST_DAILY_COLUMNS = ["replicate", "day", "source", "criminality", *ar.ARREST_COLUMNS]
-OFFICER_DAILY_COLUMNS = ["replicate", "day", "officers", "hours_available", "hours_arrests",
-                         "hours_escort_transport", "hours_casework"]
+OFFICER_DAILY_COLUMNS = [
+    "replicate",
+    "day",
+    "officers",
+    "hours_available",
+    "hours_arrests",
+    "hours_escort_transport",
+    "hours_casework",
+]
 
 # Case-side metrics (issue 5): in the summary only when the scenario configures a case-side
 # mechanism ([pathways], [courts], [travel_documents], transport modes, intake or transfers).
@@ -123,30 +195,49 @@ OFFICER_DAILY_COLUMNS = ["replicate", "day", "officers", "hours_available", "hou
 # counts_as_removal = true, and wait_for_transport_days runs from the travel document being
 # ready (the wait for the document is wait_for_documents_days).
 CASE_METRICS: dict[str, tuple[str, str]] = {
-    "voluntary_departures_per_day": ("persons/day", "exits of voluntary_departure pathways "
-                                     "per day"),
-    "departures_not_removals_per_day": ("persons/day", "people leaving the country from a "
-                                        "bed without counting as ICE removals "
-                                        "(counts_as_removal = false), per day"),
-    "atd_diversions_per_day": ("persons/day", "book-ins diverted to alternatives to "
-                               "detention (never in a bed), per day"),
+    "voluntary_departures_per_day": (
+        "persons/day",
+        "exits of voluntary_departure pathways per day",
+    ),
+    "departures_not_removals_per_day": (
+        "persons/day",
+        "people leaving the country from a "
+        "bed without counting as ICE removals "
+        "(counts_as_removal = false), per day",
+    ),
+    "atd_diversions_per_day": (
+        "persons/day",
+        "book-ins diverted to alternatives to detention (never in a bed), per day",
+    ),
     "transfers_per_day": ("persons/day", "admissions transferred between facilities, per day"),
     "court_completions_per_day": ("cases/day", "detained cases completed by judges, per day"),
     "court_queue": ("cases", "time-average number of detained cases waiting for a judge"),
     "in_court": ("cases", "time-average number of detained cases before a judge"),
-    "court_wait_days": ("days", "mean days from joining the docket to a judge, of cases that "
-                        "reached one"),
+    "court_wait_days": (
+        "days",
+        "mean days from joining the docket to a judge, of cases that reached one",
+    ),
     "judges": ("judges", "time-average judges"),
-    "waiting_for_documents": ("persons", "time-average number in beds waiting for a travel "
-                              "document"),
-    "wait_for_documents_days": ("days", "mean days from removal order to travel document, of "
-                                "orders made"),
-    "officer_hours_arrests_per_day": ("officer-hours/day", "officer-hours charged to arrests "
-                                      "(issue 4; 0 until then)"),
-    "officer_hours_escort_per_day": ("officer-hours/day", "officer-hours charged to escorts "
-                                     "and transport: intake, transfers, removal departures"),
-    "officer_hours_casework_per_day": ("officer-hours/day", "officer-hours charged to "
-                                       "casework (0 until modelled)"),
+    "waiting_for_documents": (
+        "persons",
+        "time-average number in beds waiting for a travel document",
+    ),
+    "wait_for_documents_days": (
+        "days",
+        "mean days from removal order to travel document, of orders made",
+    ),
+    "officer_hours_arrests_per_day": (
+        "officer-hours/day",
+        "officer-hours charged to arrests (issue 4; 0 until then)",
+    ),
+    "officer_hours_escort_per_day": (
+        "officer-hours/day",
+        "officer-hours charged to escorts and transport: intake, transfers, removal departures",
+    ),
+    "officer_hours_casework_per_day": (
+        "officer-hours/day",
+        "officer-hours charged to casework (0 until modelled)",
+    ),
 }
 
 # Per-pathway and per-mode metrics (blocks "pathways" and "modes" of summary.json).
@@ -169,18 +260,48 @@ MODE_METRICS: dict[str, tuple[str, str]] = {
 # population, and every book-in when no [pathways] are given).
 V1_PATHWAYS = ["by_removal_share.release", "by_removal_share.removal"]
 
-CASE_DAILY_COLUMNS = ["replicate", "day", "diverted", "voluntary_departures",
-                      "departures_not_removals", "court_completions", "court_queue",
-                      "in_court", "waiting_for_documents", "transfers", "judges",
-                      "officer_hours_arrests", "officer_hours_escort", "officer_hours_casework",
-                      "court_days", "docket_days", "document_wait_days", "atd_days",
-                      "escorted_trips_intake", "escorted_trips_transfers"]
+CASE_DAILY_COLUMNS = [
+    "replicate",
+    "day",
+    "diverted",
+    "voluntary_departures",
+    "departures_not_removals",
+    "court_completions",
+    "court_queue",
+    "in_court",
+    "waiting_for_documents",
+    "transfers",
+    "judges",
+    "officer_hours_arrests",
+    "officer_hours_escort",
+    "officer_hours_casework",
+    "court_days",
+    "docket_days",
+    "document_wait_days",
+    "atd_days",
+    "escorted_trips_intake",
+    "escorted_trips_transfers",
+]
 # The case side's per-day volumes (time integrals and trips; docs/costs.md), after the ledger.
-_CASE_VOLUME_COLUMNS = [cs.V_COURT_DAYS, cs.V_DOCKET_DAYS, cs.V_DOC_WAIT_DAYS, cs.V_ATD_DAYS,
-                        cs.V_TRIPS_INTAKE, cs.V_TRIPS_TRANSFER]
-_CASE_KERNEL_COLUMNS = [cs.X_DIVERTED, cs.X_VOLUNTARY, cs.X_NOT_COUNTED,
-                        cs.X_COURT_COMPLETIONS, cs.X_COURT_QUEUE, cs.X_IN_COURT,
-                        cs.X_WAITING_DOCS, cs.X_TRANSFERS, cs.X_JUDGES]
+_CASE_VOLUME_COLUMNS = [
+    cs.V_COURT_DAYS,
+    cs.V_DOCKET_DAYS,
+    cs.V_DOC_WAIT_DAYS,
+    cs.V_ATD_DAYS,
+    cs.V_TRIPS_INTAKE,
+    cs.V_TRIPS_TRANSFER,
+]
+_CASE_KERNEL_COLUMNS = [
+    cs.X_DIVERTED,
+    cs.X_VOLUNTARY,
+    cs.X_NOT_COUNTED,
+    cs.X_COURT_COMPLETIONS,
+    cs.X_COURT_QUEUE,
+    cs.X_IN_COURT,
+    cs.X_WAITING_DOCS,
+    cs.X_TRANSFERS,
+    cs.X_JUDGES,
+]
 
 
 def _ratio(num: float, den: float) -> float:
@@ -196,8 +317,11 @@ def replicate_metrics(out: ReplicateOutput) -> dict[str, float]:
     arrivals = a[k.A_ARRIVALS]
     removals = a[k.A_REMOVALS]
     costs = sc.costs
-    cost_total = (a[k.A_AREA_DETAINED] * costs.bed_day + arrivals * costs.per_book_in
-                  + a[k.A_N_DEPARTURES] * costs.per_departure)
+    cost_total = (
+        a[k.A_AREA_DETAINED] * costs.bed_day
+        + arrivals * costs.per_book_in
+        + a[k.A_N_DEPARTURES] * costs.per_departure
+    )
     detained = a[k.A_AREA_DETAINED] / days
     occupancy = math.nan if (beds < 0).any() else _ratio(detained, float(beds.mean()))
     return {
@@ -227,14 +351,15 @@ def arrest_metrics(out: ReplicateOutput) -> dict[str, float]:
     per_class = out.daily_arrests.sum(axis=0).reshape(-1, ar.N_CRIM, ar.N_ARREST_DAILY)
     per_source = per_class.sum(axis=1)  # (sources, columns)
     total = per_source.sum(axis=0)
-    ice = np.array([bool(src.resolved("counts_as_ice_arrest"))
-                    for src in sc.arrests.sources.values()])  # type: ignore[union-attr]
+    ice = np.array(
+        [bool(src.resolved("counts_as_ice_arrest")) for src in sc.arrests.sources.values()]
+    )  # type: ignore[union-attr]
     ice_total = per_source[ice].sum(axis=0)
-    foregone = ice_total[[ar.AR_FOREGONE_OFFICERS, ar.AR_FOREGONE_BEDS,
-                          ar.AR_FOREGONE_POOL]].sum()
+    foregone = ice_total[[ar.AR_FOREGONE_OFFICERS, ar.AR_FOREGONE_BEDS, ar.AR_FOREGONE_POOL]].sum()
     ledger = out.officer_hours.sum(axis=0)
-    available = float(out.hours_by_day[:, ar.HB_AVAILABLE].sum()
-                      + out.hours_by_day[:, ar.HB_CASEWORK].sum())
+    available = float(
+        out.hours_by_day[:, ar.HB_AVAILABLE].sum() + out.hours_by_day[:, ar.HB_CASEWORK].sum()
+    )
     return {
         "ice_arrests_per_day": ice_total[ar.AR_MADE] / days,
         "ice_arrest_attempts_per_day": (ice_total[ar.AR_MADE] + foregone) / days,
@@ -267,12 +392,15 @@ def arrest_breakdown(out: ReplicateOutput) -> dict[str, dict[str, dict[str, floa
         return {m: v[i] / days for i, m in enumerate(ARREST_CLASS_METRICS)}
 
     from .scenario import CRIMINALITY
+
     return {
         "by_source": {n: row(per_class[i].sum(axis=0)) for i, n in enumerate(names)},
-        "by_criminality": {c: row(per_class[:, g].sum(axis=0))
-                           for g, c in enumerate(CRIMINALITY)},
-        "by_class": {f"{n}.{c}": row(per_class[i, g]) for i, n in enumerate(names)
-                     for g, c in enumerate(CRIMINALITY)},
+        "by_criminality": {c: row(per_class[:, g].sum(axis=0)) for g, c in enumerate(CRIMINALITY)},
+        "by_class": {
+            f"{n}.{c}": row(per_class[i, g])
+            for i, n in enumerate(names)
+            for g, c in enumerate(CRIMINALITY)
+        },
     }
 
 
@@ -332,8 +460,9 @@ def mode_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
             "departures_used_per_day": a[cs.MA_USED] / days,
             "seated_per_day": a[cs.MA_SEATED] / days,
             "removals_per_day": a[cs.MA_REMOVALS] / days,
-            "seat_use_share": _ratio(a[cs.MA_SEATED],
-                                     a[cs.MA_DEPARTURES] * mode.seats_per_departure),
+            "seat_use_share": _ratio(
+                a[cs.MA_SEATED], a[cs.MA_DEPARTURES] * mode.seats_per_departure
+            ),
             "wait_for_transport_days": _ratio(a[cs.MA_SUM_WAIT], a[cs.MA_SEATED]),
             "hours_per_day": a[cs.MA_HOURS] / days,
             "officer_hours_per_day": a[cs.MA_OFFICER_HOURS] / days,
@@ -434,7 +563,8 @@ class Results:
             df["bed_days"] = extra[:, k.X_BED_DAYS]
             df["departures"] = extra[:, k.X_DEPARTURES].astype(np.int64)
             df["cost_all_in"] = np.concatenate(
-                [sum(daily_costs(r).values()) for r in self.replicates])
+                [sum(daily_costs(r).values()) for r in self.replicates]
+            )
             flags = [binding_flags(r) for r in self.replicates]
             for name in reported(self.scenario):
                 df[f"binding_{name}"] = np.concatenate([f[name] for f in flags])
@@ -446,9 +576,13 @@ class Results:
     def stream_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Per stream and metric: mean, lo, hi over replicates."""
         per_rep = [stream_metrics(r) for r in self.replicates]
-        return {name: {m: interval(np.array([p[name][m] for p in per_rep], dtype=float))
-                       for m in STREAM_METRICS}
-                for name in self.stream_names()}
+        return {
+            name: {
+                m: interval(np.array([p[name][m] for p in per_rep], dtype=float))
+                for m in STREAM_METRICS
+            }
+            for name in self.stream_names()
+        }
 
     def daily_streams(self) -> pd.DataFrame:
         """One row per replicate, day and stream."""
@@ -456,8 +590,9 @@ class Results:
         days = self.scenario.scenario.days
         n, n_s = len(self.replicates), len(names)
         cols = [k.C_BOOK_INS, k.C_ADMITTED, k.C_DETAINED, k.C_REMOVALS, k.C_RELEASES]
-        stacked = np.concatenate([r.daily_streams[:, :, cols].reshape(days * n_s, len(cols))
-                                  for r in self.replicates])
+        stacked = np.concatenate(
+            [r.daily_streams[:, :, cols].reshape(days * n_s, len(cols)) for r in self.replicates]
+        )
         df = pd.DataFrame(stacked, columns=STREAM_DAILY_COLUMNS[3:])
         df.insert(0, "stream", pd.Categorical(np.tile(names, days * n), categories=names))
         df.insert(0, "day", np.tile(np.repeat(np.arange(days, dtype=np.int64), n_s), n))
@@ -467,21 +602,28 @@ class Results:
     def arrest_summary(self) -> dict[str, dict[str, dict[str, dict[str, float | None]]]]:
         """Arrests by source, criminality and class: mean, lo, hi over replicates."""
         per_rep = [arrest_breakdown(r) for r in self.replicates]
-        return {group: {name: {m: interval(np.array([p[group][name][m] for p in per_rep],
-                                                    dtype=float))
-                               for m in ARREST_CLASS_METRICS}
-                        for name in per_rep[0][group]}
-                for group in per_rep[0]}
+        return {
+            group: {
+                name: {
+                    m: interval(np.array([p[group][name][m] for p in per_rep], dtype=float))
+                    for m in ARREST_CLASS_METRICS
+                }
+                for name in per_rep[0][group]
+            }
+            for group in per_rep[0]
+        }
 
     def daily_arrests(self) -> pd.DataFrame:
         """With [arrests]: one row per replicate, day and class (source, criminality)."""
         from .scenario import CRIMINALITY
+
         assert self.scenario.arrests is not None
         days = self.scenario.scenario.days
         sources = list(self.scenario.arrests.sources)
         n, n_c = len(self.replicates), len(sources) * ar.N_CRIM
-        stacked = np.concatenate([r.daily_arrests.reshape(days * n_c, ar.N_ARREST_DAILY)
-                                  for r in self.replicates])  # type: ignore[union-attr]
+        stacked = np.concatenate(
+            [r.daily_arrests.reshape(days * n_c, ar.N_ARREST_DAILY) for r in self.replicates]
+        )  # type: ignore[union-attr]
         df = pd.DataFrame(stacked, columns=ar.ARREST_COLUMNS)
         crim = np.tile(np.array(CRIMINALITY), len(sources) * days * n)
         df.insert(0, "criminality", pd.Categorical(crim, categories=list(CRIMINALITY)))
@@ -499,42 +641,63 @@ class Results:
         for r in self.replicates:
             assert r.hours_by_day is not None and r.officer_hours is not None
             hb = r.hours_by_day
-            rows.append(np.column_stack([
-                np.full(days, r.replicate), np.arange(days), hb[:, ar.HB_OFFICERS],
-                hb[:, ar.HB_AVAILABLE] + hb[:, ar.HB_CASEWORK], r.officer_hours]))
+            rows.append(
+                np.column_stack(
+                    [
+                        np.full(days, r.replicate),
+                        np.arange(days),
+                        hb[:, ar.HB_OFFICERS],
+                        hb[:, ar.HB_AVAILABLE] + hb[:, ar.HB_CASEWORK],
+                        r.officer_hours,
+                    ]
+                )
+            )
         df = pd.DataFrame(np.concatenate(rows), columns=OFFICER_DAILY_COLUMNS)
         return df.astype({"replicate": np.int64, "day": np.int64})
 
-    def block_summary(self, per_rep: list[dict[str, dict[str, float]]], names: list[str],
-                      metrics: dict[str, tuple[str, str]]
-                      ) -> dict[str, dict[str, dict[str, float | None]]]:
-        return {name: {m: interval(np.array([p[name][m] for p in per_rep], dtype=float))
-                       for m in metrics}
-                for name in names}
+    def block_summary(
+        self,
+        per_rep: list[dict[str, dict[str, float]]],
+        names: list[str],
+        metrics: dict[str, tuple[str, str]],
+    ) -> dict[str, dict[str, dict[str, float | None]]]:
+        return {
+            name: {
+                m: interval(np.array([p[name][m] for p in per_rep], dtype=float)) for m in metrics
+            }
+            for name in names
+        }
 
     def pathway_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Per pathway (and the two decided by removal_share): mean, lo, hi over replicates."""
-        return self.block_summary([pathway_metrics(r) for r in self.replicates],
-                                  pathway_names(self.scenario), PATHWAY_METRICS)
+        return self.block_summary(
+            [pathway_metrics(r) for r in self.replicates],
+            pathway_names(self.scenario),
+            PATHWAY_METRICS,
+        )
 
     def mode_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Per removal mode: mean, lo, hi over replicates."""
-        return self.block_summary([mode_metrics(r) for r in self.replicates],
-                                  mode_names(self.scenario), MODE_METRICS)
+        return self.block_summary(
+            [mode_metrics(r) for r in self.replicates], mode_names(self.scenario), MODE_METRICS
+        )
 
     def daily_cases(self) -> pd.DataFrame:
         """One row per replicate and day: the case side's flows and end-of-day states, and
         the officer-hours ledger."""
         days = self.scenario.scenario.days
         n = len(self.replicates)
-        counts = np.concatenate([r.daily_cases[:, _CASE_KERNEL_COLUMNS]
-                                 for r in self.replicates])
+        counts = np.concatenate([r.daily_cases[:, _CASE_KERNEL_COLUMNS] for r in self.replicates])
         df = pd.DataFrame(counts, columns=CASE_DAILY_COLUMNS[2:11])
         hours = np.concatenate([r.officer_hours for r in self.replicates])
         for j, col in enumerate(CASE_DAILY_COLUMNS[11:14]):
             df[col] = hours[:, j]
-        vols = np.concatenate([r.daily_case_volumes[:, _CASE_VOLUME_COLUMNS]  # type: ignore
-                               for r in self.replicates])
+        vols = np.concatenate(
+            [
+                r.daily_case_volumes[:, _CASE_VOLUME_COLUMNS]  # type: ignore
+                for r in self.replicates
+            ]
+        )
         for j, col in enumerate(CASE_DAILY_COLUMNS[14:]):
             df[col] = vols[:, j]
         df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))
@@ -549,8 +712,10 @@ class Results:
         from .costs import budgets_summary, costs_summary
 
         sc = self.scenario
-        metrics = {name: interval(self._metrics[name].to_numpy(dtype=float))
-                   for name in self.metric_names()}
+        metrics = {
+            name: interval(self._metrics[name].to_numpy(dtype=float))
+            for name in self.metric_names()
+        }
         targets = {}
         for name, target in sc.targets.model_dump().items():
             if target is None:
@@ -573,7 +738,8 @@ class Results:
             "metrics": metrics,
             "targets": targets,
             "interval": {
-                "kind": "process noise and parameter uncertainty" if sc.uncertainty
+                "kind": "process noise and parameter uncertainty"
+                if sc.uncertainty
                 else "process noise only (no [uncertainty] in the scenario)",
                 "lo": "2.5th percentile over replicates",
                 "hi": "97.5th percentile over replicates",
@@ -584,8 +750,11 @@ class Results:
             "costs": costs_summary(self.replicates),
             **({"budgets": budgets_summary(self.replicates)} if sc.budget else {}),
             **({"bottlenecks": self.bottlenecks} if self.bottlenecks is not None else {}),
-            **({"pathways": self.pathway_summary(), "modes": self.mode_summary()}
-               if self.case_side else {}),
+            **(
+                {"pathways": self.pathway_summary(), "modes": self.mode_summary()}
+                if self.case_side
+                else {}
+            ),
             "provenance": {
                 "package": "enforcesim",
                 "version": __version__,
@@ -622,10 +791,13 @@ class Results:
                 streams = pa.Table.from_pandas(self.daily_streams(), preserve_index=False)
                 pq.write_table(streams, tmp / "daily_streams.parquet")
             if self.scenario.arrests:
-                for name, frame in (("daily_arrests", self.daily_arrests()),
-                                    ("daily_officers", self.daily_officers())):
-                    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
-                                   tmp / f"{name}.parquet")
+                for name, frame in (
+                    ("daily_arrests", self.daily_arrests()),
+                    ("daily_officers", self.daily_officers()),
+                ):
+                    pq.write_table(
+                        pa.Table.from_pandas(frame, preserve_index=False), tmp / f"{name}.parquet"
+                    )
             if self.case_side:
                 cases = pa.Table.from_pandas(self.daily_cases(), preserve_index=False)
                 pq.write_table(cases, tmp / "daily_cases.parquet")

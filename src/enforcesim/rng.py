@@ -14,21 +14,21 @@ import zlib
 import numpy as np
 
 STREAMS: dict[str, int] = {
-    "arrivals": 0,       # inter-arrival gaps of book-ins
-    "stays": 1,          # length of stay of each arrival
-    "removal": 2,        # removal-or-release decision of each arrival
-    "initial": 3,        # stays and decisions of initial_detained
-    "uncertainty": 4,    # parameter draws; one sub-stream per dotted key
-    "stream_class": 5,   # which book-in stream an arrival belongs to (only with streams)
-    "pathway": 6,        # case pathway of each book-in (only with [pathways])
-    "court": 7,          # judges' time per detained case (only with [courts])
-    "documents": 8,      # travel-document group and delay of each removal order (only with
-                         # [travel_documents])
-    "transfers": 9,      # whether an admission is transferred, and how (only with
-                         # [transport.transfers])
+    "arrivals": 0,  # inter-arrival gaps of book-ins
+    "stays": 1,  # length of stay of each arrival
+    "removal": 2,  # removal-or-release decision of each arrival
+    "initial": 3,  # stays and decisions of initial_detained
+    "uncertainty": 4,  # parameter draws; one sub-stream per dotted key
+    "stream_class": 5,  # which book-in stream an arrival belongs to (only with streams)
+    "pathway": 6,  # case pathway of each book-in (only with [pathways])
+    "court": 7,  # judges' time per detained case (only with [courts])
+    "documents": 8,  # travel-document group and delay of each removal order (only with
+    # [travel_documents])
+    "transfers": 9,  # whether an admission is transferred, and how (only with
+    # [transport.transfers])
     # The arrest side (only with [arrests]); 10+ so that other new mechanisms can take 6-9.
-    "arrest_attempts": 10,   # gaps between attempted arrests (restarted each day)
-    "arrest_class": 11,      # source and criminality of an attempted arrest
+    "arrest_attempts": 10,  # gaps between attempted arrests (restarted each day)
+    "arrest_class": 11,  # source and criminality of an attempted arrest
     "arrest_booked_in": 12,  # whether an arrest is to be booked into detention
 }
 

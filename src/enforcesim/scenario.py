@@ -48,10 +48,14 @@ class ScenarioMeta(_Strict):
     """Identity, horizon and replication of the run."""
 
     name: str = Field(min_length=1, description="Name of the scenario, written to the results.")
-    days: int = Field(ge=1, le=MAX_DAYS, description="Reported horizon.",
-                      json_schema_extra=_unit("days"))
+    days: int = Field(
+        ge=1, le=MAX_DAYS, description="Reported horizon.", json_schema_extra=_unit("days")
+    )
     warmup_days: int = Field(
-        0, ge=0, le=MAX_DAYS, description="Simulated before day 0 and not reported.",
+        0,
+        ge=0,
+        le=MAX_DAYS,
+        description="Simulated before day 0 and not reported.",
         json_schema_extra=_unit("days"),
     )
     seed: int = Field(0, ge=0, lt=MAX_SEED, description="Root seed of `numpy.random.SeedSequence`.")
@@ -59,7 +63,8 @@ class ScenarioMeta(_Strict):
         1, ge=1, le=MAX_REPLICATES, description="Independent replicates of the run."
     )
     start_date: date | None = Field(
-        None, description="Calendar date of day 0 (a TOML date, e.g. 2024-10-01). Needed "
+        None,
+        description="Calendar date of day 0 (a TOML date, e.g. 2024-10-01). Needed "
         "for budget dates and the fiscal-year cost breakdown (without it: 365-day years "
         "from day 0).",
     )
@@ -67,8 +72,9 @@ class ScenarioMeta(_Strict):
 
 class RateStep(_Strict):
     day: int = Field(ge=0, description="First day the rate applies (integer in [0, days)).")
-    rate_per_day: float = Field(ge=0, description="Poisson rate from this day on.",
-                                json_schema_extra=_unit("persons/day"))
+    rate_per_day: float = Field(
+        ge=0, description="Poisson rate from this day on.", json_schema_extra=_unit("persons/day")
+    )
 
 
 class BedStep(_Strict):
@@ -87,7 +93,9 @@ class StayDistribution(_Strict):
     dist: StayDistName = Field(description="`fixed`, `exponential`, `lognormal` or `gamma`.")
     mean: float = Field(gt=0, description="Mean stay.", json_schema_extra=_unit("days"))
     sd: float | None = Field(
-        None, gt=0, description="Standard deviation; only for `lognormal` and `gamma`.",
+        None,
+        gt=0,
+        description="Standard deviation; only for `lognormal` and `gamma`.",
         json_schema_extra=_unit("days"),
     )
 
@@ -100,24 +108,32 @@ class Stream(_Strict):
     schedule, and optionally its own stays and removal share."""
 
     rate_per_day: float = Field(
-        ge=0, description="Rate of this stream before its first schedule step, warm-up "
-        "included.", json_schema_extra=_unit("persons/day"),
+        ge=0,
+        description="Rate of this stream before its first schedule step, warm-up included.",
+        json_schema_extra=_unit("persons/day"),
     )
     schedule: list[RateStep] = Field(
         default_factory=list,
-        description="Piecewise-constant steps of this stream, same rules as "
-        "`book_ins.schedule`.",
+        description="Piecewise-constant steps of this stream, same rules as `book_ins.schedule`.",
     )
     length_of_stay: StayDistribution | None = Field(
-        None, description="Stays of this stream (default: `detention.length_of_stay`).")
+        None, description="Stays of this stream (default: `detention.length_of_stay`)."
+    )
     removal_share: float | None = Field(
-        None, ge=0, le=1, description="Share of this stream's decided cases ordered removed "
-        "(default: `detention.removal_share`).", json_schema_extra=_unit("share"),
+        None,
+        ge=0,
+        le=1,
+        description="Share of this stream's decided cases ordered removed "
+        "(default: `detention.removal_share`).",
+        json_schema_extra=_unit("share"),
     )
     initial_detained: int | None = Field(
-        None, ge=0, description="People of this stream in beds at the start. If no stream "
+        None,
+        ge=0,
+        description="People of this stream in beds at the start. If no stream "
         "sets it, `detention.initial_detained` is split between streams in proportion to "
-        "rate x mean stay at the start.", json_schema_extra=_unit("persons"),
+        "rate x mean stay at the start.",
+        json_schema_extra=_unit("persons"),
     )
 
 
@@ -126,7 +142,9 @@ class BookIns(_Strict):
     the sum of several named streams (an extension of contract v1)."""
 
     rate_per_day: float | None = Field(
-        None, ge=0, description="Rate before the first schedule step, warm-up included. "
+        None,
+        ge=0,
+        description="Rate before the first schedule step, warm-up included. "
         "Required unless `streams` are given (then not allowed).",
         json_schema_extra=_unit("persons/day"),
     )
@@ -165,14 +183,20 @@ class Detention(_Strict):
         '(turned_away); "wait": it waits, first come first served, for the next free bed.'
     )
     length_of_stay: StayDistribution | None = Field(
-        None, description="Stay distribution. Required unless every book-in stream has its "
-        "own.")
+        None, description="Stay distribution. Required unless every book-in stream has its own."
+    )
     removal_share: float = Field(
-        1.0, ge=0, le=1, description="Share of decided cases ordered removed; the others are "
-        "released when their stay ends.", json_schema_extra=_unit("share"),
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of decided cases ordered removed; the others are "
+        "released when their stay ends.",
+        json_schema_extra=_unit("share"),
     )
     initial_detained: int = Field(
-        0, ge=0, description="People in beds at the start of warm-up (or of day 0), with "
+        0,
+        ge=0,
+        description="People in beds at the start of warm-up (or of day 0), with "
         "remaining stays from the stationary residual-stay distribution.",
         json_schema_extra=_unit("persons"),
     )
@@ -183,16 +207,27 @@ class Escort(_Strict):
     the officer-hours ledger (activity escort_transport); it takes no extra bed time."""
 
     officers_per_trip: float = Field(
-        2.0, ge=0, description="Officers on each trip.", json_schema_extra=_unit(
-            "officers", "assumption: two officers per van, as field officers describe the "
-            "escort duty (issue 5)"))
+        2.0,
+        ge=0,
+        description="Officers on each trip.",
+        json_schema_extra=_unit(
+            "officers",
+            "assumption: two officers per van, as field officers describe the "
+            "escort duty (issue 5)",
+        ),
+    )
     hours_per_trip: float = Field(
-        3.0, ge=0, description="Duration of a trip, return included.",
-        json_schema_extra=_unit("hours", "assumption, to be calibrated"))
+        3.0,
+        ge=0,
+        description="Duration of a trip, return included.",
+        json_schema_extra=_unit("hours", "assumption, to be calibrated"),
+    )
     persons_per_trip: float = Field(
-        1.0, gt=0, description="Persons carried per trip on average.",
-        json_schema_extra=_unit("persons", "assumption: at-large arrests are mostly moved "
-                                "singly"))
+        1.0,
+        gt=0,
+        description="Persons carried per trip on average.",
+        json_schema_extra=_unit("persons", "assumption: at-large arrests are mostly moved singly"),
+    )
 
 
 class Transfers(_Strict):
@@ -200,20 +235,35 @@ class Transfers(_Strict):
     domestic flight. A transfer costs officer-hours at admission and no extra bed time."""
 
     share: float = Field(
-        0.0, ge=0, le=1, description="Share of admissions transferred once.",
-        json_schema_extra=_unit("share", "assumption; reports describe most detained people "
-                                "as transferred at least once (VERIFY)"))
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of admissions transferred once.",
+        json_schema_extra=_unit(
+            "share",
+            "assumption; reports describe most detained people "
+            "as transferred at least once (VERIFY)",
+        ),
+    )
     air_share: float = Field(
-        0.2, ge=0, le=1, description="Share of transfers made by domestic flight (the rest "
-        "by road).", json_schema_extra=_unit("share", "assumption"))
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of transfers made by domestic flight (the rest by road).",
+        json_schema_extra=_unit("share", "assumption"),
+    )
     ground: Escort = Field(
-        default_factory=lambda: Escort(officers_per_trip=2.0, hours_per_trip=6.0,
-                                       persons_per_trip=10.0),
-        description="Road transfers (default 2 officers, 6 hours, 10 persons per trip).")
+        default_factory=lambda: Escort(
+            officers_per_trip=2.0, hours_per_trip=6.0, persons_per_trip=10.0
+        ),
+        description="Road transfers (default 2 officers, 6 hours, 10 persons per trip).",
+    )
     air: Escort = Field(
-        default_factory=lambda: Escort(officers_per_trip=4.0, hours_per_trip=8.0,
-                                       persons_per_trip=60.0),
-        description="Domestic transfer flights (default 4 officers, 8 hours, 60 persons).")
+        default_factory=lambda: Escort(
+            officers_per_trip=4.0, hours_per_trip=8.0, persons_per_trip=60.0
+        ),
+        description="Domestic transfer flights (default 4 officers, 8 hours, 60 persons).",
+    )
 
 
 class TransportMode(_Strict):
@@ -221,30 +271,48 @@ class TransportMode(_Strict):
     to the land border)."""
 
     departures_per_day: float = Field(
-        gt=0, description="Departures at t = k / departures_per_day for every integer k.",
-        json_schema_extra=_unit("departures/day", "ICE Air: about 100-150 removal flights "
-                                "a month in 2023 (parameters.md, VERIFY)"))
+        gt=0,
+        description="Departures at t = k / departures_per_day for every integer k.",
+        json_schema_extra=_unit(
+            "departures/day",
+            "ICE Air: about 100-150 removal flights a month in 2023 (parameters.md, VERIFY)",
+        ),
+    )
     seats_per_departure: int = Field(
-        gt=0, description="Seats on each departure.",
-        json_schema_extra=_unit("seats", "135 per charter (ICE Air descriptions, 2017)"))
+        gt=0,
+        description="Seats on each departure.",
+        json_schema_extra=_unit("seats", "135 per charter (ICE Air descriptions, 2017)"),
+    )
     hours_per_departure: float = Field(
-        5.0, ge=0, description="Hours of each departure that carries anyone (flight-hours "
+        5.0,
+        ge=0,
+        description="Hours of each departure that carries anyone (flight-hours "
         "of a charter, driving hours of a bus).",
-        json_schema_extra=_unit("hours", "assumption; flight-hours are priced at about "
-                                "$8,600 each (parameters.md, VERIFY)"))
+        json_schema_extra=_unit(
+            "hours",
+            "assumption; flight-hours are priced at about $8,600 each (parameters.md, VERIFY)",
+        ),
+    )
     officers_per_departure: float = Field(
-        2.0, ge=0, description="ICE officers escorting each departure that carries anyone "
-        "(contract guards are not counted).", json_schema_extra=_unit("officers",
-                                                                      "assumption"))
+        2.0,
+        ge=0,
+        description="ICE officers escorting each departure that carries anyone "
+        "(contract guards are not counted).",
+        json_schema_extra=_unit("officers", "assumption"),
+    )
     groups: list[str] | None = Field(
-        None, description="Travel-document groups removed by this mode. Absent: the default "
-        "mode, for every group no other mode names (at most one default mode).")
+        None,
+        description="Travel-document groups removed by this mode. Absent: the default "
+        "mode, for every group no other mode names (at most one default mode).",
+    )
     kind: Literal["flight", "bus"] = Field(
-        "flight", description='What a departure carrying anyone costs: "flight" (its '
-        "hours_per_departure are flight-hours, priced by costs.per_flight_hour) or \"bus\" "
+        "flight",
+        description='What a departure carrying anyone costs: "flight" (its '
+        'hours_per_departure are flight-hours, priced by costs.per_flight_hour) or "bus" '
         "(one bus trip, priced by costs.per_bus_trip; its hours are driving hours, not "
         "priced). Default flight: ICE Air charters carry most removals other than over the "
-        "land border.")
+        "land border.",
+    )
 
 
 class Transport(_Strict):
@@ -253,21 +321,31 @@ class Transport(_Strict):
     Extension: several `modes`, intake escorts and transfers."""
 
     departures_per_day: float | None = Field(
-        None, gt=0, description="Departures at t = k / departures_per_day for every integer "
+        None,
+        gt=0,
+        description="Departures at t = k / departures_per_day for every integer "
         "k. Required with seats_per_departure unless `modes` are given (then not allowed).",
         json_schema_extra=_unit("departures/day"),
     )
     seats_per_departure: int | None = Field(
-        None, gt=0, description="Seats on each departure (with departures_per_day).",
-        json_schema_extra=_unit("seats"))
+        None,
+        gt=0,
+        description="Seats on each departure (with departures_per_day).",
+        json_schema_extra=_unit("seats"),
+    )
     modes: dict[str, TransportMode] = Field(
-        default_factory=dict, description="Removal modes `[transport.modes.NAME]` (for "
-        "example charter, bus), instead of departures_per_day and seats_per_departure.")
+        default_factory=dict,
+        description="Removal modes `[transport.modes.NAME]` (for "
+        "example charter, bus), instead of departures_per_day and seats_per_departure.",
+    )
     intake: Escort | None = Field(
-        None, description="Escort from arrest to the hold room and the detention centre, "
-        "charged per admission.")
+        None,
+        description="Escort from arrest to the hold room and the detention centre, "
+        "charged per admission.",
+    )
     transfers: Transfers | None = Field(
-        None, description="Transfers between facilities, charged per transferred admission.")
+        None, description="Transfers between facilities, charged per transferred admission."
+    )
 
     def mode_list(self) -> list[tuple[str, TransportMode]]:
         """The removal modes in file order; v1 keys are one mode named "default" that
@@ -276,10 +354,17 @@ class Transport(_Strict):
             return list(self.modes.items())
         if self.departures_per_day is None or self.seats_per_departure is None:
             return []
-        return [("default", TransportMode(
-            departures_per_day=self.departures_per_day,
-            seats_per_departure=self.seats_per_departure, hours_per_departure=0.0,
-            officers_per_departure=0.0))]
+        return [
+            (
+                "default",
+                TransportMode(
+                    departures_per_day=self.departures_per_day,
+                    seats_per_departure=self.seats_per_departure,
+                    hours_per_departure=0.0,
+                    officers_per_departure=0.0,
+                ),
+            )
+        ]
 
 
 # ICE detention statistics FY24, sheet "ATD EOFY24": average length in program of active
@@ -291,29 +376,47 @@ class Pathway(_Strict):
     """One case pathway `[pathways.NAME]`: how a detained case ends and how long it takes."""
 
     stay: StayDistribution | None = Field(
-        None, description="Days from admission to the decision (for a court pathway: to "
-        "joining the judges' docket, default 0). Required unless court or diversion.")
+        None,
+        description="Days from admission to the decision (for a court pathway: to "
+        "joining the judges' docket, default 0). Required unless court or diversion.",
+    )
     outcome: Literal["removal", "release", "voluntary_departure"] | None = Field(
-        None, description='"removal" (a removal order: travel document, then a seat), '
+        None,
+        description='"removal" (a removal order: travel document, then a seat), '
         '"release" (bond, parole, relief) or "voluntary_departure" (leaves at once at own '
-        'expense). Required unless diversion.')
+        "expense). Required unless diversion.",
+    )
     counts_as_removal: bool | None = Field(
-        None, description="Whether the exit counts in removals_per_day. Default: true for "
+        None,
+        description="Whether the exit counts in removals_per_day. Default: true for "
         "removal, false otherwise (voluntary departures and returns are not ICE removals); "
-        "never true for release.")
-    court: bool = Field(False, description="The detained immigration-court docket: after "
-                        "`stay`, the case waits for a judge in [courts] and is decided when "
-                        "the judge completes it.")
-    diversion: bool = Field(False, description="Alternatives to detention: diverted at "
-                            "book-in, never takes a bed; counted in atd_diversions_per_day.")
+        "never true for release.",
+    )
+    court: bool = Field(
+        False,
+        description="The detained immigration-court docket: after "
+        "`stay`, the case waits for a judge in [courts] and is decided when "
+        "the judge completes it.",
+    )
+    diversion: bool = Field(
+        False,
+        description="Alternatives to detention: diverted at "
+        "book-in, never takes a bed; counted in atd_diversions_per_day.",
+    )
     days_in_program: float | None = Field(
-        None, gt=0, description="With diversion: days each diversion spends in alternatives "
+        None,
+        gt=0,
+        description="With diversion: days each diversion spends in alternatives "
         "to detention, charged in full to the atd_days volume on the day of the diversion "
-        f"(default {ATD_DAYS_IN_PROGRAM}).", json_schema_extra=_unit(
-            "days", "ICE detention statistics FY24 (data/raw/ice-detention-stats, sheet ATD "
+        f"(default {ATD_DAYS_IN_PROGRAM}).",
+        json_schema_extra=_unit(
+            "days",
+            "ICE detention statistics FY24 (data/raw/ice-detention-stats, sheet ATD "
             "EOFY24): average length in program of the 179,071 active participants on "
             "30 Sep 2024, 589.1 days; an elapsed time of those enrolled, equal to the mean "
-            "duration only for exponential durations (VERIFY)"))
+            "duration only for exponential durations (VERIFY)",
+        ),
+    )
 
     def atd_days(self) -> float:
         """Participant-days in ATD one diversion of this pathway commits to."""
@@ -321,10 +424,10 @@ class Pathway(_Strict):
 
 
 class JudgeStep(_Strict):
-    day: int = Field(ge=0, description="First day the judge count applies (integer in "
-                     "[0, days)).")
-    judges: int = Field(ge=0, description="Judges from this day on.",
-                        json_schema_extra=_unit("judges"))
+    day: int = Field(ge=0, description="First day the judge count applies (integer in [0, days)).")
+    judges: int = Field(
+        ge=0, description="Judges from this day on.", json_schema_extra=_unit("judges")
+    )
 
 
 # TRAC: about 290 completions per judge per quarter; a quarter is 365.25 / 4 days.
@@ -337,38 +440,64 @@ class Courts(_Strict):
     first come first served."""
 
     judges: int = Field(
-        682, ge=0, description="Immigration judges at the start.",
-        json_schema_extra=_unit("judges", "682 in Dec 2023, CRS R47637; capped at 800 by "
-                                "the 2025 law"))
+        682,
+        ge=0,
+        description="Immigration judges at the start.",
+        json_schema_extra=_unit(
+            "judges", "682 in Dec 2023, CRS R47637; capped at 800 by the 2025 law"
+        ),
+    )
     judges_schedule: list[JudgeStep] = Field(
-        default_factory=list, description="Steps in the judge count; a cut interrupts no "
-        "hearing, an increase starts cases at once.")
+        default_factory=list,
+        description="Steps in the judge count; a cut interrupts no "
+        "hearing, an increase starts cases at once.",
+    )
     completions_per_judge_per_day: float = Field(
-        round(COMPLETIONS_PER_JUDGE_DAY, 3), gt=0,
+        round(COMPLETIONS_PER_JUDGE_DAY, 3),
+        gt=0,
         description="Cases a judge completes per day on all dockets.",
-        json_schema_extra=_unit("cases/judge/day", "TRAC: about 290 per judge per quarter "
-                                "(FY2024 Q1 pace), / 91.3 days"))
+        json_schema_extra=_unit(
+            "cases/judge/day", "TRAC: about 290 per judge per quarter (FY2024 Q1 pace), / 91.3 days"
+        ),
+    )
     detained_docket_share: float = Field(
-        0.1, gt=0, le=1, description="Share of judges' capacity given to the detained "
-        "docket.", json_schema_extra=_unit("share", "assumption: the detained docket is a "
-                                           "small part of judges' work (VERIFY against EOIR "
-                                           "detained completions)"))
+        0.1,
+        gt=0,
+        le=1,
+        description="Share of judges' capacity given to the detained docket.",
+        json_schema_extra=_unit(
+            "share",
+            "assumption: the detained docket is a "
+            "small part of judges' work (VERIFY against EOIR "
+            "detained completions)",
+        ),
+    )
     completion_time: Literal["exponential", "fixed"] = Field(
-        "exponential", description="Distribution of a judge's time per case, mean 1 / "
-        "(completions_per_judge_per_day x detained_docket_share).")
+        "exponential",
+        description="Distribution of a judge's time per case, mean 1 / "
+        "(completions_per_judge_per_day x detained_docket_share).",
+    )
 
 
 class DocumentGroup(_Strict):
     """A group of countries of return `[travel_documents.groups.NAME]`."""
 
-    share: float = Field(ge=0, le=1, description="Share of removal orders in this group "
-                         "(shares sum to 1).", json_schema_extra=_unit("share"))
+    share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of removal orders in this group (shares sum to 1).",
+        json_schema_extra=_unit("share"),
+    )
     delay: StayDistribution | None = Field(
-        None, description="Days from the removal order until the travel document is ready "
-        "(absent: none needed, e.g. Mexico).")
+        None,
+        description="Days from the removal order until the travel document is ready "
+        "(absent: none needed, e.g. Mexico).",
+    )
     uncooperative: bool = Field(
-        False, description="Lever: a country slow to issue documents; its delays are "
-        "multiplied by travel_documents.uncooperative_delay_factor.")
+        False,
+        description="Lever: a country slow to issue documents; its delays are "
+        "multiplied by travel_documents.uncooperative_delay_factor.",
+    )
 
 
 class TravelDocuments(_Strict):
@@ -376,11 +505,16 @@ class TravelDocuments(_Strict):
     group before it queues for a seat."""
 
     groups: dict[str, DocumentGroup] = Field(
-        description="Country groups `[travel_documents.groups.NAME]`, shares summing to 1.")
+        description="Country groups `[travel_documents.groups.NAME]`, shares summing to 1."
+    )
     uncooperative_delay_factor: float = Field(
-        4.0, ge=1, description="Multiplier of the delay of groups marked uncooperative.",
-        json_schema_extra=_unit("factor", "assumption; 13 recalcitrant and 17 at-risk "
-                                "countries in 2020, CRS IF11025"))
+        4.0,
+        ge=1,
+        description="Multiplier of the delay of groups marked uncooperative.",
+        json_schema_extra=_unit(
+            "factor", "assumption; 13 recalcitrant and 17 at-risk countries in 2020, CRS IF11025"
+        ),
+    )
 
 
 # Volumes a cost item can be charged on (costs.py maps each to a per-day series). Trips,
@@ -389,12 +523,31 @@ class TravelDocuments(_Strict):
 # from the arrest side ([arrests]; zero without it): `officer_hours` are the hours available
 # (officers x productive hours, as paid), the `officer_hours_*` ones the ledger (as used).
 VolumeName = Literal[
-    "book_ins", "admissions", "bed_days", "funded_bed_days", "removals", "releases",
-    "departures", "arrests", "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
-    "court_days", "atd_days", "ice_arrests", "officer_hours_used", "officer_hours_arrests",
-    "officer_hours_escort_transport", "officer_hours_casework", "docket_days",
-    "document_wait_days", "escorted_trips_intake", "escorted_trips_transfers",
-    "escorted_trips_departures", "flight_departures",
+    "book_ins",
+    "admissions",
+    "bed_days",
+    "funded_bed_days",
+    "removals",
+    "releases",
+    "departures",
+    "arrests",
+    "officer_hours",
+    "escorted_trips",
+    "flight_hours",
+    "bus_trips",
+    "court_days",
+    "atd_days",
+    "ice_arrests",
+    "officer_hours_used",
+    "officer_hours_arrests",
+    "officer_hours_escort_transport",
+    "officer_hours_casework",
+    "docket_days",
+    "document_wait_days",
+    "escorted_trips_intake",
+    "escorted_trips_transfers",
+    "escorted_trips_departures",
+    "flight_departures",
 ]
 
 
@@ -403,24 +556,38 @@ class BedTier(_Strict):
     every day whether used or not, occupied beds above it at `rate_above`."""
 
     guaranteed_minimum: int = Field(
-        0, ge=0, description="Beds paid for every day, used or not.",
-        json_schema_extra=_unit("beds", "docs/data.md facilities table "
-                                "(guaranteed_minimum; 48 facilities, 32,662 beds)"),
+        0,
+        ge=0,
+        description="Beds paid for every day, used or not.",
+        json_schema_extra=_unit(
+            "beds", "docs/data.md facilities table (guaranteed_minimum; 48 facilities, 32,662 beds)"
+        ),
     )
     rate: float = Field(
-        127.06, ge=0, description="Per bed-day of the guaranteed minimum.",
-        json_schema_extra=_unit("USD/bed-day", "mean weighted by guaranteed beds of the 12 "
-                                "tiered contracts (6,500 guaranteed beds) in the 2015 ICE "
-                                "facility list, data/raw/ice-facility-lists via the facilities "
-                                "table's per_diem_detail (docs/costs.md)"),
+        127.06,
+        ge=0,
+        description="Per bed-day of the guaranteed minimum.",
+        json_schema_extra=_unit(
+            "USD/bed-day",
+            "mean weighted by guaranteed beds of the 12 "
+            "tiered contracts (6,500 guaranteed beds) in the 2015 ICE "
+            "facility list, data/raw/ice-facility-lists via the facilities "
+            "table's per_diem_detail (docs/costs.md)",
+        ),
     )
     rate_above: float = Field(
-        52.38, ge=0, description="Per occupied bed-day above the guaranteed minimum.",
-        json_schema_extra=_unit("USD/bed-day", "the same 12 contracts' first rate above "
-                                "the guaranteed minimum, weighted alike (docs/costs.md)"),
+        52.38,
+        ge=0,
+        description="Per occupied bed-day above the guaranteed minimum.",
+        json_schema_extra=_unit(
+            "USD/bed-day",
+            "the same 12 contracts' first rate above "
+            "the guaranteed minimum, weighted alike (docs/costs.md)",
+        ),
     )
     capacity: Annotated[int, Field(ge=0)] | Literal["unlimited"] = Field(
-        "unlimited", description="Beds of this type, the guaranteed minimum included; "
+        "unlimited",
+        description="Beds of this type, the guaranteed minimum included; "
         "occupancy beyond every tier's capacity is charged at the last tier's `rate_above`.",
         json_schema_extra=_unit("beds"),
     )
@@ -429,8 +596,9 @@ class BedTier(_Strict):
 class CostItem(_Strict):
     """A unit cost charged on a named volume: the per-stage tables of published analyses."""
 
-    usd_per_unit: float = Field(ge=0, description="Dollars per unit of the volume.",
-                                json_schema_extra=_unit("USD/unit"))
+    usd_per_unit: float = Field(
+        ge=0, description="Dollars per unit of the volume.", json_schema_extra=_unit("USD/unit")
+    )
     volume: VolumeName = Field(description="What the cost is charged on.")
 
 
@@ -439,12 +607,21 @@ class Costs(_Strict):
     v1 (they make `cost_total`); the other keys feed the all-in costs of the `costs` block of
     summary.json (see docs/costs.md)."""
 
-    bed_day: float = Field(0.0, ge=0, description="Per occupied bed-day.",
-                           json_schema_extra=_unit("USD/bed-day"))
-    per_book_in: float = Field(0.0, ge=0, description="Per arrival, including those turned away.",
-                               json_schema_extra=_unit("USD/person"))
-    per_departure: float = Field(0.0, ge=0, description="Per scheduled departure, empty ones "
-                                 "included.", json_schema_extra=_unit("USD/departure"))
+    bed_day: float = Field(
+        0.0, ge=0, description="Per occupied bed-day.", json_schema_extra=_unit("USD/bed-day")
+    )
+    per_book_in: float = Field(
+        0.0,
+        ge=0,
+        description="Per arrival, including those turned away.",
+        json_schema_extra=_unit("USD/person"),
+    )
+    per_departure: float = Field(
+        0.0,
+        ge=0,
+        description="Per scheduled departure, empty ones included.",
+        json_schema_extra=_unit("USD/departure"),
+    )
     beds: dict[str, BedTier] = Field(
         default_factory=dict,
         description="Tiered bed costs by facility type, `[costs.beds.NAME]`, filled in file "
@@ -452,49 +629,82 @@ class Costs(_Strict):
         "`bed_day` in the all-in costs.",
     )
     overhead_per_funded_bed_day: float = Field(
-        71.85, ge=0, description="What a per-diem leaves out (health care, staff, transport, "
+        71.85,
+        ge=0,
+        description="What a per-diem leaves out (health care, staff, transport, "
         "facility overhead), per funded bed-day: beds in force, or occupied bed-days while "
-        "beds are unlimited.", json_schema_extra=_unit(
-            "USD/bed-day", "FY2024 detention budget $3.4B / (41,500 beds x 366 days) = "
+        "beds are unlimited.",
+        json_schema_extra=_unit(
+            "USD/bed-day",
+            "FY2024 detention budget $3.4B / (41,500 beds x 366 days) = "
             "$223.85 per funded bed-day, less the $152 per-diem (reference parameters.md, "
-            "VERIFY)"),
+            "VERIFY)",
+        ),
     )
     overhead_per_bed_day: float = Field(
-        0.0, ge=0, description="Overhead per occupied bed-day (an alternative to the "
-        "funded-bed overhead).", json_schema_extra=_unit("USD/bed-day"),
+        0.0,
+        ge=0,
+        description="Overhead per occupied bed-day (an alternative to the funded-bed overhead).",
+        json_schema_extra=_unit("USD/bed-day"),
     )
     per_arrest: float = Field(
-        0.0, ge=0, description="Per arrest made, CBP transfers included (zero by default: "
+        0.0,
+        ge=0,
+        description="Per arrest made, CBP transfers included (zero by default: "
         "officer time is priced by `per_officer_hour`; set one or the other).",
         json_schema_extra=_unit("USD/arrest"),
     )
     per_officer_hour: float = Field(
-        96.15, ge=0, description="Per officer-hour available with [arrests] (officers x "
+        96.15,
+        ge=0,
+        description="Per officer-hour available with [arrests] (officers x "
         "productive hours, casework included, used or not: docs/costs.md).",
         json_schema_extra=_unit(
-            "USD/officer-hour", "about $8B for 10,000 new officers through FY2029 (4 years, "
-            "reference parameters.md, VERIFY) = $200,000 per officer-year / 2,080 hours"),
+            "USD/officer-hour",
+            "about $8B for 10,000 new officers through FY2029 (4 years, "
+            "reference parameters.md, VERIFY) = $200,000 per officer-year / 2,080 hours",
+        ),
     )
-    per_escorted_trip: float = Field(0.0, ge=0, description="Per escorted trip (no public "
-                                     "source: set it in the scenario).",
-                                     json_schema_extra=_unit("USD/trip"))
+    per_escorted_trip: float = Field(
+        0.0,
+        ge=0,
+        description="Per escorted trip (no public source: set it in the scenario).",
+        json_schema_extra=_unit("USD/trip"),
+    )
     per_flight_hour: float = Field(
-        8600.0, ge=0, description="Per charter flight-hour.", json_schema_extra=_unit(
-            "USD/flight-hour", "ICE routine charter, reference parameters.md (VERIFY)"),
+        8600.0,
+        ge=0,
+        description="Per charter flight-hour.",
+        json_schema_extra=_unit(
+            "USD/flight-hour", "ICE routine charter, reference parameters.md (VERIFY)"
+        ),
     )
-    per_bus_trip: float = Field(0.0, ge=0, description="Per bus trip (no public source: set "
-                                "it in the scenario).", json_schema_extra=_unit("USD/trip"))
-    per_court_day: float = Field(0.0, ge=0, description="Per immigration-court day (no "
-                                 "public source: set it in the scenario).",
-                                 json_schema_extra=_unit("USD/court-day"))
+    per_bus_trip: float = Field(
+        0.0,
+        ge=0,
+        description="Per bus trip (no public source: set it in the scenario).",
+        json_schema_extra=_unit("USD/trip"),
+    )
+    per_court_day: float = Field(
+        0.0,
+        ge=0,
+        description="Per immigration-court day (no public source: set it in the scenario).",
+        json_schema_extra=_unit("USD/court-day"),
+    )
     per_atd_day: float = Field(
-        4.20, ge=0, description="Per participant-day in alternatives to detention.",
-        json_schema_extra=_unit("USD/participant-day",
-                                "ICE ATD page, under $4.20 (reference parameters.md)"),
+        4.20,
+        ge=0,
+        description="Per participant-day in alternatives to detention.",
+        json_schema_extra=_unit(
+            "USD/participant-day", "ICE ATD page, under $4.20 (reference parameters.md)"
+        ),
     )
-    per_removal: float = Field(0.0, ge=0, description="Per person removed (for example "
-                               "processing not priced elsewhere).",
-                               json_schema_extra=_unit("USD/person"))
+    per_removal: float = Field(
+        0.0,
+        ge=0,
+        description="Per person removed (for example processing not priced elsewhere).",
+        json_schema_extra=_unit("USD/person"),
+    )
     items: dict[str, CostItem] = Field(
         default_factory=dict,
         description="More unit costs, `[costs.items.NAME]`, each charged on a volume (the "
@@ -505,18 +715,23 @@ class Costs(_Strict):
 class Budget(_Strict):
     """An appropriation: money for some cost components over a period."""
 
-    amount_usd: float = Field(ge=0, description="Money appropriated.",
-                              json_schema_extra=_unit("USD"))
+    amount_usd: float = Field(
+        ge=0, description="Money appropriated.", json_schema_extra=_unit("USD")
+    )
     start: Annotated[int, Field(ge=0)] | date = Field(
-        0, description="First day it pays for: a day number, or a date (needs "
-        "`scenario.start_date`).", json_schema_extra=_unit("day or date"),
+        0,
+        description="First day it pays for: a day number, or a date (needs `scenario.start_date`).",
+        json_schema_extra=_unit("day or date"),
     )
     end: Annotated[int, Field(ge=0)] | date | None = Field(
-        None, description="Last day it pays for, inclusive (default: the last reported day); "
-        "may lie beyond the horizon.", json_schema_extra=_unit("day or date"),
+        None,
+        description="Last day it pays for, inclusive (default: the last reported day); "
+        "may lie beyond the horizon.",
+        json_schema_extra=_unit("day or date"),
     )
     pays_for: list[str] = Field(
-        min_length=1, description="Cost components it pays for (names as in the `costs` "
+        min_length=1,
+        description="Cost components it pays for (names as in the `costs` "
         "block: beds, overhead, book_ins, departures, arrests, officer_hours, escorted_trips, "
         "flight_hours, bus_trips, court_days, atd_days, removals, or an item's name).",
     )
@@ -524,15 +739,27 @@ class Budget(_Strict):
 
 # Names the `costs` block reports components under (costs.py registers one function per
 # name; a mechanism that adds a component adds its name here).
-COST_COMPONENT_NAMES = ("beds", "overhead", "book_ins", "departures", "arrests",
-                        "officer_hours", "escorted_trips", "flight_hours", "bus_trips",
-                        "court_days", "atd_days", "removals")
+COST_COMPONENT_NAMES = (
+    "beds",
+    "overhead",
+    "book_ins",
+    "departures",
+    "arrests",
+    "officer_hours",
+    "escorted_trips",
+    "flight_hours",
+    "bus_trips",
+    "court_days",
+    "atd_days",
+    "removals",
+)
 # Constraints bottleneck attribution can relax (constraints.py registers each; officers and
 # pool come with [arrests], judges with court pathways, documents with document delays).
 CONSTRAINT_NAMES = ("beds", "seats", "officers", "pool", "judges", "documents")
 
-TargetName = Literal["book_ins_per_day", "admitted_per_day", "removals_per_day",
-                     "ice_arrests_per_day"]
+TargetName = Literal[
+    "book_ins_per_day", "admitted_per_day", "removals_per_day", "ice_arrests_per_day"
+]
 
 
 class BottleneckSettings(_Strict):
@@ -540,11 +767,13 @@ class BottleneckSettings(_Strict):
     constraints by Shapley values (runs the scenario 2^n times, n = constraints)."""
 
     targets: list[TargetName] | None = Field(
-        None, description="Metrics whose shortfall is attributed (default: "
+        None,
+        description="Metrics whose shortfall is attributed (default: "
         "`removals_per_day`, and `ice_arrests_per_day` with [arrests]).",
     )
     constraints: list[str] | None = Field(
-        None, description="Constraints to relax (default: every one that applies: beds, "
+        None,
+        description="Constraints to relax (default: every one that applies: beds, "
         "seats with [transport], officers with [arrests], pool with an arrest source's pool, "
         "and those of other mechanisms).",
     )
@@ -553,16 +782,33 @@ class BottleneckSettings(_Strict):
 class Targets(_Strict):
     """Goals to compare metrics against: achieved and probability met are reported."""
 
-    book_ins_per_day: float | None = Field(None, ge=0, json_schema_extra=_unit("persons/day"),
-                                           description="Target for `book_ins_per_day`.")
-    admitted_per_day: float | None = Field(None, ge=0, json_schema_extra=_unit("persons/day"),
-                                           description="Target for `admitted_per_day`.")
-    removals_per_day: float | None = Field(None, ge=0, json_schema_extra=_unit("persons/day"),
-                                           description="Target for `removals_per_day`.")
+    book_ins_per_day: float | None = Field(
+        None,
+        ge=0,
+        json_schema_extra=_unit("persons/day"),
+        description="Target for `book_ins_per_day`.",
+    )
+    admitted_per_day: float | None = Field(
+        None,
+        ge=0,
+        json_schema_extra=_unit("persons/day"),
+        description="Target for `admitted_per_day`.",
+    )
+    removals_per_day: float | None = Field(
+        None,
+        ge=0,
+        json_schema_extra=_unit("persons/day"),
+        description="Target for `removals_per_day`.",
+    )
     ice_arrests_per_day: float | None = Field(
-        None, ge=0, description="Target for `ice_arrests_per_day` (needs [arrests]).",
-        json_schema_extra=_unit("arrests/day", "goal of 3,000 ICE arrests/day set in May 2025 "
-                                "(press reports; The New Republic, 2025)"))
+        None,
+        ge=0,
+        description="Target for `ice_arrests_per_day` (needs [arrests]).",
+        json_schema_extra=_unit(
+            "arrests/day",
+            "goal of 3,000 ICE arrests/day set in May 2025 (press reports; The New Republic, 2025)",
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -574,31 +820,61 @@ SourceKind = Literal["at_large", "custodial", "cbp_transfer", "task_force"]
 # FY2024: 113,431 ICE arrests, 71.7% with a conviction or pending charge (ICE annual report);
 # split between the two in proportion to FY2024 ICE-arrest ADP by criminality (0.674 : 0.240,
 # ICE workbook, `data.table("monthly")`).
-_MIX_ICE_SOURCE = ("FY2024 ICE arrests: 71.7% with conviction or pending charge (ICE annual "
-                   "report); conviction:pending split 0.674:0.240 as in FY2024 ICE-arrest ADP "
-                   "by criminality (ICE workbook)")
+_MIX_ICE_SOURCE = (
+    "FY2024 ICE arrests: 71.7% with conviction or pending charge (ICE annual "
+    "report); conviction:pending split 0.674:0.240 as in FY2024 ICE-arrest ADP "
+    "by criminality (ICE workbook)"
+)
 _MIX_CBP_SOURCE = "FY2024 ADP of CBP-arrested detainees by criminality (ICE workbook), a proxy"
 KIND_DEFAULTS: dict[str, dict[str, Any]] = {
-    "at_large": {"officer_hours_per_arrest": 88.0, "share_booked_in": 0.80,
-                 "mix": (0.529, 0.188, 0.283), "counts_as_ice_arrest": True},
-    "custodial": {"officer_hours_per_arrest": 29.0, "share_booked_in": 0.80,
-                  "mix": (0.529, 0.188, 0.283), "counts_as_ice_arrest": True},
-    "task_force": {"officer_hours_per_arrest": 10.0, "share_booked_in": 0.80,
-                   "mix": (0.529, 0.188, 0.283), "counts_as_ice_arrest": True},
-    "cbp_transfer": {"officer_hours_per_arrest": 0.0, "share_booked_in": 1.0,
-                     "mix": (0.067, 0.031, 0.902), "counts_as_ice_arrest": False},
+    "at_large": {
+        "officer_hours_per_arrest": 88.0,
+        "share_booked_in": 0.80,
+        "mix": (0.529, 0.188, 0.283),
+        "counts_as_ice_arrest": True,
+    },
+    "custodial": {
+        "officer_hours_per_arrest": 29.0,
+        "share_booked_in": 0.80,
+        "mix": (0.529, 0.188, 0.283),
+        "counts_as_ice_arrest": True,
+    },
+    "task_force": {
+        "officer_hours_per_arrest": 10.0,
+        "share_booked_in": 0.80,
+        "mix": (0.529, 0.188, 0.283),
+        "counts_as_ice_arrest": True,
+    },
+    "cbp_transfer": {
+        "officer_hours_per_arrest": 0.0,
+        "share_booked_in": 1.0,
+        "mix": (0.067, 0.031, 0.902),
+        "counts_as_ice_arrest": False,
+    },
 }
 
 
 class Mix(_Strict):
     """Shares by criminality at arrest (ICE's categories); they must sum to 1."""
 
-    convicted: float = Field(ge=0, le=1, description="Share with a criminal conviction.",
-                             json_schema_extra=_unit("share"))
-    pending: float = Field(ge=0, le=1, description="Share with pending criminal charges.",
-                           json_schema_extra=_unit("share"))
-    none: float = Field(ge=0, le=1, description="Share with neither (other immigration "
-                        "violators).", json_schema_extra=_unit("share"))
+    convicted: float = Field(
+        ge=0,
+        le=1,
+        description="Share with a criminal conviction.",
+        json_schema_extra=_unit("share"),
+    )
+    pending: float = Field(
+        ge=0,
+        le=1,
+        description="Share with pending criminal charges.",
+        json_schema_extra=_unit("share"),
+    )
+    none: float = Field(
+        ge=0,
+        le=1,
+        description="Share with neither (other immigration violators).",
+        json_schema_extra=_unit("share"),
+    )
 
     def shares(self) -> tuple[float, float, float]:
         return (self.convicted, self.pending, self.none)
@@ -606,8 +882,11 @@ class Mix(_Strict):
 
 class EncounterStep(_Strict):
     day: int = Field(ge=0, description="First day the encounter rate applies.")
-    encounters_per_day: float = Field(ge=0, description="Border encounters per day from this "
-                                      "day on.", json_schema_extra=_unit("encounters/day"))
+    encounters_per_day: float = Field(
+        ge=0,
+        description="Border encounters per day from this day on.",
+        json_schema_extra=_unit("encounters/day"),
+    )
 
 
 class Pool(_Strict):
@@ -616,20 +895,35 @@ class Pool(_Strict):
     hours = officer_hours_per_arrest x (size / eligible remaining) ^ yield_exponent."""
 
     size: float = Field(
-        1445549.0, gt=0, description="People in the target population at the start of "
-        "warm-up.", json_schema_extra=_unit(
-            "persons", "final orders not carried out on the non-detained docket, 1,445,549 "
-            "(Nov 2024), ICE letter to Congress; one possible target population"))
-    mix: Mix | None = Field(None, description="Composition of the pool by criminality "
-                            "(default: the source's `mix`).")
+        1445549.0,
+        gt=0,
+        description="People in the target population at the start of warm-up.",
+        json_schema_extra=_unit(
+            "persons",
+            "final orders not carried out on the non-detained docket, 1,445,549 "
+            "(Nov 2024), ICE letter to Congress; one possible target population",
+        ),
+    )
+    mix: Mix | None = Field(
+        None, description="Composition of the pool by criminality (default: the source's `mix`)."
+    )
     yield_exponent: float = Field(
-        1.0, ge=0, description="k in the yield curve: 0 = no depletion effect, 1 = hours per "
+        1.0,
+        ge=0,
+        description="k in the yield curve: 0 = no depletion effect, 1 = hours per "
         "arrest inversely proportional to the density of eligible targets.",
-        json_schema_extra=_unit("1", "assumption (search effort inversely proportional to "
-                                "target density); see docs/arrests.md"))
+        json_schema_extra=_unit(
+            "1",
+            "assumption (search effort inversely proportional to "
+            "target density); see docs/arrests.md",
+        ),
+    )
     replenish_per_day: float = Field(
-        0.0, ge=0, description="People entering the pool per day (split by the pool's mix).",
-        json_schema_extra=_unit("persons/day", "assumption"))
+        0.0,
+        ge=0,
+        description="People entering the pool per day (split by the pool's mix).",
+        json_schema_extra=_unit("persons/day", "assumption"),
+    )
 
 
 class ArrestSource(_Strict):
@@ -637,65 +931,120 @@ class ArrestSource(_Strict):
     source's target), who it arrests, what an arrest costs in officer-hours and how many are
     booked into detention. Keys left out take the defaults of the source's `kind`."""
 
-    kind: SourceKind = Field(description='"at_large" (ICE arrests in the community), '
-                             '"custodial" (transfers from jails and prisons, including 287(g) '
-                             'jail agreements), "cbp_transfer" (handed over by CBP), '
-                             '"task_force" (partner agencies and 287(g) task forces).')
+    kind: SourceKind = Field(
+        description='"at_large" (ICE arrests in the community), '
+        '"custodial" (transfers from jails and prisons, including 287(g) '
+        'jail agreements), "cbp_transfer" (handed over by CBP), '
+        '"task_force" (partner agencies and 287(g) task forces).'
+    )
     rate_per_day: float | None = Field(
-        None, ge=0, description="Arrests attempted per day before the first schedule step, "
+        None,
+        ge=0,
+        description="Arrests attempted per day before the first schedule step, "
         "warm-up included: the source's target. Required unless a cbp_transfer source gives "
-        "`per_encounter`.", json_schema_extra=_unit(
-            "arrests/day", "FY2024: 113,431 ICE arrests = 310/day, of which 33,243 at-large "
-            "= 91/day (ICE annual report); goal of 3,000 ICE arrests/day (May 2025, press)"))
+        "`per_encounter`.",
+        json_schema_extra=_unit(
+            "arrests/day",
+            "FY2024: 113,431 ICE arrests = 310/day, of which 33,243 at-large "
+            "= 91/day (ICE annual report); goal of 3,000 ICE arrests/day (May 2025, press)",
+        ),
+    )
     schedule: list[RateStep] = Field(
-        default_factory=list, description="Piecewise-constant steps of `rate_per_day`, same "
-        "rules as `book_ins.schedule`.")
+        default_factory=list,
+        description="Piecewise-constant steps of `rate_per_day`, same "
+        "rules as `book_ins.schedule`.",
+    )
     per_encounter: float | None = Field(
-        None, ge=0, description="cbp_transfer only: transfers per border encounter; the rate "
-        "is per_encounter x encounters_per_day.", json_schema_extra=_unit(
-            "transfers/encounter", "derived: FY2024 CBP book-ins 187,298 (ICE workbook) / "
-            "USBP encounters 1,557,320 (DHS KHSM, `data.table(\"border_encounters\")`) = "
-            "0.120"))
+        None,
+        ge=0,
+        description="cbp_transfer only: transfers per border encounter; the rate "
+        "is per_encounter x encounters_per_day.",
+        json_schema_extra=_unit(
+            "transfers/encounter",
+            "derived: FY2024 CBP book-ins 187,298 (ICE workbook) / "
+            'USBP encounters 1,557,320 (DHS KHSM, `data.table("border_encounters")`) = '
+            "0.120",
+        ),
+    )
     encounters_per_day: float | None = Field(
-        None, ge=0, description="cbp_transfer only: border encounters per day (required with "
-        "per_encounter).", json_schema_extra=_unit(
-            "encounters/day", "FY2024 USBP encounters 1,557,320 = 4,255/day (DHS KHSM)"))
+        None,
+        ge=0,
+        description="cbp_transfer only: border encounters per day (required with per_encounter).",
+        json_schema_extra=_unit(
+            "encounters/day", "FY2024 USBP encounters 1,557,320 = 4,255/day (DHS KHSM)"
+        ),
+    )
     encounters_schedule: list[EncounterStep] = Field(
-        default_factory=list, description="cbp_transfer only: steps of encounters_per_day "
-        "(e.g. a monthly series from `data.table(\"border_encounters\")`).")
-    mix: Mix | None = Field(None, description="Shares by criminality of the people it "
-                            "arrests. Default by kind: ICE kinds 0.529 / 0.188 / 0.283 ("
-                            + _MIX_ICE_SOURCE + "); cbp_transfer 0.067 / 0.031 / 0.902 ("
-                            + _MIX_CBP_SOURCE + ").")
+        default_factory=list,
+        description="cbp_transfer only: steps of encounters_per_day "
+        '(e.g. a monthly series from `data.table("border_encounters")`).',
+    )
+    mix: Mix | None = Field(
+        None,
+        description="Shares by criminality of the people it "
+        "arrests. Default by kind: ICE kinds 0.529 / 0.188 / 0.283 ("
+        + _MIX_ICE_SOURCE
+        + "); cbp_transfer 0.067 / 0.031 / 0.902 ("
+        + _MIX_CBP_SOURCE
+        + ").",
+    )
     officer_hours_per_arrest: float | None = Field(
-        None, ge=0, description="ICE officer-hours one arrest takes (with a pool: at a full "
-        "pool under priority \"anyone\"). Default by kind: at_large 88, custodial 29, "
-        "task_force 10, cbp_transfer 0.", json_schema_extra=_unit(
-            "officer-hours/arrest", "derived: ~6,000 officers x 1,760 h/yr x (1 - casework "
+        None,
+        ge=0,
+        description="ICE officer-hours one arrest takes (with a pool: at a full "
+        'pool under priority "anyone"). Default by kind: at_large 88, custodial 29, '
+        "task_force 10, cbp_transfer 0.",
+        json_schema_extra=_unit(
+            "officer-hours/arrest",
+            "derived: ~6,000 officers x 1,760 h/yr x (1 - casework "
             "0.5) = 5.28M h over FY2024's 33,243 at-large and 80,188 other arrests, at-large "
             "assumed 3x custodial (an upper bound: it assumes FY2024 used every arrest hour); "
-            "task_force 10 is an assumption"))
+            "task_force 10 is an assumption",
+        ),
+    )
     share_booked_in: float | None = Field(
-        None, ge=0, le=1, description="Share of arrests booked into detention (the rest are "
+        None,
+        ge=0,
+        le=1,
+        description="Share of arrests booked into detention (the rest are "
         "released, placed on ATD or returned at once). Default: 0.80 for ICE kinds, 1.0 for "
-        "cbp_transfer.", json_schema_extra=_unit(
-            "share", "derived: FY2024 book-ins of ICE arrests 90,615 (ICE workbook) / ICE "
-            "arrests 113,431 = 0.80"))
+        "cbp_transfer.",
+        json_schema_extra=_unit(
+            "share",
+            "derived: FY2024 book-ins of ICE arrests 90,615 (ICE workbook) / ICE "
+            "arrests 113,431 = 0.80",
+        ),
+    )
     counts_as_ice_arrest: bool | None = Field(
-        None, description="Whether it counts toward `ice_arrests_per_day` (default: every "
-        "kind but cbp_transfer).")
+        None,
+        description="Whether it counts toward `ice_arrests_per_day` (default: every "
+        "kind but cbp_transfer).",
+    )
     cap_per_day: float | None = Field(
-        None, ge=0, description="Ceiling on the daily rate, e.g. for custodial and 287(g) "
+        None,
+        ge=0,
+        description="Ceiling on the daily rate, e.g. for custodial and 287(g) "
         "jail sources: jail population covered x share removable x turnover per day.",
-        json_schema_extra=_unit("arrests/day", "287(g): 135 agreements (Jan 2025), 1,100+ "
-                                "signed in 2025 (ICE via press, VERIFY); size per scenario"))
-    pool: Pool | None = Field(None, description="Finite, depleting target population "
-                              "(at_large and task_force only).")
+        json_schema_extra=_unit(
+            "arrests/day",
+            "287(g): 135 agreements (Jan 2025), 1,100+ "
+            "signed in 2025 (ICE via press, VERIFY); size per scenario",
+        ),
+    )
+    pool: Pool | None = Field(
+        None, description="Finite, depleting target population (at_large and task_force only)."
+    )
     length_of_stay: StayDistribution | None = Field(
-        None, description="Stays of its book-ins (default: `detention.length_of_stay`).")
+        None, description="Stays of its book-ins (default: `detention.length_of_stay`)."
+    )
     removal_share: float | None = Field(
-        None, ge=0, le=1, description="Share of its decided cases ordered removed (default: "
-        "`detention.removal_share`).", json_schema_extra=_unit("share"))
+        None,
+        ge=0,
+        le=1,
+        description="Share of its decided cases ordered removed (default: "
+        "`detention.removal_share`).",
+        json_schema_extra=_unit("share"),
+    )
 
     def resolved(self, key: str) -> Any:
         """The value of a key, or the default of the source's kind."""
@@ -713,22 +1062,30 @@ class Arrests(_Strict):
     when_full: Literal["throttle", "divert"] = Field(
         description='When an arrest to be booked in finds no free bed: "throttle": it is not '
         'made (foregone, cause beds; no officer-hours used); "divert": it is made and the '
-        'person released or placed on ATD (counted as diverted).')
+        "person released or placed on ATD (counted as diverted)."
+    )
     priority: Literal["anyone", "criminal_first"] = Field(
-        "anyone", description='"criminal_first": sources with a pool arrest only people with '
-        'a conviction or pending charge, which narrows the pool and raises hours per arrest; '
-        '"anyone": they arrest whoever they meet, in the pool\'s proportions.')
+        "anyone",
+        description='"criminal_first": sources with a pool arrest only people with '
+        "a conviction or pending charge, which narrows the pool and raises hours per arrest; "
+        '"anyone": they arrest whoever they meet, in the pool\'s proportions.',
+    )
     sources: dict[str, ArrestSource] = Field(
         description="Named sources `[arrests.sources.NAME]` (NAME: lower-case letters, digits, "
-        "_); their classes are named NAME.convicted, NAME.pending, NAME.none.")
+        "_); their classes are named NAME.convicted, NAME.pending, NAME.none."
+    )
 
 
 class HireStep(_Strict):
     day: int = Field(ge=0, description="Day the new officers start (integer in [0, days)).")
-    officers: int = Field(ge=0, description="Officers hired that day; productive after "
-                          "`training_lag_days`.", json_schema_extra=_unit(
-                              "officers", "10,000 new officers funded through FY2029 (press "
-                              "summaries of the 2025 law, VERIFY)"))
+    officers: int = Field(
+        ge=0,
+        description="Officers hired that day; productive after `training_lag_days`.",
+        json_schema_extra=_unit(
+            "officers",
+            "10,000 new officers funded through FY2029 (press summaries of the 2025 law, VERIFY)",
+        ),
+    )
 
 
 class Officers(_Strict):
@@ -736,33 +1093,65 @@ class Officers(_Strict):
     daily officer-hours left after casework are spent on arrests and escorts."""
 
     headcount: int = Field(
-        6000, ge=0, description="Productive officers on day 0 (held during warm-up).",
-        json_schema_extra=_unit("officers", "about 6,000 ICE deportation officers (2024-25), "
-                                "National Immigration Forum; AP"))
-    hires: list[HireStep] = Field(default_factory=list, description="New officers: "
-                                  "`{ day, officers }` steps, days strictly increasing.")
+        6000,
+        ge=0,
+        description="Productive officers on day 0 (held during warm-up).",
+        json_schema_extra=_unit(
+            "officers",
+            "about 6,000 ICE deportation officers (2024-25), National Immigration Forum; AP",
+        ),
+    )
+    hires: list[HireStep] = Field(
+        default_factory=list,
+        description="New officers: `{ day, officers }` steps, days strictly increasing.",
+    )
     training_lag_days: int = Field(
-        150, ge=0, description="Days from hiring to productive work.",
-        json_schema_extra=_unit("days", "assumption: about 5 months of academy and field "
-                                "training, VERIFY"))
+        150,
+        ge=0,
+        description="Days from hiring to productive work.",
+        json_schema_extra=_unit(
+            "days", "assumption: about 5 months of academy and field training, VERIFY"
+        ),
+    )
     attrition_per_year: float = Field(
-        0.0, ge=0, le=5, description="Exponential attrition rate of officers from day 0 on "
+        0.0,
+        ge=0,
+        le=5,
+        description="Exponential attrition rate of officers from day 0 on "
         "(0: the headcount is held by backfill hiring).",
-        json_schema_extra=_unit("1/year", "assumption"))
+        json_schema_extra=_unit("1/year", "assumption"),
+    )
     productive_hours_per_day: float = Field(
-        4.82, ge=0, le=24, description="Hours an officer works per calendar day.",
-        json_schema_extra=_unit("hours/officer-day", "derived: 2,080 paid hours a year less "
-                                "about 15% leave, holidays and training = 1,760 h / 365 "
-                                "(assumption)"))
+        4.82,
+        ge=0,
+        le=24,
+        description="Hours an officer works per calendar day.",
+        json_schema_extra=_unit(
+            "hours/officer-day",
+            "derived: 2,080 paid hours a year less "
+            "about 15% leave, holidays and training = 1,760 h / 365 "
+            "(assumption)",
+        ),
+    )
     casework_share: float = Field(
-        0.5, ge=0, le=1, description="Share of productive hours spent on casework (docket "
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of productive hours spent on casework (docket "
         "management, check-ins), not available for arrests or escorts.",
-        json_schema_extra=_unit("share", "assumption: 19 arrests per officer-year (FY2024) is "
-                                "a system ratio that includes casework"))
+        json_schema_extra=_unit(
+            "share",
+            "assumption: 19 arrests per officer-year (FY2024) is "
+            "a system ratio that includes casework",
+        ),
+    )
     escort_hours_per_book_in: float = Field(
-        0.0, ge=0, description="Officer-hours charged per book-in at book-in time for escort "
+        0.0,
+        ge=0,
+        description="Officer-hours charged per book-in at book-in time for escort "
         "and transport (a simplification until the transport side charges its trips).",
-        json_schema_extra=_unit("officer-hours/book-in", "assumption"))
+        json_schema_extra=_unit("officer-hours/book-in", "assumption"),
+    )
 
 
 class UniformDraw(_Strict):
@@ -810,25 +1199,33 @@ class Scenario(_Strict):
         "drawn once per replicate.",
     )
     arrests: Arrests | None = Field(None, description="Instead of [book_ins].")
-    officers: Officers | None = Field(None, description="Only with [arrests] (defaults "
-                                      "apply when absent).")
+    officers: Officers | None = Field(
+        None, description="Only with [arrests] (defaults apply when absent)."
+    )
 
     # Issue 6 sections, after the v1 ones so that v1 messages listing sections keep their text.
     budget: dict[str, Budget] = Field(
-        default_factory=dict, description="Appropriations `[budget.NAME]`: the day each runs "
-        "out, or the capacity it sustains.")
+        default_factory=dict,
+        description="Appropriations `[budget.NAME]`: the day each runs "
+        "out, or the capacity it sustains.",
+    )
     bottlenecks: BottleneckSettings | None = Field(
-        None, description="When present, bottleneck attribution runs (as with `enforcesim "
-        "run --bottlenecks`).")
+        None,
+        description="When present, bottleneck attribution runs (as with `enforcesim "
+        "run --bottlenecks`).",
+    )
 
     # Extensions come after the v1 sections, so that v1 messages listing the valid sections
     # keep their text as a prefix.
     pathways: dict[str, Pathway] = Field(
-        default_factory=dict, description="Case pathways `[pathways.NAME]` (extension of "
-        "contract v1).")
+        default_factory=dict,
+        description="Case pathways `[pathways.NAME]` (extension of contract v1).",
+    )
     pathway_shares: dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(
-        default_factory=dict, description="`[pathway_shares]`: book-in class (stream name "
-        "`a.b`, its prefix `a`, or `default`) -> { pathway = share, ... } summing to 1.")
+        default_factory=dict,
+        description="`[pathway_shares]`: book-in class (stream name "
+        "`a.b`, its prefix `a`, or `default`) -> { pathway = share, ... } summing to 1.",
+    )
     courts: Courts | None = None
     travel_documents: TravelDocuments | None = None
 
@@ -842,9 +1239,16 @@ class Scenario(_Strict):
         out = []
         for name, src in self.arrests.sources.items():
             for crim in CRIMINALITY:
-                out.append((f"{name}.{crim}", Stream(
-                    rate_per_day=0.0, length_of_stay=src.length_of_stay,
-                    removal_share=src.removal_share)))
+                out.append(
+                    (
+                        f"{name}.{crim}",
+                        Stream(
+                            rate_per_day=0.0,
+                            length_of_stay=src.length_of_stay,
+                            removal_share=src.removal_share,
+                        ),
+                    )
+                )
         return out
 
     def has_classes(self) -> bool:
@@ -858,8 +1262,12 @@ class Scenario(_Strict):
         """Whether any mechanism of the case and transport side is configured (otherwise
         the engine takes exactly the v1 code path)."""
         tr = self.transport
-        return bool(self.pathways or self.courts or self.travel_documents
-                    or (tr and (tr.modes or tr.intake or tr.transfers)))
+        return bool(
+            self.pathways
+            or self.courts
+            or self.travel_documents
+            or (tr and (tr.modes or tr.intake or tr.transfers))
+        )
 
     def with_overrides(self, seed: int | None = None, replicates: int | None = None) -> Scenario:
         meta = self.scenario.model_copy(
@@ -980,13 +1388,17 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _UNION_PARTS = ("int", "literal['unlimited']", "constrained-int")
 _DRAW_MODELS: dict[str, type[BaseModel]] = {
-    "uniform": UniformDraw, "triangular": TriangularDraw, "normal": NormalDraw,
+    "uniform": UniformDraw,
+    "triangular": TriangularDraw,
+    "normal": NormalDraw,
     "lognormal": LognormalDraw,
 }
-_DRAW_FORMS = ('{ dist = "uniform", low = ..., high = ... }, '
-               '{ dist = "triangular", low = ..., mode = ..., high = ... }, '
-               '{ dist = "normal", mean = ..., sd = ... } or '
-               '{ dist = "lognormal", mean = ..., sd = ... }')
+_DRAW_FORMS = (
+    '{ dist = "uniform", low = ..., high = ... }, '
+    '{ dist = "triangular", low = ..., mode = ..., high = ... }, '
+    '{ dist = "normal", mean = ..., sd = ... } or '
+    '{ dist = "lognormal", mean = ..., sd = ... }'
+)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -1003,7 +1415,8 @@ def _dotted(loc: tuple[Any, ...]) -> str:
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """The user's path: without pydantic's union branch names or the `dist` tag."""
     loc = tuple(
-        p for p in loc
+        p
+        for p in loc
         if p not in _UNION_PARTS
         and not (isinstance(p, str) and p.startswith(("function-", "tagged-union")))
     )
@@ -1095,8 +1508,13 @@ def _describe(annotation: Any, metadata: list[Any]) -> str:
         return "a table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "a table with keys " + ", ".join(annotation.model_fields)
-    base = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-            date: "a date (a TOML date such as 2024-10-01)"}.get(annotation, str(annotation))
+    base = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        bool: "true or false",
+        date: "a date (a TOML date such as 2024-10-01)",
+    }.get(annotation, str(annotation))
     if any(getattr(m, "min_length", None) for m in metadata):
         return f"a non-empty {base.removeprefix('a ')}"
     bounds = _bounds(metadata)
@@ -1125,8 +1543,13 @@ def _allowed(raw_loc: tuple[Any, ...]) -> str | None:
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
-    for kind, word in ((int, "an integer"), (float, "a decimal number"), (str, "a string"),
-                       (dict, "a table"), (list, "an array")):
+    for kind, word in (
+        (int, "an integer"),
+        (float, "a decimal number"),
+        (str, "a string"),
+        (dict, "a table"),
+        (list, "an array"),
+    ):
         if isinstance(value, kind):
             return word
     return type(value).__name__
@@ -1170,17 +1593,23 @@ def _problem_from_error(file: str, err: dict[str, Any]) -> Problem | None:
         model = _inner_model(Scenario.model_fields[str(loc[0])].annotation)
         if len(loc) == 1 and model is not None:
             needed = _SECTION_NEEDS.get(key) or ", ".join(
-                k for k, f in model.model_fields.items() if f.is_required())
-            return Problem(file, key, NO_VALUE, f"required section [{key}] is missing "
-                           f"(it needs {needed})")
+                k for k, f in model.model_fields.items() if f.is_required()
+            )
+            return Problem(
+                file, key, NO_VALUE, f"required section [{key}] is missing (it needs {needed})"
+            )
         return Problem(file, key, NO_VALUE, f"required key is missing; must be {allowed}")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = value.get("dist", NO_VALUE) if isinstance(value, dict) else NO_VALUE
-        return Problem(file, key + ".dist", tag,
-                       "must be one of \"uniform\", \"triangular\", \"normal\", \"lognormal\""
-                       if tag is not NO_VALUE else
-                       "required key is missing; must be one of \"uniform\", \"triangular\", "
-                       "\"normal\", \"lognormal\"")
+        return Problem(
+            file,
+            key + ".dist",
+            tag,
+            'must be one of "uniform", "triangular", "normal", "lognormal"'
+            if tag is not NO_VALUE
+            else 'required key is missing; must be one of "uniform", "triangular", '
+            '"normal", "lognormal"',
+        )
     if kind == "finite_number":
         return Problem(file, key, value, f"must be {allowed}; NaN and infinity are not allowed")
     if allowed is None:  # not expected: every loc pydantic reports is a schema field
@@ -1278,33 +1707,73 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
                 continue
             key = f"{name}[{i}].day"
             if days is not None and day >= days:
-                problems.append(Problem(file, key, day, f"must be a day from 0 to {days - 1} "
-                                        f"(before scenario.days = {days})"))
+                problems.append(
+                    Problem(
+                        file,
+                        key,
+                        day,
+                        f"must be a day from 0 to {days - 1} (before scenario.days = {days})",
+                    )
+                )
             if last is not None and day <= last:
-                problems.append(Problem(file, key, day, "must be greater than the previous "
-                                        f"step's day ({last}); step days strictly increase"))
+                problems.append(
+                    Problem(
+                        file,
+                        key,
+                        day,
+                        "must be greater than the previous "
+                        f"step's day ({last}); step days strictly increase",
+                    )
+                )
             last = day
 
     book_ins = table(raw, "book_ins")
     streams = table(book_ins, "streams")
     if raw.get("book_ins") is not None and raw.get("arrests") is not None:
-        problems.append(Problem(file, "arrests", NO_VALUE, "not allowed together with "
-                                "[book_ins]: drive the model either by book-ins ([book_ins]) "
-                                "or by arrests ([arrests]), not both"))
+        problems.append(
+            Problem(
+                file,
+                "arrests",
+                NO_VALUE,
+                "not allowed together with "
+                "[book_ins]: drive the model either by book-ins ([book_ins]) "
+                "or by arrests ([arrests]), not both",
+            )
+        )
     if raw.get("book_ins") is None and raw.get("arrests") is None:
-        problems.append(Problem(file, "book_ins", NO_VALUE, "required section [book_ins] is "
-                                f"missing (it needs {_SECTION_NEEDS['book_ins']}; or give "
-                                "[arrests] instead)"))
+        problems.append(
+            Problem(
+                file,
+                "book_ins",
+                NO_VALUE,
+                "required section [book_ins] is "
+                f"missing (it needs {_SECTION_NEEDS['book_ins']}; or give "
+                "[arrests] instead)",
+            )
+        )
     check_steps("book_ins.schedule", book_ins.get("schedule"))
     if streams:
         for key in ("rate_per_day", "schedule"):
             if book_ins.get(key) not in (None, []):
-                problems.append(Problem(file, f"book_ins.{key}", NO_VALUE, "not allowed with "
-                                        "[book_ins.streams]: each stream has its own"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"book_ins.{key}",
+                        NO_VALUE,
+                        "not allowed with [book_ins.streams]: each stream has its own",
+                    )
+                )
     elif book_ins.get("rate_per_day") is None and raw.get("book_ins") is not None:
-        problems.append(Problem(file, "book_ins.rate_per_day", NO_VALUE, "required key is "
-                                "missing (or give [book_ins.streams.NAME] tables); must be a "
-                                "number >= 0"))
+        problems.append(
+            Problem(
+                file,
+                "book_ins.rate_per_day",
+                NO_VALUE,
+                "required key is "
+                "missing (or give [book_ins.streams.NAME] tables); must be a "
+                "number >= 0",
+            )
+        )
     detention = table(raw, "detention")
     check_steps("detention.beds_schedule", detention.get("beds_schedule"))
 
@@ -1312,11 +1781,23 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
         dist = los.get("dist")
         sd = los.get("sd")  # None: absent (a dumped Scenario writes sd = None)
         if dist in ("lognormal", "gamma") and sd is None:
-            problems.append(Problem(file, f"{key}.sd", NO_VALUE, f"required for dist = "
-                                    f"\"{dist}\"; must be a number > 0"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.sd",
+                    NO_VALUE,
+                    f'required for dist = "{dist}"; must be a number > 0',
+                )
+            )
         if dist in ("fixed", "exponential") and sd is not None:
-            problems.append(Problem(file, f"{key}.sd", sd, f"not allowed for dist = \"{dist}\"; "
-                                    "sd is only for \"lognormal\" and \"gamma\""))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.sd",
+                    sd,
+                    f'not allowed for dist = "{dist}"; sd is only for "lognormal" and "gamma"',
+                )
+            )
 
     check_stay("detention.length_of_stay", table(detention, "length_of_stay"))
     own_stays = True
@@ -1324,8 +1805,14 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
     for name, stream in streams.items():
         key = f"book_ins.streams.{_dotted((name,))}"
         if not STREAM_NAME.match(name):
-            problems.append(Problem(file, key, NO_VALUE, "stream names must be lower-case "
-                                    "letters, digits and _, starting with a letter"))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    NO_VALUE,
+                    "stream names must be lower-case letters, digits and _, starting with a letter",
+                )
+            )
         if not isinstance(stream, dict):
             continue
         check_steps(f"{key}.schedule", stream.get("schedule"))
@@ -1333,14 +1820,27 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
         own_stays = own_stays and "length_of_stay" in stream
         own_initial = own_initial or "initial_detained" in stream
     if "length_of_stay" not in detention and "detention" in raw and not (streams and own_stays):
-        problems.append(Problem(file, "detention.length_of_stay", NO_VALUE, "required key is "
-                                "missing (unless every book-in stream has its own); must be a "
-                                "table with keys dist, mean, sd, such as "
-                                "{ dist = \"lognormal\", mean = 45.0, sd = 40.0 }"))
+        problems.append(
+            Problem(
+                file,
+                "detention.length_of_stay",
+                NO_VALUE,
+                "required key is "
+                "missing (unless every book-in stream has its own); must be a "
+                "table with keys dist, mean, sd, such as "
+                '{ dist = "lognormal", mean = 45.0, sd = 40.0 }',
+            )
+        )
     if own_initial and detention.get("initial_detained", 0) not in (0, None):
-        problems.append(Problem(file, "detention.initial_detained",
-                                detention.get("initial_detained"), "not allowed when a stream "
-                                "sets its own initial_detained (give every stream its own)"))
+        problems.append(
+            Problem(
+                file,
+                "detention.initial_detained",
+                detention.get("initial_detained"),
+                "not allowed when a stream "
+                "sets its own initial_detained (give every stream its own)",
+            )
+        )
 
     problems.extend(_check_costs_budget(file, raw, meta, days))
     problems += _arrest_checks(file, raw, check_steps, check_stay)
@@ -1353,15 +1853,23 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
     problems += _case_side_checks(file, raw, class_names, check_steps, check_stay)
 
     uncertainty = raw.get("uncertainty")
-    for path, draw in (uncertainty.items() if isinstance(uncertainty, dict) else ()):
+    for path, draw in uncertainty.items() if isinstance(uncertainty, dict) else ():
         key = f"uncertainty.{json.dumps(path)}"
         rule = uncertain_value_rule(path)
         if rule is None:
             close = _suggest(path, list(UNCERTAIN_VALUES))
             hint = f" (did you mean {close}?)" if close else ""
-            problems.append(Problem(file, key, NO_VALUE, "not a numeric scenario value that "
-                                    f"can vary{hint}; valid: " + ", ".join(UNCERTAIN_VALUES)
-                                    + " (* is a step number: 0, 1, ...)"))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    NO_VALUE,
+                    "not a numeric scenario value that "
+                    f"can vary{hint}; valid: "
+                    + ", ".join(UNCERTAIN_VALUES)
+                    + " (* is a step number: 0, 1, ...)",
+                )
+            )
             continue
         current = _current_value(raw, path)
         if current is _INVALID:
@@ -1369,132 +1877,238 @@ def _cross_checks(file: str, raw: dict[str, Any]) -> list[Problem]:
         if current is None:
             section = path.split(".")[0]
             hint = f" (there is no [{section}] section)" if section not in raw else ""
-            problems.append(Problem(file, key, NO_VALUE,
-                                    f"{path} is not set in this scenario, so it cannot vary"
-                                    + hint))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    NO_VALUE,
+                    f"{path} is not set in this scenario, so it cannot vary" + hint,
+                )
+            )
             continue
         if current == "unlimited":
-            problems.append(Problem(file, key, NO_VALUE,
-                                    f"{path} is \"unlimited\"; only numbers can vary"))
+            problems.append(
+                Problem(file, key, NO_VALUE, f'{path} is "unlimited"; only numbers can vary')
+            )
             continue
         if isinstance(draw, dict):
             problems.extend(_check_draw(file, key, draw, rule))
     return problems
 
 
-def _check_costs_budget(file: str, raw: dict[str, Any], meta: dict[str, Any],
-                        days: int | None) -> list[Problem]:
+def _check_costs_budget(
+    file: str, raw: dict[str, Any], meta: dict[str, Any], days: int | None
+) -> list[Problem]:
     """Budget periods and component names; bottleneck constraint names; cost-item names."""
     out: list[Problem] = []
     costs = raw.get("costs") if isinstance(raw.get("costs"), dict) else {}
     items = costs.get("items") if isinstance(costs.get("items"), dict) else {}
     for group in ("beds", "items"):
         table = costs.get(group)
-        for name in (table if isinstance(table, dict) else {}):
+        for name in table if isinstance(table, dict) else {}:
             if name in COST_COMPONENT_NAMES or not STREAM_NAME.match(name):
-                out.append(Problem(file, f"costs.{group}.{_dotted((name,))}", NO_VALUE,
-                                   "names must be lower-case letters, digits and _, starting "
-                                   "with a letter, and not a component name ("
-                                   + ", ".join(COST_COMPONENT_NAMES) + ")"))
+                out.append(
+                    Problem(
+                        file,
+                        f"costs.{group}.{_dotted((name,))}",
+                        NO_VALUE,
+                        "names must be lower-case letters, digits and _, starting "
+                        "with a letter, and not a component name ("
+                        + ", ".join(COST_COMPONENT_NAMES)
+                        + ")",
+                    )
+                )
     valid = list(COST_COMPONENT_NAMES) + [n for n in items if isinstance(n, str)]
     has_start = isinstance(meta.get("start_date"), date)
     budgets = raw.get("budget")
-    for name, b in (budgets.items() if isinstance(budgets, dict) else ()):
+    for name, b in budgets.items() if isinstance(budgets, dict) else ():
         if not isinstance(b, dict):
             continue
         key = f"budget.{_dotted((name,))}"
         for part in ("start", "end"):
             v = b.get(part)
             if isinstance(v, date) and not has_start:
-                out.append(Problem(file, f"{key}.{part}", v, "a date needs scenario.start_date "
-                                   "(the date of day 0); or give a day number"))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.{part}",
+                        v,
+                        "a date needs scenario.start_date "
+                        "(the date of day 0); or give a day number",
+                    )
+                )
         s_, e_ = b.get("start", 0), b.get("end")
         if _is_int(s_) and days is not None and s_ >= days:
-            out.append(Problem(file, f"{key}.start", s_, f"must be a day from 0 to {days - 1} "
-                               f"(before scenario.days = {days})"))
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.start",
+                    s_,
+                    f"must be a day from 0 to {days - 1} (before scenario.days = {days})",
+                )
+            )
         if type(s_) is type(e_) and isinstance(s_, int | date) and e_ < s_:
             out.append(Problem(file, f"{key}.end", e_, f"must not be before start ({s_})"))
         pays = b.get("pays_for")
         for i, comp in enumerate(pays if isinstance(pays, list) else []):
             if isinstance(comp, str) and comp not in valid:
                 close = _suggest(comp, valid)
-                out.append(Problem(file, f"{key}.pays_for[{i}]", comp, "not a cost component"
-                                   + (f" (did you mean {close}?)" if close else "")
-                                   + "; valid: " + ", ".join(valid)))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.pays_for[{i}]",
+                        comp,
+                        "not a cost component"
+                        + (f" (did you mean {close}?)" if close else "")
+                        + "; valid: "
+                        + ", ".join(valid),
+                    )
+                )
     bn = raw.get("bottlenecks")
     cons = bn.get("constraints") if isinstance(bn, dict) else None
     for i, c in enumerate(cons if isinstance(cons, list) else []):
         if isinstance(c, str) and c not in CONSTRAINT_NAMES:
-            out.append(Problem(file, f"bottlenecks.constraints[{i}]", c, "not a constraint; "
-                               "valid: " + ", ".join(CONSTRAINT_NAMES)))
+            out.append(
+                Problem(
+                    file,
+                    f"bottlenecks.constraints[{i}]",
+                    c,
+                    "not a constraint; valid: " + ", ".join(CONSTRAINT_NAMES),
+                )
+            )
     targets = bn.get("targets") if isinstance(bn, dict) else None
     for i, t in enumerate(targets if isinstance(targets, list) else []):
         if t == "ice_arrests_per_day" and not isinstance(raw.get("arrests"), dict):
-            out.append(Problem(file, f"bottlenecks.targets[{i}]", t, "only allowed with "
-                               "[arrests] (a run driven by book-ins makes no arrests)"))
+            out.append(
+                Problem(
+                    file,
+                    f"bottlenecks.targets[{i}]",
+                    t,
+                    "only allowed with [arrests] (a run driven by book-ins makes no arrests)",
+                )
+            )
     return out
 
 
-def _arrest_checks(file: str, raw: dict[str, Any], check_steps: Any,
-                   check_stay: Any) -> list[Problem]:
+def _arrest_checks(
+    file: str, raw: dict[str, Any], check_steps: Any, check_stay: Any
+) -> list[Problem]:
     """Rules of [arrests] and [officers] that span several keys."""
     problems: list[Problem] = []
     arrests = raw.get("arrests")
     if raw.get("officers") is not None and not isinstance(arrests, dict):
-        problems.append(Problem(file, "officers", NO_VALUE, "only allowed with [arrests] "
-                                "(officers limit arrests, not book-ins)"))
+        problems.append(
+            Problem(
+                file,
+                "officers",
+                NO_VALUE,
+                "only allowed with [arrests] (officers limit arrests, not book-ins)",
+            )
+        )
     officers = raw.get("officers")
     if isinstance(officers, dict):
         check_steps("officers.hires", officers.get("hires"))
     targets = raw.get("targets")
-    if (not isinstance(arrests, dict) and isinstance(targets, dict)
-            and targets.get("ice_arrests_per_day") is not None):
-        problems.append(Problem(file, "targets.ice_arrests_per_day",
-                                targets["ice_arrests_per_day"], "only allowed with [arrests] "
-                                "(a run driven by book-ins makes no arrests)"))
+    if (
+        not isinstance(arrests, dict)
+        and isinstance(targets, dict)
+        and targets.get("ice_arrests_per_day") is not None
+    ):
+        problems.append(
+            Problem(
+                file,
+                "targets.ice_arrests_per_day",
+                targets["ice_arrests_per_day"],
+                "only allowed with [arrests] (a run driven by book-ins makes no arrests)",
+            )
+        )
     if not isinstance(arrests, dict):
         return problems
     sources = arrests.get("sources")
     if isinstance(sources, dict) and not sources:
-        problems.append(Problem(file, "arrests.sources", NO_VALUE, "needs at least one "
-                                "[arrests.sources.NAME] table"))
-    for name, src in (sources.items() if isinstance(sources, dict) else ()):
+        problems.append(
+            Problem(
+                file, "arrests.sources", NO_VALUE, "needs at least one [arrests.sources.NAME] table"
+            )
+        )
+    for name, src in sources.items() if isinstance(sources, dict) else ():
         key = f"arrests.sources.{_dotted((name,))}"
         if not STREAM_NAME.match(name):
-            problems.append(Problem(file, key, NO_VALUE, "source names must be lower-case "
-                                    "letters, digits and _, starting with a letter"))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    NO_VALUE,
+                    "source names must be lower-case letters, digits and _, starting with a letter",
+                )
+            )
         if not isinstance(src, dict):
             continue
         kind = src.get("kind")
         check_steps(f"{key}.schedule", src.get("schedule"))
         check_steps(f"{key}.encounters_schedule", src.get("encounters_schedule"))
-        check_stay(f"{key}.length_of_stay",
-                   src.get("length_of_stay") if isinstance(src.get("length_of_stay"), dict)
-                   else {})
+        check_stay(
+            f"{key}.length_of_stay",
+            src.get("length_of_stay") if isinstance(src.get("length_of_stay"), dict) else {},
+        )
         src = {k: v for k, v in src.items() if v is not None and v != []}
-        by_encounter = [k for k in ("per_encounter", "encounters_per_day", "encounters_schedule")
-                        if k in src]
+        by_encounter = [
+            k for k in ("per_encounter", "encounters_per_day", "encounters_schedule") if k in src
+        ]
         if by_encounter and kind in ("at_large", "custodial", "task_force"):
             for k in by_encounter:
-                problems.append(Problem(file, f"{key}.{k}", NO_VALUE, "only for kind = "
-                                        f"\"cbp_transfer\", not \"{kind}\""))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.{k}",
+                        NO_VALUE,
+                        f'only for kind = "cbp_transfer", not "{kind}"',
+                    )
+                )
         elif by_encounter:
             if "rate_per_day" in src or "schedule" in src:
-                problems.append(Problem(file, f"{key}.rate_per_day", NO_VALUE, "give either "
-                                        "rate_per_day (and schedule) or per_encounter with "
-                                        "encounters_per_day, not both"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.rate_per_day",
+                        NO_VALUE,
+                        "give either "
+                        "rate_per_day (and schedule) or per_encounter with "
+                        "encounters_per_day, not both",
+                    )
+                )
             for k in ("per_encounter", "encounters_per_day"):
                 if k not in src:
-                    problems.append(Problem(file, f"{key}.{k}", NO_VALUE, "required key is "
-                                            "missing (per_encounter and encounters_per_day "
-                                            "go together); must be a number >= 0"))
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{key}.{k}",
+                            NO_VALUE,
+                            "required key is "
+                            "missing (per_encounter and encounters_per_day "
+                            "go together); must be a number >= 0",
+                        )
+                    )
         elif "rate_per_day" not in src:
-            problems.append(Problem(file, f"{key}.rate_per_day", NO_VALUE, "required key is "
-                                    "missing; must be a number >= 0 (or, for kind = "
-                                    "\"cbp_transfer\", per_encounter with encounters_per_day)"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.rate_per_day",
+                    NO_VALUE,
+                    "required key is "
+                    "missing; must be a number >= 0 (or, for kind = "
+                    '"cbp_transfer", per_encounter with encounters_per_day)',
+                )
+            )
         if "pool" in src and kind in ("custodial", "cbp_transfer"):
-            problems.append(Problem(file, f"{key}.pool", NO_VALUE, "only for kind = "
-                                    f"\"at_large\" or \"task_force\", not \"{kind}\""))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.pool",
+                    NO_VALUE,
+                    f'only for kind = "at_large" or "task_force", not "{kind}"',
+                )
+            )
         mixes = [(f"{key}.mix", src.get("mix"))]
         if isinstance(src.get("pool"), dict):
             mixes.append((f"{key}.pool.mix", src["pool"].get("mix")))
@@ -1502,13 +2116,20 @@ def _arrest_checks(file: str, raw: dict[str, Any], check_steps: Any,
             if isinstance(mix, dict):
                 vals = [mix.get(c) for c in CRIMINALITY]
                 if all(_is_num(v) for v in vals) and abs(sum(vals) - 1.0) > 1e-9:
-                    problems.append(Problem(file, mkey, NO_VALUE, "shares convicted + pending + "
-                                            f"none must sum to 1, not {sum(vals):g}"))
+                    problems.append(
+                        Problem(
+                            file,
+                            mkey,
+                            NO_VALUE,
+                            f"shares convicted + pending + none must sum to 1, not {sum(vals):g}",
+                        )
+                    )
     return problems
 
 
-def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
-                      check_steps: Any, check_stay: Any) -> list[Problem]:
+def _case_side_checks(
+    file: str, raw: dict[str, Any], streams: dict[str, Any], check_steps: Any, check_stay: Any
+) -> list[Problem]:
     """Cross-field rules of the case and transport side (pathways, shares, courts, travel
     documents, transport modes)."""
     problems: list[Problem] = []
@@ -1519,31 +2140,60 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
 
     def bad_name(key: str, name: str, what: str) -> None:
         if not STREAM_NAME.match(name):
-            problems.append(Problem(file, key, NO_VALUE, f"{what} names must be lower-case "
-                                    "letters, digits and _, starting with a letter"))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    NO_VALUE,
+                    f"{what} names must be lower-case "
+                    "letters, digits and _, starting with a letter",
+                )
+            )
 
     transport = table(raw, "transport")
     modes = table(transport, "modes")
     if "transport" in raw and isinstance(raw["transport"], dict):
-        v1_keys = [k_ for k_ in ("departures_per_day", "seats_per_departure")
-                   if transport.get(k_) is not None]
+        v1_keys = [
+            k_
+            for k_ in ("departures_per_day", "seats_per_departure")
+            if transport.get(k_) is not None
+        ]
         if modes:
             for key in v1_keys:
-                problems.append(Problem(file, f"transport.{key}", transport[key], "not "
-                                        "allowed with [transport.modes]: each mode has its own"))
-        elif len(v1_keys) == 1 or not (v1_keys or transport.get("intake")
-                                       or transport.get("transfers")):
+                problems.append(
+                    Problem(
+                        file,
+                        f"transport.{key}",
+                        transport[key],
+                        "not allowed with [transport.modes]: each mode has its own",
+                    )
+                )
+        elif len(v1_keys) == 1 or not (
+            v1_keys or transport.get("intake") or transport.get("transfers")
+        ):
             missing = ({"departures_per_day", "seats_per_departure"} - set(v1_keys)).pop()
-            problems.append(Problem(file, f"transport.{missing}", NO_VALUE, "required key is "
-                                    "missing (or give [transport.modes.NAME] tables); must be "
-                                    + ("a number > 0" if missing == "departures_per_day"
-                                       else "an integer > 0")))
+            problems.append(
+                Problem(
+                    file,
+                    f"transport.{missing}",
+                    NO_VALUE,
+                    "required key is "
+                    "missing (or give [transport.modes.NAME] tables); must be "
+                    + ("a number > 0" if missing == "departures_per_day" else "an integer > 0"),
+                )
+            )
 
     docs = table(raw, "travel_documents")
     groups = table(docs, "groups")
     if raw.get("travel_documents") is not None and not groups:
-        problems.append(Problem(file, "travel_documents.groups", NO_VALUE, "required: at "
-                                "least one [travel_documents.groups.NAME] table"))
+        problems.append(
+            Problem(
+                file,
+                "travel_documents.groups",
+                NO_VALUE,
+                "required: at least one [travel_documents.groups.NAME] table",
+            )
+        )
     total = 0.0
     for name, group in groups.items():
         key = f"travel_documents.groups.{_dotted((name,))}"
@@ -1553,8 +2203,14 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
             share = group.get("share")
             total += share if _is_num(share) else math.nan
     if groups and math.isfinite(total) and abs(total - 1.0) > 1e-9:
-        problems.append(Problem(file, "travel_documents.groups", NO_VALUE, "the groups' "
-                                f"shares must sum to 1 (they sum to {total:g})"))
+        problems.append(
+            Problem(
+                file,
+                "travel_documents.groups",
+                NO_VALUE,
+                f"the groups' shares must sum to 1 (they sum to {total:g})",
+            )
+        )
 
     defaults = []
     claimed: dict[str, str] = {}
@@ -1571,25 +2227,53 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
             if not isinstance(g, str):
                 continue
             if g not in groups:
-                problems.append(Problem(file, f"{key}.groups[{i}]", g, "must name a "
-                                        "[travel_documents.groups.NAME] table; valid: "
-                                        + (", ".join(groups) or "none (no [travel_documents])")))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.groups[{i}]",
+                        g,
+                        "must name a "
+                        "[travel_documents.groups.NAME] table; valid: "
+                        + (", ".join(groups) or "none (no [travel_documents])"),
+                    )
+                )
             elif g in claimed:
-                problems.append(Problem(file, f"{key}.groups[{i}]", g, "already removed by "
-                                        f"mode {claimed[g]}; a group uses one mode"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.groups[{i}]",
+                        g,
+                        f"already removed by mode {claimed[g]}; a group uses one mode",
+                    )
+                )
             else:
                 claimed[g] = name
     if len(defaults) > 1:
-        problems.append(Problem(file, f"transport.modes.{defaults[1]}.groups", NO_VALUE,
-                                f"required: only one mode may be the default (mode "
-                                f"{defaults[0]} has no groups either)"))
+        problems.append(
+            Problem(
+                file,
+                f"transport.modes.{defaults[1]}.groups",
+                NO_VALUE,
+                f"required: only one mode may be the default (mode "
+                f"{defaults[0]} has no groups either)",
+            )
+        )
     if modes and not defaults:
         unclaimed = [g for g in groups if g not in claimed]
         if unclaimed or not groups:
-            what = (f"groups {', '.join(unclaimed)} have no mode" if unclaimed
-                    else "without [travel_documents] every removal uses the default mode")
-            problems.append(Problem(file, "transport.modes", NO_VALUE, f"{what}: give one "
-                                    "mode without groups (the default) or name them"))
+            what = (
+                f"groups {', '.join(unclaimed)} have no mode"
+                if unclaimed
+                else "without [travel_documents] every removal uses the default mode"
+            )
+            problems.append(
+                Problem(
+                    file,
+                    "transport.modes",
+                    NO_VALUE,
+                    f"{what}: give one mode without groups (the default) or name them",
+                )
+            )
 
     pathways = table(raw, "pathways")
     courts_given = raw.get("courts") is not None  # a dumped model writes courts = None
@@ -1606,67 +2290,139 @@ def _case_side_checks(file: str, raw: dict[str, Any], streams: dict[str, Any],
         if diversion:
             for k_ in ("stay", "outcome", "counts_as_removal"):
                 if path.get(k_) is not None:
-                    problems.append(Problem(file, f"{key}.{k_}", NO_VALUE, "not allowed with "
-                                            "diversion = true (a diversion never takes a bed)"))
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{key}.{k_}",
+                            NO_VALUE,
+                            "not allowed with diversion = true (a diversion never takes a bed)",
+                        )
+                    )
             if court:
-                problems.append(Problem(file, f"{key}.court", True, "not allowed with "
-                                        "diversion = true"))
+                problems.append(
+                    Problem(file, f"{key}.court", True, "not allowed with diversion = true")
+                )
             continue
         if path.get("days_in_program") is not None:
-            problems.append(Problem(file, f"{key}.days_in_program", path["days_in_program"],
-                                    "only allowed with diversion = true (days in alternatives "
-                                    "to detention)"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.days_in_program",
+                    path["days_in_program"],
+                    "only allowed with diversion = true (days in alternatives to detention)",
+                )
+            )
         if outcome is None:
-            problems.append(Problem(file, f"{key}.outcome", NO_VALUE, "required key is "
-                                    "missing (unless diversion = true); must be one of "
-                                    '"removal", "release", "voluntary_departure"'))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.outcome",
+                    NO_VALUE,
+                    "required key is "
+                    "missing (unless diversion = true); must be one of "
+                    '"removal", "release", "voluntary_departure"',
+                )
+            )
         if "stay" not in path and not court:
-            problems.append(Problem(file, f"{key}.stay", NO_VALUE, "required key is missing "
-                                    "(unless court = true or diversion = true); must be a table "
-                                    "with keys dist, mean, sd"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.stay",
+                    NO_VALUE,
+                    "required key is missing "
+                    "(unless court = true or diversion = true); must be a table "
+                    "with keys dist, mean, sd",
+                )
+            )
         if outcome == "release" and counts is True:
-            problems.append(Problem(file, f"{key}.counts_as_removal", True, "not allowed "
-                                    'with outcome = "release"; a release is never a removal'))
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.counts_as_removal",
+                    True,
+                    'not allowed with outcome = "release"; a release is never a removal',
+                )
+            )
     if has_court and not courts_given:
-        problems.append(Problem(file, "courts", NO_VALUE, "required section [courts] is "
-                                "missing (a pathway has court = true)"))
+        problems.append(
+            Problem(
+                file,
+                "courts",
+                NO_VALUE,
+                "required section [courts] is missing (a pathway has court = true)",
+            )
+        )
     if courts_given and not has_court:
-        problems.append(Problem(file, "courts", NO_VALUE, "not allowed without a pathway "
-                                "with court = true (nobody would reach the judges)"))
+        problems.append(
+            Problem(
+                file,
+                "courts",
+                NO_VALUE,
+                "not allowed without a pathway with court = true (nobody would reach the judges)",
+            )
+        )
     check_steps("courts.judges_schedule", table(raw, "courts").get("judges_schedule"))
 
     shares = table(raw, "pathway_shares")
     if pathways and not shares:
-        problems.append(Problem(file, "pathway_shares", NO_VALUE, "required section "
-                                "[pathway_shares] is missing (it needs a table per book-in "
-                                "class, prefix or default: { pathway = share, ... })"))
+        problems.append(
+            Problem(
+                file,
+                "pathway_shares",
+                NO_VALUE,
+                "required section "
+                "[pathway_shares] is missing (it needs a table per book-in "
+                "class, prefix or default: { pathway = share, ... })",
+            )
+        )
     if shares and not pathways:
-        problems.append(Problem(file, "pathway_shares", NO_VALUE, "not allowed without "
-                                "[pathways.NAME] tables"))
+        problems.append(
+            Problem(file, "pathway_shares", NO_VALUE, "not allowed without [pathways.NAME] tables")
+        )
     classes = list(streams) if streams else ["all"]
     prefixes = {c.split(".")[0] for c in classes}
     for cls, table_ in shares.items():
         key = f"pathway_shares.{_dotted((cls,))}"
         if cls != "default" and cls not in classes and cls not in prefixes:
-            problems.append(Problem(file, key, NO_VALUE, "not a book-in class; valid: "
-                                    + ", ".join(["default", *classes])))
+            problems.append(
+                Problem(
+                    file,
+                    key,
+                    NO_VALUE,
+                    "not a book-in class; valid: " + ", ".join(["default", *classes]),
+                )
+            )
         if not isinstance(table_, dict):
             continue
         total = 0.0
         for pname, share in table_.items():
             if pname not in pathways and pathways:
-                problems.append(Problem(file, f"{key}.{_dotted((pname,))}", share, "not a "
-                                        "pathway; valid: " + ", ".join(pathways)))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.{_dotted((pname,))}",
+                        share,
+                        "not a pathway; valid: " + ", ".join(pathways),
+                    )
+                )
             total += share if _is_num(share) else math.nan
         if math.isfinite(total) and abs(total - 1.0) > 1e-9:
-            problems.append(Problem(file, key, NO_VALUE, "the shares must sum to 1 (they sum "
-                                    f"to {total:g})"))
+            problems.append(
+                Problem(file, key, NO_VALUE, f"the shares must sum to 1 (they sum to {total:g})")
+            )
     if pathways and shares:
         for cls in classes:
             if resolve_share_key(cls, shares) is None:
-                problems.append(Problem(file, "pathway_shares", NO_VALUE, f"no shares for "
-                                        f"book-in class {cls}: give [pathway_shares.{cls}] "
-                                        "or [pathway_shares.default]"))
+                problems.append(
+                    Problem(
+                        file,
+                        "pathway_shares",
+                        NO_VALUE,
+                        f"no shares for "
+                        f"book-in class {cls}: give [pathway_shares.{cls}] "
+                        "or [pathway_shares.default]",
+                    )
+                )
     return problems
 
 
@@ -1679,8 +2435,9 @@ def resolve_share_key(cls: str, shares: dict[str, Any]) -> str | None:
     return None
 
 
-def _check_draw(file: str, key: str, draw: dict[str, Any],
-                rule: tuple[float, float, bool, bool]) -> list[Problem]:
+def _check_draw(
+    file: str, key: str, draw: dict[str, Any], rule: tuple[float, float, bool, bool]
+) -> list[Problem]:
     low, high, low_open, _ = rule
     allowed = f"{'(' if low_open else '['}{_num(low)}, {_num(high)}{')' if high == _INF else ']'}"
     out: list[Problem] = []
@@ -1689,18 +2446,25 @@ def _check_draw(file: str, key: str, draw: dict[str, Any],
 
     def inside(name: str, v: Any) -> None:
         if _is_num(v) and (v < low or v > high or (low_open and v == low)):
-            out.append(Problem(file, f"{key}.{name}", v,
-                               f"must lie in the value's allowed range {allowed}"))
+            out.append(
+                Problem(
+                    file, f"{key}.{name}", v, f"must lie in the value's allowed range {allowed}"
+                )
+            )
 
     if dist in ("uniform", "triangular"):
         if _is_num(lo) and _is_num(hi) and not lo < hi:
             out.append(Problem(file, f"{key}.high", hi, f"must be greater than low ({lo})"))
         inside("low", lo)
         inside("high", hi)
-    if (dist == "triangular" and _is_num(lo) and _is_num(hi) and _is_num(mode)
-            and not lo <= mode <= hi):
-        out.append(Problem(file, f"{key}.mode", mode,
-                           f"must lie in [low, high] = [{lo}, {hi}]"))
+    if (
+        dist == "triangular"
+        and _is_num(lo)
+        and _is_num(hi)
+        and _is_num(mode)
+        and not lo <= mode <= hi
+    ):
+        out.append(Problem(file, f"{key}.mode", mode, f"must lie in [low, high] = [{lo}, {hi}]"))
     if dist in ("normal", "lognormal"):
         inside("mean", mean)
     return out
@@ -1713,8 +2477,9 @@ def parse_scenario(raw: dict[str, Any], file: str = "<scenario>") -> Scenario:
     try:
         sc = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = _dedupe([p for e in exc.errors()
-                            if (p := _problem_from_error(file, e)) is not None])
+        problems = _dedupe(
+            [p for e in exc.errors() if (p := _problem_from_error(file, e)) is not None]
+        )
     # A value pydantic already refused is not reported again by the cross-field rules.
     seen = {p.key for p in problems}
     problems += [p for p in _cross_checks(file, raw) if p.key not in seen]
@@ -1745,8 +2510,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(file, "", NO_VALUE, _toml_message(str(exc), text))]
-                            ) from None
+        raise ScenarioError([Problem(file, "", NO_VALUE, _toml_message(str(exc), text))]) from None
     return raw, data
 
 
@@ -1769,7 +2533,7 @@ def _toml_message(error: str, text: str) -> str:
     if 1 <= lineno <= len(lines) and lines[lineno - 1].strip():
         shown = lines[lineno - 1].strip()
         where += f" ({shown if len(shown) <= 60 else shown[:57] + '...'})"
-    what = error[:m.start()].strip()
+    what = error[: m.start()].strip()
     hint = next((h for k, h in _TOML_HINTS.items() if what.startswith(k)), "")
     return f"not valid TOML at {where}: {what}" + (f" ({hint})" if hint else "")
 

@@ -34,16 +34,17 @@ from .fit import AGENCIES, Series, fit_agency, observed
 HORIZONS = (3, 6, 12)
 DISTS = ("gamma", "lognormal")
 SOURCES = ("12-month window", "full history")
-MODEL_METHODS = tuple(f"model ({src}, {dist}{anc})" for src in SOURCES for dist in DISTS
-                      for anc in (", anchored", ""))
+MODEL_METHODS = tuple(
+    f"model ({src}, {dist}{anc})" for src in SOURCES for dist in DISTS for anc in (", anchored", "")
+)
 METHODS = (*MODEL_METHODS, "persistence", "Little's law")
 SHIPPED = "model (12-month window, gamma, anchored)"
 
 
 @dataclass
 class Backtest:
-    forecasts: pd.DataFrame   # origin, method, step (1..12), month, forecast, observed
-    table: pd.DataFrame       # horizon x method: MAPE, origins
+    forecasts: pd.DataFrame  # origin, method, step (1..12), month, forecast, observed
+    table: pd.DataFrame  # horizon x method: MAPE, origins
 
 
 def default_origins(series: Series, every: int = 3, min_history: int = 12) -> list[int]:
@@ -58,19 +59,21 @@ def _anchored(f, fut: Series, k: int, anchor: bool) -> np.ndarray:
     people booked in up to month k are scaled so that month k's ADP equals the observed."""
     old, new = f.split_forecast(fut)
     scale = fut.adp[k] / (old[k] + new[k]) if anchor else 1.0
-    return (scale * old + new)[k + 1:]
+    return (scale * old + new)[k + 1 :]
 
 
-def _window_forecast(s: Series, o: int, h: int, dist: str = "gamma"
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _window_forecast(
+    s: Series, o: int, h: int, dist: str = "gamma"
+) -> tuple[np.ndarray, np.ndarray]:
     first = max(0, o - 11)
     f = fit_agency(s.slice(first, o + 1), "constant", dist=dist)
     fut = s.slice(first, min(o + 1 + h, s.n_months))
     return _anchored(f, fut, o - first, False), _anchored(f, fut, o - first, True)
 
 
-def _history_forecast(s: Series, o: int, h: int, dist: str = "gamma"
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _history_forecast(
+    s: Series, o: int, h: int, dist: str = "gamma"
+) -> tuple[np.ndarray, np.ndarray]:
     f = fit_agency(s.slice(0, o + 1), "trailing", dist=dist)
     fut = s.slice(0, min(o + 1 + h, s.n_months))
     return _anchored(f, fut, o, False), _anchored(f, fut, o, True)
@@ -78,17 +81,20 @@ def _history_forecast(s: Series, o: int, h: int, dist: str = "gamma"
 
 def _little(s: Series, o: int, h: int) -> np.ndarray:
     lo = max(0, o - 2)
-    days = s.covered_days[lo:o + 1]
-    exits_w = s.book_ins[lo:o + 1]   # book-outs by agency are not published: weight by book-ins
-    alos = float(np.sum(s.alos[lo:o + 1] * exits_w) / np.sum(exits_w))
+    days = s.covered_days[lo : o + 1]
+    exits_w = s.book_ins[lo : o + 1]  # book-outs by agency are not published: weight by book-ins
+    alos = float(np.sum(s.alos[lo : o + 1] * exits_w) / np.sum(exits_w))
     del days
     stop = min(o + 1 + h, s.n_months)
-    return s.book_ins[o + 1:stop] / s.covered_days[o + 1:stop] * alos
+    return s.book_ins[o + 1 : stop] / s.covered_days[o + 1 : stop] * alos
 
 
-def run_backtest(through: str | None = "2024-09-30", origins: list[int] | None = None,
-                 horizons: tuple[int, ...] = HORIZONS, methods: tuple[str, ...] = METHODS
-                 ) -> Backtest:
+def run_backtest(
+    through: str | None = "2024-09-30",
+    origins: list[int] | None = None,
+    horizons: tuple[int, ...] = HORIZONS,
+    methods: tuple[str, ...] = METHODS,
+) -> Backtest:
     series = {a: observed(a, through) for a in AGENCIES}
     total = observed("all", through)
     if origins is None:
@@ -97,7 +103,7 @@ def run_backtest(through: str | None = "2024-09-30", origins: list[int] | None =
     rows = []
     for o in origins:
         stop = min(o + 1 + hmax, total.n_months)
-        obs = total.adp[o + 1:stop]
+        obs = total.adp[o + 1 : stop]
         fc: dict[str, np.ndarray] = {}
         for src in SOURCES:
             for dist in DISTS:
@@ -116,30 +122,46 @@ def run_backtest(through: str | None = "2024-09-30", origins: list[int] | None =
             if meth not in methods:
                 continue
             for step in range(len(obs)):
-                rows.append({"origin": total.months[o].date(), "method": meth, "step": step + 1,
-                             "month": total.months[o + 1 + step].date(),
-                             "forecast": float(f[step]), "observed": float(obs[step])})
+                rows.append(
+                    {
+                        "origin": total.months[o].date(),
+                        "method": meth,
+                        "step": step + 1,
+                        "month": total.months[o + 1 + step].date(),
+                        "forecast": float(f[step]),
+                        "observed": float(obs[step]),
+                    }
+                )
     fcs = pd.DataFrame(rows)
     fcs["ape"] = (fcs["forecast"] / fcs["observed"] - 1).abs() * 100
     return Backtest(fcs, mape_table(fcs, horizons))
 
 
-def mape_table(fcs: pd.DataFrame, horizons: tuple[int, ...] = HORIZONS,
-               exclude_covid: bool = False) -> pd.DataFrame:
+def mape_table(
+    fcs: pd.DataFrame, horizons: tuple[int, ...] = HORIZONS, exclude_covid: bool = False
+) -> pd.DataFrame:
     """MAPE over steps 1..h for origins with all h months observed; rows horizon x method."""
     out = []
     f = fcs
     if exclude_covid:
         # origins whose forecast window overlaps Mar 2020 - Sep 2021
         end = pd.to_datetime(f["origin"]) + pd.DateOffset(months=12)
-        f = f[(end < pd.Timestamp("2020-03-01")) | (pd.to_datetime(f["origin"])
-                                                      >= pd.Timestamp("2021-09-01"))]
+        f = f[
+            (end < pd.Timestamp("2020-03-01"))
+            | (pd.to_datetime(f["origin"]) >= pd.Timestamp("2021-09-01"))
+        ]
     for h in horizons:
         g = f[f["step"] <= h]
         complete = g.groupby(["origin", "method"])["step"].transform("max") == h
         g = g[complete]
         for meth, gm in g.groupby("method", sort=False):
             per_origin = gm.groupby("origin")["ape"].mean()
-            out.append({"horizon_months": h, "method": meth, "mape_pct": per_origin.mean(),
-                        "origins": len(per_origin)})
+            out.append(
+                {
+                    "horizon_months": h,
+                    "method": meth,
+                    "mape_pct": per_origin.mean(),
+                    "origins": len(per_origin),
+                }
+            )
     return pd.DataFrame(out)

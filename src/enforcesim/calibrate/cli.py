@@ -7,8 +7,11 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-app = typer.Typer(help="Calibrate stays to ICE's statistics and back-test forecasts.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Calibrate stays to ICE's statistics and back-test forecasts.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 FIRST, LAST = pd.Timestamp("2019-09-30"), pd.Timestamp("2024-09-30")
 
@@ -24,20 +27,24 @@ def _date(value: str, name: str) -> str:
     except (ValueError, TypeError):
         _fail(f"{name} {value!r}: not a date (YYYY-MM-DD)")
     if not FIRST <= t <= LAST:
-        _fail(f"{name} {value}: must be between {FIRST.date()} and {LAST.date()} (the store "
-              "holds Oct 2018 - Sep 2024 and a fit needs 12 months)")
+        _fail(
+            f"{name} {value}: must be between {FIRST.date()} and {LAST.date()} (the store "
+            "holds Oct 2018 - Sep 2024 and a fit needs 12 months)"
+        )
     return str(t.date())
 
 
 @app.command("run")
 def run_cmd(
     through: str = typer.Option("2024-09-30", help="Last day of data the fit may use."),
-    out_dir: str = typer.Option("out/calibration", "--out",
-                                help="Folder for scenario and report."),
+    out_dir: str = typer.Option("out/calibration", "--out", help="Folder for scenario and report."),
     bootstrap: int = typer.Option(100, help="Block-bootstrap refits for the intervals."),
     seed: int = typer.Option(0, help="Seed of the bootstrap."),
-    streams: bool = typer.Option(True, "--streams/--single-stream",
-                                 help="Named ICE/CBP book-in streams (default) or one stream."),
+    streams: bool = typer.Option(
+        True,
+        "--streams/--single-stream",
+        help="Named ICE/CBP book-in streams (default) or one stream.",
+    ),
     dist: str = typer.Option("gamma", help="Stay distribution: gamma or lognormal."),
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
@@ -55,12 +62,16 @@ def run_cmd(
         r = calibrate(t, out, bootstrap=bootstrap, seed=seed, streams=streams, dist=dist)
     except (ValueError, OSError) as e:
         _fail(str(e))
-    typer.echo(f"wrote {r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
-               f"{out / 'fit.png'}, {out / 'stays.png'}, {out / 'in_sample.png'}")
+    typer.echo(
+        f"wrote {r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
+        f"{out / 'fit.png'}, {out / 'stays.png'}, {out / 'in_sample.png'}"
+    )
     ins = r["in_sample"]
-    typer.echo(f"in-sample MAPE of monthly ADP (engine, seed {ins['seed']}, "
-               f"{ins['replicates']} replicates): all {ins['all']['mape_pct']:.2f} %, "
-               f"ICE {ins['ice']['mape_pct']:.2f} %, CBP {ins['cbp']['mape_pct']:.2f} %")
+    typer.echo(
+        f"in-sample MAPE of monthly ADP (engine, seed {ins['seed']}, "
+        f"{ins['replicates']} replicates): all {ins['all']['mape_pct']:.2f} %, "
+        f"ICE {ins['ice']['mape_pct']:.2f} %, CBP {ins['cbp']['mape_pct']:.2f} %"
+    )
 
 
 @app.command("backtest")
@@ -85,7 +96,9 @@ def backtest_cmd(
     nc = mape_table(bt.forecasts, exclude_covid=True)
     nc.to_csv(out / "table_no_covid.csv", index=False)
     md = ["| horizon (months) | method | MAPE % | origins |", "|---|---|---|---|"]
-    md += [f"| {r.horizon_months} | {r.method} | {r.mape_pct:.1f} | {r.origins} |"
-           for r in bt.table.itertuples()]
+    md += [
+        f"| {r.horizon_months} | {r.method} | {r.mape_pct:.1f} | {r.origins} |"
+        for r in bt.table.itertuples()
+    ]
     (out / "table.md").write_text("\n".join(md) + "\n")
     typer.echo("\n".join(md))

@@ -31,15 +31,16 @@ AGENCIES = ("ice", "cbp")
 # Observed series on a day grid
 # --------------------------------------------------------------------------------------
 
+
 @dataclass
 class Series:
     """Monthly observations of one agency on a day grid starting at months[0]."""
 
-    months: pd.DatetimeIndex          # first day of each month
-    book_ins: np.ndarray              # count per month (covered days only)
+    months: pd.DatetimeIndex  # first day of each month
+    book_ins: np.ndarray  # count per month (covered days only)
     adp: np.ndarray
     alos: np.ndarray
-    covered_days: np.ndarray          # days of the month the data cover
+    covered_days: np.ndarray  # days of the month the data cover
     start: pd.Timestamp = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,8 +56,9 @@ class Series:
         lengths = np.array([(e - m).days for m, e in zip(self.months, ends, strict=True)])
         rate = np.repeat(self.book_ins / self.covered_days, lengths)
         midx = np.repeat(np.arange(self.n_months), lengths)
-        cov = np.concatenate([np.arange(n) < c for n, c in
-                              zip(lengths, self.covered_days, strict=True)])
+        cov = np.concatenate(
+            [np.arange(n) < c for n, c in zip(lengths, self.covered_days, strict=True)]
+        )
         if extra_months:
             rate = np.r_[rate, np.zeros(31 * extra_months)]
             midx = np.r_[midx, np.full(31 * extra_months, -1)]
@@ -64,16 +66,25 @@ class Series:
         return rate, midx, cov
 
     def slice(self, first: int, stop: int) -> Series:
-        return Series(self.months[first:stop], self.book_ins[first:stop], self.adp[first:stop],
-                      self.alos[first:stop], self.covered_days[first:stop])
+        return Series(
+            self.months[first:stop],
+            self.book_ins[first:stop],
+            self.adp[first:stop],
+            self.alos[first:stop],
+            self.covered_days[first:stop],
+        )
 
 
-def observed(agency: str, through: str | pd.Timestamp | None = None,
-             monthly_table: pd.DataFrame | None = None,
-             fiscal_years: pd.DataFrame | None = None) -> Series:
+def observed(
+    agency: str,
+    through: str | pd.Timestamp | None = None,
+    monthly_table: pd.DataFrame | None = None,
+    fiscal_years: pd.DataFrame | None = None,
+) -> Series:
     """ICE's monthly book-ins, ADP and ALOS of one arresting agency ("ice", "cbp", "all")."""
     if monthly_table is None or fiscal_years is None:
         from enforcesim import data
+
         monthly_table = data.table("monthly") if monthly_table is None else monthly_table
         fiscal_years = data.table("fiscal_years") if fiscal_years is None else fiscal_years
     m = monthly_table.sort_values("month").copy()
@@ -86,18 +97,24 @@ def observed(agency: str, through: str | pd.Timestamp | None = None,
     thr = pd.to_datetime(fiscal_years.set_index("fiscal_year")["data_through"])
     days_in = m["month"].dt.days_in_month.to_numpy()
     covered = days_in.copy()
-    for i, (mo, fy, partial) in enumerate(zip(m["month"], m["fiscal_year"], m["partial_month"],
-                                              strict=True)):
+    for i, (mo, fy, partial) in enumerate(
+        zip(m["month"], m["fiscal_year"], m["partial_month"], strict=True)
+    ):
         if partial:
             covered[i] = (thr[fy] - mo).days + 1
-    return Series(pd.DatetimeIndex(m["month"]), m[f"book_ins{suffix}"].to_numpy(float),
-                  m[f"adp{suffix}"].to_numpy(float), m[f"alos{suffix}_days"].to_numpy(float),
-                  covered.astype(float))
+    return Series(
+        pd.DatetimeIndex(m["month"]),
+        m[f"book_ins{suffix}"].to_numpy(float),
+        m[f"adp{suffix}"].to_numpy(float),
+        m[f"alos{suffix}_days"].to_numpy(float),
+        covered.astype(float),
+    )
 
 
 # --------------------------------------------------------------------------------------
 # Segments of stay parameters
 # --------------------------------------------------------------------------------------
+
 
 def segment_starts(series: Series, kind: str = "fy") -> list[int]:
     """Month indices where a stay segment starts.
@@ -129,20 +146,21 @@ def segment_starts(series: Series, kind: str = "fy") -> list[int]:
 # The fit
 # --------------------------------------------------------------------------------------
 
+
 @dataclass
 class AgencyFit:
     agency: str
     series: Series
     seg_starts: list[int]
-    theta: np.ndarray                 # [log n0, (log mean, log sd) per segment]
-    cov: np.ndarray                   # Gauss-Newton covariance of theta
-    boot: np.ndarray | None           # bootstrap draws of theta (B x p) or None
+    theta: np.ndarray  # [log n0, (log mean, log sd) per segment]
+    cov: np.ndarray  # Gauss-Newton covariance of theta
+    boot: np.ndarray | None  # bootstrap draws of theta (B x p) or None
     residuals: np.ndarray
     n_obs: int
     cost: float
     alos_weight: float
     dist: str = "lognormal"
-    n0_fixed: bool = False            # True: theta[0] was held at a given value
+    n0_fixed: bool = False  # True: theta[0] was held at a given value
 
     @property
     def stays(self) -> list[Stay]:
@@ -165,18 +183,23 @@ class AgencyFit:
         t = self.theta[j]
         if self.boot is not None and len(self.boot) > 1:
             lo, hi = np.quantile(self.boot[:, j], [0.025, 0.975])
-            lo, hi = min(lo, t - z * math.sqrt(max(self.cov[j, j], 0))), max(
-                hi, t + z * math.sqrt(max(self.cov[j, j], 0)))
+            lo, hi = (
+                min(lo, t - z * math.sqrt(max(self.cov[j, j], 0))),
+                max(hi, t + z * math.sqrt(max(self.cov[j, j], 0))),
+            )
             return math.exp(t), math.exp(lo), math.exp(hi)
         return math.exp(t), math.exp(t - z * sd), math.exp(t + z * sd)
 
     def segment_months(self) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         ends = self.seg_starts[1:] + [self.series.n_months]
-        return [(self.series.months[s], self.series.months[e - 1])
-                for s, e in zip(self.seg_starts, ends, strict=True)]
+        return [
+            (self.series.months[s], self.series.months[e - 1])
+            for s, e in zip(self.seg_starts, ends, strict=True)
+        ]
 
-    def predict(self, series: Series | None = None, stays_after: Stay | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self, series: Series | None = None, stays_after: Stay | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Monthly ADP and ALOS for `series` (default the fitted one): same start, the fitted
         segments, and the last segment's stays (or `stays_after`) for later months."""
         s = series or self.series
@@ -184,8 +207,9 @@ class AgencyFit:
         cohort_month = _cohort_of_month(self.seg_starts, s.n_months)
         if stays_after is not None:
             stays = stays + [stays_after]
-            cohort_month = np.where(np.arange(s.n_months) >= self.series.n_months,
-                                    len(stays) - 1, cohort_month)
+            cohort_month = np.where(
+                np.arange(s.n_months) >= self.series.n_months, len(stays) - 1, cohort_month
+            )
         rate, midx, cov = s.day_grid()
         paths = expected_paths(rate, stays, cohort_month[midx], n0=self.n0)
         return monthly(paths, midx, s.n_months, cov)
@@ -199,14 +223,15 @@ class AgencyFit:
         old = midx < self.series.n_months
         p_old = expected_paths(np.where(old, rate, 0.0), stays, cohort_month[midx], n0=self.n0)
         p_new = expected_paths(np.where(old, 0.0, rate), stays, cohort_month[midx])
-        return (monthly(p_old, midx, series.n_months, cov)[0],
-                monthly(p_new, midx, series.n_months, cov)[0])
+        return (
+            monthly(p_old, midx, series.n_months, cov)[0],
+            monthly(p_new, midx, series.n_months, cov)[0],
+        )
 
 
 def _stays(theta: np.ndarray, dist: str = "lognormal") -> list[Stay]:
     k = (len(theta) - 1) // 2
-    return [Stay(math.exp(theta[1 + 2 * i]), math.exp(theta[2 + 2 * i]), dist)
-            for i in range(k)]
+    return [Stay(math.exp(theta[1 + 2 * i]), math.exp(theta[2 + 2 * i]), dist) for i in range(k)]
 
 
 def _cohort_of_month(seg_starts: list[int], n_months: int) -> np.ndarray:
@@ -216,8 +241,13 @@ def _cohort_of_month(seg_starts: list[int], n_months: int) -> np.ndarray:
     return c
 
 
-def _residual_fn(series: Series, seg_starts: list[int], alos_weight: float,
-                 dist: str = "lognormal", log_n0: float | None = None):
+def _residual_fn(
+    series: Series,
+    seg_starts: list[int],
+    alos_weight: float,
+    dist: str = "lognormal",
+    log_n0: float | None = None,
+):
     rate, midx, cov = series.day_grid()
     cohort = _cohort_of_month(seg_starts, series.n_months)[midx]
     ok_adp = np.isfinite(series.adp) & (series.adp > 0)
@@ -226,7 +256,7 @@ def _residual_fn(series: Series, seg_starts: list[int], alos_weight: float,
     log_alos = np.log(series.alos[ok_alos])
 
     def fn(theta: np.ndarray) -> np.ndarray:
-        if log_n0 is not None:                  # theta holds the stay parameters only
+        if log_n0 is not None:  # theta holds the stay parameters only
             theta = np.r_[log_n0, theta]
         paths = expected_paths(rate, _stays(theta, dist), cohort, n0=math.exp(theta[0]))
         adp, alos = monthly(paths, midx, series.n_months, cov)
@@ -244,10 +274,18 @@ def _start(series: Series, k: int) -> np.ndarray:
     return np.r_[math.log(n0), np.tile([math.log(m0), math.log(m0)], k)]
 
 
-def fit_agency(series: Series, segments: str | list[int] = "fy", alos_weight: float = 1.0,
-               bootstrap: int = 0, block: int = 6, seed: int = 0, agency: str = "",
-               theta0: np.ndarray | None = None, dist: str = "lognormal",
-               n0: float | None = None) -> AgencyFit:
+def fit_agency(
+    series: Series,
+    segments: str | list[int] = "fy",
+    alos_weight: float = 1.0,
+    bootstrap: int = 0,
+    block: int = 6,
+    seed: int = 0,
+    agency: str = "",
+    theta0: np.ndarray | None = None,
+    dist: str = "lognormal",
+    n0: float | None = None,
+) -> AgencyFit:
     """Fit one agency's stays; see the module docstring.
 
     dist: "lognormal" or "gamma" stays. n0: hold the population at the first day at this
@@ -273,15 +311,37 @@ def fit_agency(series: Series, segments: str | list[int] = "fy", alos_weight: fl
     theta = sol.x if log_n0 is None else np.r_[log_n0, sol.x]
     boot = None
     if bootstrap > 0:
-        boot = _bootstrap(series, seg_starts, alos_weight, theta, r, bootstrap, block, seed,
-                          dist, n0)
-    return AgencyFit(agency, series, seg_starts, theta, cov, boot, r, n, float(sol.cost),
-                     alos_weight, dist, n0 is not None)
+        boot = _bootstrap(
+            series, seg_starts, alos_weight, theta, r, bootstrap, block, seed, dist, n0
+        )
+    return AgencyFit(
+        agency,
+        series,
+        seg_starts,
+        theta,
+        cov,
+        boot,
+        r,
+        n,
+        float(sol.cost),
+        alos_weight,
+        dist,
+        n0 is not None,
+    )
 
 
-def _bootstrap(series: Series, seg_starts: list[int], alos_weight: float, theta: np.ndarray,
-               resid: np.ndarray, b: int, block: int, seed: int, dist: str = "lognormal",
-               n0: float | None = None) -> np.ndarray:
+def _bootstrap(
+    series: Series,
+    seg_starts: list[int],
+    alos_weight: float,
+    theta: np.ndarray,
+    resid: np.ndarray,
+    b: int,
+    block: int,
+    seed: int,
+    dist: str = "lognormal",
+    n0: float | None = None,
+) -> np.ndarray:
     """Moving-block residual bootstrap: resample blocks of months of (ADP, ALOS) residuals,
     add them to the fitted log series, refit from the estimate."""
     rng = np.random.default_rng(seed)
@@ -298,10 +358,16 @@ def _bootstrap(series: Series, seg_starts: list[int], alos_weight: float, theta:
     fit_alos = np.log(series.alos) + base[nm:] / alos_weight
     draws = []
     for _ in range(b):
-        idx = np.concatenate([np.arange(s, s + block) for s in
-                              rng.integers(0, nm - block + 1, size=nm // block + 1)])[:nm]
-        s = Series(series.months, series.book_ins, np.exp(fit_adp + e_adp[idx]),
-                   np.exp(fit_alos + e_alos[idx]), series.covered_days)
+        idx = np.concatenate(
+            [np.arange(s, s + block) for s in rng.integers(0, nm - block + 1, size=nm // block + 1)]
+        )[:nm]
+        s = Series(
+            series.months,
+            series.book_ins,
+            np.exp(fit_adp + e_adp[idx]),
+            np.exp(fit_alos + e_alos[idx]),
+            series.covered_days,
+        )
         f = fit_agency(s, seg_starts, alos_weight, theta0=theta, dist=dist, n0=n0)
         draws.append(f.theta)
     return np.array(draws)
@@ -318,8 +384,10 @@ def bic(f: AgencyFit) -> float:
 # Removal share from ICE's book-outs
 # --------------------------------------------------------------------------------------
 
-def removal_shares(monthly_table: pd.DataFrame | None = None,
-                   fiscal_years: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def removal_shares(
+    monthly_table: pd.DataFrame | None = None, fiscal_years: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Share of detention exits that are removals, by fiscal year, from ICE's book-out tables.
 
     exits = book-ins - (population change over the year), with the populations the first and
@@ -331,27 +399,49 @@ def removal_shares(monthly_table: pd.DataFrame | None = None,
     """
     if monthly_table is None:
         from enforcesim import data
+
         monthly_table = data.table("monthly")
     m = monthly_table.sort_values("month")
     rows: list[dict[str, Any]] = []
     for fy, g in m.groupby("fiscal_year"):
         book_ins = float(g["book_ins"].sum())
         exits = book_ins - (float(g["adp"].iloc[-1]) - float(g["adp"].iloc[0]))
-        row: dict[str, Any] = {"fiscal_year": int(fy), "book_ins": book_ins,
-                               "exits_est": exits, "basis": g["releases_basis"].iloc[-1]}
+        row: dict[str, Any] = {
+            "fiscal_year": int(fy),
+            "book_ins": book_ins,
+            "exits_est": exits,
+            "basis": g["releases_basis"].iloc[-1],
+        }
         if g["releases"].isna().all():
             row.update(low=np.nan, central=np.nan, high=np.nan)
         elif row["basis"] == "final_book_outs":
             to_remove = float(g["releases_release_to_remove"].sum())
             non_removal = float(g["releases"].sum()) - to_remove
-            classic = float(g[["releases_bonded_out", "releases_recognizance",
-                               "releases_supervision", "releases_paroled"]].sum().sum())
-            row.update(low=to_remove / exits, high=1.0 - non_removal / exits,
-                       comparable_upper=1.0 - classic / exits)
+            classic = float(
+                g[
+                    [
+                        "releases_bonded_out",
+                        "releases_recognizance",
+                        "releases_supervision",
+                        "releases_paroled",
+                    ]
+                ]
+                .sum()
+                .sum()
+            )
+            row.update(
+                low=to_remove / exits,
+                high=1.0 - non_removal / exits,
+                comparable_upper=1.0 - classic / exits,
+            )
             row["central"] = (row["low"] + row["high"]) / 2
         else:
             rel = float(g["releases"].sum())
-            row.update(low=np.nan, high=1.0 - rel / exits, central=np.nan,
-                       comparable_upper=1.0 - rel / exits)
+            row.update(
+                low=np.nan,
+                high=1.0 - rel / exits,
+                central=np.nan,
+                comparable_upper=1.0 - rel / exits,
+            )
         rows.append(row)
     return pd.DataFrame(rows)

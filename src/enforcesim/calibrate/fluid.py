@@ -60,8 +60,11 @@ class Stay:
             k = (self.mean / self.sd) ** 2
             th = self.sd * self.sd / self.mean
             y = np.maximum(x, 0.0) / th
-            return (1.0 - gammainc(k, y), self.mean * gammainc(k + 1, y),
-                    k * (k + 1) * th * th * gammainc(k + 2, y))
+            return (
+                1.0 - gammainc(k, y),
+                self.mean * gammainc(k + 1, y),
+                k * (k + 1) * th * th * gammainc(k + 2, y),
+            )
         mu, s = self.mu_sigma
         with np.errstate(divide="ignore"):
             lx = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
@@ -87,12 +90,12 @@ class Stay:
         """
         x = np.arange(n + 1, dtype=float)
         g = self.G(x)
-        pop = np.diff(g)                               # G(k+1) - G(k)
+        pop = np.diff(g)  # G(k+1) - G(k)
         ext = np.empty(n)
         ext[0] = 1.0 - pop[0]
         ext[1:] = pop[:-1] - pop[1:]
         q = self.Q(x)
-        dq = np.diff(q)                                # Q(k+1) - Q(k)
+        dq = np.diff(q)  # Q(k+1) - Q(k)
         los = np.empty(n)
         los[0] = dq[0]
         los[1:] = dq[1:] - dq[:-1]
@@ -118,8 +121,13 @@ class Paths:
     los_sum: np.ndarray
 
 
-def expected_paths(rates: np.ndarray, stays: list[Stay], cohort: np.ndarray | None = None,
-                   n0: float = 0.0, n0_stay: Stay | None = None) -> Paths:
+def expected_paths(
+    rates: np.ndarray,
+    stays: list[Stay],
+    cohort: np.ndarray | None = None,
+    n0: float = 0.0,
+    n0_stay: Stay | None = None,
+) -> Paths:
     """Expected detained (end of day), exits and stay sums for daily book-in rates.
 
     rates[d]: book-ins per day during day d; cohort[d]: index into `stays` of the stay
@@ -151,8 +159,9 @@ def expected_paths(rates: np.ndarray, stays: list[Stay], cohort: np.ndarray | No
     return Paths(np.maximum(det, 0.0), np.maximum(ext, 0.0), np.maximum(los, 0.0))
 
 
-def monthly(paths: Paths, month_index: np.ndarray, n_months: int,
-            covered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def monthly(
+    paths: Paths, month_index: np.ndarray, n_months: int, covered: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Monthly mean detained (ADP) and ALOS of those leaving, from daily paths.
 
     month_index[d]: month of day d (-1 for days outside every month, e.g. warm-up);

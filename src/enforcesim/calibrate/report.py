@@ -20,8 +20,15 @@ from .status_quo import (
 )
 
 # Okabe-Ito colour-blind-safe palette; line styles differ too, so the plots read in grey
-COLOURS = {"ice": "#0072B2", "cbp": "#E69F00", "all": "#009E73", "obs": "#000000",
-           "model": "#D55E00", "hist": "#0072B2", "grey": "#999999"}
+COLOURS = {
+    "ice": "#0072B2",
+    "cbp": "#E69F00",
+    "all": "#009E73",
+    "obs": "#000000",
+    "model": "#D55E00",
+    "hist": "#0072B2",
+    "grey": "#999999",
+}
 SOURCE = "Source: ICE detention statistics workbooks FY2019-FY2024 (enforcesim data store)."
 
 
@@ -30,24 +37,47 @@ def _param_rows(f: AgencyFit) -> list[dict[str, Any]]:
     for j, (a, b) in enumerate(f.segment_months()):
         for k, name in ((1, "mean"), (2, "sd")):
             est, lo, hi = f.interval(2 * j + k)
-            rows.append({"agency": f.agency, "from": str(a.date()), "to": str(b.date()),
-                         "parameter": f"stay {name} (days)", "estimate": round(est, 1),
-                         "lo95": round(lo, 1), "hi95": round(hi, 1)})
+            rows.append(
+                {
+                    "agency": f.agency,
+                    "from": str(a.date()),
+                    "to": str(b.date()),
+                    "parameter": f"stay {name} (days)",
+                    "estimate": round(est, 1),
+                    "lo95": round(lo, 1),
+                    "hi95": round(hi, 1),
+                }
+            )
     est, lo, hi = f.interval(0)
-    rows.append({"agency": f.agency, "from": str(f.series.months[0].date()),
-                 "to": str(f.series.months[0].date()),
-                 "parameter": "population at start", "estimate": round(est),
-                 "lo95": round(lo), "hi95": round(hi)})
+    rows.append(
+        {
+            "agency": f.agency,
+            "from": str(f.series.months[0].date()),
+            "to": str(f.series.months[0].date()),
+            "parameter": "population at start",
+            "estimate": round(est),
+            "lo95": round(lo),
+            "hi95": round(hi),
+        }
+    )
     return rows
 
 
 def _fit_rows(f: AgencyFit) -> list[dict[str, Any]]:
     adp, alos = f.predict()
     s = f.series
-    return [{"agency": f.agency, "series": "ADP",
-             "mape_pct": round(float(np.mean(np.abs(adp / s.adp - 1)) * 100), 2)},
-            {"agency": f.agency, "series": "ALOS",
-             "mape_pct": round(float(np.mean(np.abs(alos / s.alos - 1)) * 100), 2)}]
+    return [
+        {
+            "agency": f.agency,
+            "series": "ADP",
+            "mape_pct": round(float(np.mean(np.abs(adp / s.adp - 1)) * 100), 2),
+        },
+        {
+            "agency": f.agency,
+            "series": "ALOS",
+            "mape_pct": round(float(np.mean(np.abs(alos / s.alos - 1)) * 100), 2),
+        },
+    ]
 
 
 def history_fits(through: str, dist: str = DIST) -> dict[str, dict[str, AgencyFit]]:
@@ -59,15 +89,18 @@ def history_fits(through: str, dist: str = DIST) -> dict[str, dict[str, AgencyFi
     for a in AGENCIES:
         s = observed(a, through)
         out[a] = {k: fit_agency(s, k, agency=a, dist=dist) for k in ("constant", "fy")}
-        out[a].update({f"{k}/other": fit_agency(s, k, agency=a, dist=other)
-                       for k in ("constant", "fy")})
+        out[a].update(
+            {f"{k}/other": fit_agency(s, k, agency=a, dist=other) for k in ("constant", "fy")}
+        )
     return out
 
 
 def _plt():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -82,25 +115,56 @@ def plot_fit(sq: StatusQuoFit, hist: dict[str, dict[str, AgencyFit]], path: Path
         s = f.series
         w = sq.fits[a]
         wadp, walos = w.predict()
-        for row, (obs, mod, win, what, unit) in enumerate((
+        for row, (obs, mod, win, what, unit) in enumerate(
+            (
                 (s.adp, adp, wadp, "average daily population", "people detained (monthly ADP)"),
-                (s.alos, alos, walos, "length of stay of those booked out",
-                 "average length of stay, days (monthly ALOS)"))):
+                (
+                    s.alos,
+                    alos,
+                    walos,
+                    "length of stay of those booked out",
+                    "average length of stay, days (monthly ALOS)",
+                ),
+            )
+        ):
             ax = axes[row, col]
             ax.plot(s.months, obs, color=COLOURS["obs"], lw=1.6, label="ICE, observed")
-            ax.plot(s.months, mod, color=COLOURS["hist"], lw=1.5, ls="--",
-                    label=f"model, {dist} stays fitted per fiscal year")
-            ax.plot(w.series.months, win, color=COLOURS["model"], lw=2.2, ls="-",
-                    marker="o", ms=3, label="status quo: FY2024 fit (shipped scenario)")
-            ax.axvspan(pd.Timestamp("2020-03-01"), pd.Timestamp("2021-08-31"),
-                       color=COLOURS["grey"], alpha=0.15, lw=0, label="COVID-19 period")
+            ax.plot(
+                s.months,
+                mod,
+                color=COLOURS["hist"],
+                lw=1.5,
+                ls="--",
+                label=f"model, {dist} stays fitted per fiscal year",
+            )
+            ax.plot(
+                w.series.months,
+                win,
+                color=COLOURS["model"],
+                lw=2.2,
+                ls="-",
+                marker="o",
+                ms=3,
+                label="status quo: FY2024 fit (shipped scenario)",
+            )
+            ax.axvspan(
+                pd.Timestamp("2020-03-01"),
+                pd.Timestamp("2021-08-31"),
+                color=COLOURS["grey"],
+                alpha=0.15,
+                lw=0,
+                label="COVID-19 period",
+            )
             ax.set_title(f"Arrested by {a.upper()}: {what}", fontsize=10)
             ax.set_ylabel(unit)
             ax.set_xlabel("month (fiscal years FY2019-FY2024)")
             ax.set_ylim(bottom=0)
             ax.legend(fontsize=7.5, loc="upper left" if row else "lower left")
-    fig.suptitle("Expected monthly values of the model (no simulation noise) against ICE's "
-                 "statistics. " + SOURCE, fontsize=9)
+    fig.suptitle(
+        "Expected monthly values of the model (no simulation noise) against ICE's "
+        "statistics. " + SOURCE,
+        fontsize=9,
+    )
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -118,13 +182,26 @@ def plot_stays(sq: StatusQuoFit, hist: dict[str, dict[str, AgencyFit]], path: Pa
             x = np.array([b.year + (b.month >= 10) for _, b in f.segment_months()], float)
             x = x + (i - 0.5) * 0.18
             est = np.array([f.interval(2 * j + k) for j in range(len(x))])
-            ax.errorbar(x, est[:, 0], yerr=[est[:, 0] - est[:, 1], est[:, 2] - est[:, 0]],
-                        fmt="o" if i == 0 else "s", color=COLOURS[a], capsize=3,
-                        label=f"{a.upper()} arrests, per fiscal year")
+            ax.errorbar(
+                x,
+                est[:, 0],
+                yerr=[est[:, 0] - est[:, 1], est[:, 2] - est[:, 0]],
+                fmt="o" if i == 0 else "s",
+                color=COLOURS[a],
+                capsize=3,
+                label=f"{a.upper()} arrests, per fiscal year",
+            )
             e, lo, hi = sq.fits[a].interval(k)
-            ax.errorbar([2024.5 + (i - 0.5) * 0.18], [e], yerr=[[e - lo], [hi - e]],
-                        fmt="D", mfc="white", color=COLOURS[a], capsize=3,
-                        label=f"{a.upper()}: status quo (FY2024 window, bootstrap)")
+            ax.errorbar(
+                [2024.5 + (i - 0.5) * 0.18],
+                [e],
+                yerr=[[e - lo], [hi - e]],
+                fmt="D",
+                mfc="white",
+                color=COLOURS[a],
+                capsize=3,
+                label=f"{a.upper()}: status quo (FY2024 window, bootstrap)",
+            )
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
@@ -133,13 +210,16 @@ def plot_stays(sq: StatusQuoFit, hist: dict[str, dict[str, AgencyFit]], path: Pa
         ax.set_xticklabels([f"FY{y}" for y in range(2019, 2025)])
         ax.set_xlabel("fiscal year of book-in")
         ax.set_ylabel(f"stay {name}, days (log scale)")
-        ax.set_title(f"{sq.fits['ice'].dist.capitalize()} stay {name} by arresting agency",
-                     fontsize=10)
+        ax.set_title(
+            f"{sq.fits['ice'].dist.capitalize()} stay {name} by arresting agency", fontsize=10
+        )
         ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
-    fig.suptitle("Filled markers: full-history fit with stays per fiscal year; open diamonds: "
-                 "the status quo's FY2024 fit.\nBars: 95 % intervals (per fiscal year: "
-                 "Gauss-Newton; status quo: wider of Gauss-Newton and block bootstrap).\n"
-                 + SOURCE, fontsize=8.5)
+    fig.suptitle(
+        "Filled markers: full-history fit with stays per fiscal year; open diamonds: "
+        "the status quo's FY2024 fit.\nBars: 95 % intervals (per fiscal year: "
+        "Gauss-Newton; status quo: wider of Gauss-Newton and block bootstrap).\n" + SOURCE,
+        fontsize=8.5,
+    )
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -151,10 +231,25 @@ def plot_in_sample(check: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), constrained_layout=True)
     for ax, key in zip(axes, ("all", *AGENCIES), strict=True):
         c = check[key]
-        ax.plot(months, c["observed"], color=COLOURS["obs"], lw=1.6, marker="o", ms=3,
-                label="ICE monthly ADP")
-        ax.plot(months, c["engine"], color=COLOURS["model"], lw=2, ls="--", marker="s", ms=3,
-                label=f"simulation (mean of {check['replicates']} replicates)")
+        ax.plot(
+            months,
+            c["observed"],
+            color=COLOURS["obs"],
+            lw=1.6,
+            marker="o",
+            ms=3,
+            label="ICE monthly ADP",
+        )
+        ax.plot(
+            months,
+            c["engine"],
+            color=COLOURS["model"],
+            lw=2,
+            ls="--",
+            marker="s",
+            ms=3,
+            label=f"simulation (mean of {check['replicates']} replicates)",
+        )
         label = "all agencies" if key == "all" else f"arrested by {key.upper()}"
         ax.set_title(f"{label}: MAPE {c['mape_pct']:.1f} %", fontsize=10)
         ax.set_ylabel("people detained (monthly mean)")
@@ -162,15 +257,24 @@ def plot_in_sample(check: dict[str, Any], path: Path) -> None:
         ax.set_ylim(0, max(max(c["observed"]), max(c["engine"])) * 1.15)
         ax.tick_params(axis="x", labelrotation=45)
         ax.legend(fontsize=7.5, loc="lower left")
-    fig.suptitle("In-sample check: status quo fed FY2024's observed monthly book-ins by "
-                 f"agency (engine, seed {check['seed']}). " + SOURCE, fontsize=8.5)
+    fig.suptitle(
+        "In-sample check: status quo fed FY2024's observed monthly book-ins by "
+        f"agency (engine, seed {check['seed']}). " + SOURCE,
+        fontsize=8.5,
+    )
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def calibrate(through: str = "2024-09-30", out: str | Path = "out/calibration",
-              bootstrap: int = 100, seed: int = 0, streams: bool = True,
-              scenario_path: str | Path | None = None, dist: str = DIST) -> dict[str, Any]:
+def calibrate(
+    through: str = "2024-09-30",
+    out: str | Path = "out/calibration",
+    bootstrap: int = 100,
+    seed: int = 0,
+    streams: bool = True,
+    scenario_path: str | Path | None = None,
+    dist: str = DIST,
+) -> dict[str, Any]:
     """Fit, write the scenario TOML and the report (JSON, Markdown, PNGs) into `out`."""
     outp = Path(out)
     outp.mkdir(parents=True, exist_ok=True)
@@ -185,36 +289,68 @@ def calibrate(through: str = "2024-09-30", out: str | Path = "out/calibration",
     params = [r for k in (*AGENCIES, "all") for r in _param_rows(sq.fits[k])]
     fit_rows = [r for k in (*AGENCIES, "all") for r in _fit_rows(sq.fits[k])]
     hist_params = [r for a in AGENCIES for r in _param_rows(hist[a]["fy"])]
-    segs = [{"agency": a, "stays": f.dist, "segments": kind.split("/")[0],
-             "parameters": len(f.theta), "bic": round(bic(f), 1),
-             "adp_mape_pct": _fit_rows(f)[0]["mape_pct"],
-             "alos_mape_pct": _fit_rows(f)[1]["mape_pct"]}
-            for a in AGENCIES for kind, f in hist[a].items()]
+    segs = [
+        {
+            "agency": a,
+            "stays": f.dist,
+            "segments": kind.split("/")[0],
+            "parameters": len(f.theta),
+            "bic": round(bic(f), 1),
+            "adp_mape_pct": _fit_rows(f)[0]["mape_pct"],
+            "alos_mape_pct": _fit_rows(f)[1]["mape_pct"],
+        }
+        for a in AGENCIES
+        for kind, f in hist[a].items()
+    ]
     other = "lognormal" if dist == "gamma" else "gamma"
     alt = fit_status_quo(through, dist=other)
-    dist_test = [{"agency": a, "stays": f.dist, "window": "12 months",
-                  "mean": round(f.stays[0].mean, 1), "sd": round(f.stays[0].sd, 1),
-                  "sd_lo95": round(f.interval(2)[1], 1), "sd_hi95": round(f.interval(2)[2], 1),
-                  "bic": round(bic(f), 1), "adp_mape_pct": _fit_rows(f)[0]["mape_pct"],
-                  "alos_mape_pct": _fit_rows(f)[1]["mape_pct"]}
-                 for a in AGENCIES for f in (sq.fits[a], alt.fits[a])]
+    dist_test = [
+        {
+            "agency": a,
+            "stays": f.dist,
+            "window": "12 months",
+            "mean": round(f.stays[0].mean, 1),
+            "sd": round(f.stays[0].sd, 1),
+            "sd_lo95": round(f.interval(2)[1], 1),
+            "sd_hi95": round(f.interval(2)[2], 1),
+            "bic": round(bic(f), 1),
+            "adp_mape_pct": _fit_rows(f)[0]["mape_pct"],
+            "alos_mape_pct": _fit_rows(f)[1]["mape_pct"],
+        }
+        for a in AGENCIES
+        for f in (sq.fits[a], alt.fits[a])
+    ]
     rs = sq.removal.replace({np.nan: None}).to_dict(orient="records")
-    report = {"through": str(sq.through.date()), "bootstrap": bootstrap, "seed": seed,
-              "stays": dist,
-              "window": [str(sq.fits["all"].series.months[0].date()),
-                         str(sq.fits["all"].series.months[-1].date())],
-              "parameters": params, "fit": fit_rows,
-              "population_at_end": {k: round(v) for k, v in sq.n_end.items()},
-              "initial_detained": sq.initial,
-              "in_sample": {"replicates": check["replicates"], "seed": check["seed"],
-                            **{k: {"mape_pct": round(check[k]["mape_pct"], 2),
-                                   "max_engine_vs_fluid_pct":
-                                       round(check[k]["max_engine_vs_fluid_pct"], 2)}
-                               for k in ("all", *AGENCIES)}},
-              "removal_share": {"low": sq.removal_low, "high": sq.removal_high,
-                                "by_fiscal_year": rs},
-              "history_parameters": hist_params, "segment_test": segs,
-              "distribution_test": dist_test, "scenario": str(scen)}
+    report = {
+        "through": str(sq.through.date()),
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "stays": dist,
+        "window": [
+            str(sq.fits["all"].series.months[0].date()),
+            str(sq.fits["all"].series.months[-1].date()),
+        ],
+        "parameters": params,
+        "fit": fit_rows,
+        "population_at_end": {k: round(v) for k, v in sq.n_end.items()},
+        "initial_detained": sq.initial,
+        "in_sample": {
+            "replicates": check["replicates"],
+            "seed": check["seed"],
+            **{
+                k: {
+                    "mape_pct": round(check[k]["mape_pct"], 2),
+                    "max_engine_vs_fluid_pct": round(check[k]["max_engine_vs_fluid_pct"], 2),
+                }
+                for k in ("all", *AGENCIES)
+            },
+        },
+        "removal_share": {"low": sq.removal_low, "high": sq.removal_high, "by_fiscal_year": rs},
+        "history_parameters": hist_params,
+        "segment_test": segs,
+        "distribution_test": dist_test,
+        "scenario": str(scen),
+    }
     (outp / "report.json").write_text(json.dumps(report, indent=2, default=str))
     plot_fit(sq, hist, outp / "fit.png")
     plot_stays(sq, hist, outp / "stays.png")
@@ -228,13 +364,16 @@ def scenario_header(sq: StatusQuoFit, bootstrap: int, streams: bool = True) -> s
     fy = sq.through.year + (sq.through.month >= 10)
     day0 = (sq.through + pd.Timedelta(days=1)).date()
     dist = sq.fits["ice"].dist
-    form = ("""# Two book-in streams by arresting agency (ICE arrests incl. 287(g) and CAP; CBP
+    form = (
+        """# Two book-in streams by arresting agency (ICE arrests incl. 287(g) and CAP; CBP
 # arrests = Border Patrol and OFO transfers), each with its own fitted stay and its own
 # population on day 0 (initial_detained: the model's population of that agency on the last
 # day of data, scaled by ICE's observed / modelled ADP of the last month).
 # Removal share: ICE publishes book-outs by reason for all agencies together only, so both
 # streams use the pooled value."""
-            if streams else "# Single stream (contract v1): one stay fitted to all agencies.")
+        if streams
+        else "# Single stream (contract v1): one stay fitted to all agencies."
+    )
     return f"""# Status quo at the end of FY{fy}: written by \
 `enforcesim calibrate run --through {sq.through.date()}`.
 # Calibrated on ICE's monthly ADP and ALOS of {w[0]:%b %Y} - {w[-1]:%b %Y} only (ICE detention
@@ -254,26 +393,32 @@ def scenario_header(sq: StatusQuoFit, bootstrap: int, streams: bool = True) -> s
 
 
 def scenario_comments(sq: StatusQuoFit, streams: bool) -> dict[str, str]:
-    c = {"detention.removal_share": (
-             f"pooled, FY2024 book-outs: 'release to remove' / exits = {sq.removal_low:.3f} "
-             f"to 1 - non-removal book-outs / exits = {sq.removal_high:.3f}; midpoint"),
-         "costs.bed_day": "USD per bed-day, ICE 2024-25 (reference parameters)"}
+    c = {
+        "detention.removal_share": (
+            f"pooled, FY2024 book-outs: 'release to remove' / exits = {sq.removal_low:.3f} "
+            f"to 1 - non-removal book-outs / exits = {sq.removal_high:.3f}; midpoint"
+        ),
+        "costs.bed_day": "USD per bed-day, ICE 2024-25 (reference parameters)",
+    }
     if streams:
         for a in AGENCIES:
             s = sq.fits[a].series
             m = s.months[-1]
             c[f"book_ins.streams.{a}.rate_per_day"] = (
                 f"FY2024 mean {a.upper()}-arrest book-ins/day ({s.book_ins.sum():,.0f} / "
-                f"{s.covered_days.sum():.0f}), held flat")
+                f"{s.covered_days.sum():.0f}), held flat"
+            )
             st = sq.fits[a].stays[0]
             e, lo, hi = sq.fits[a].interval(1)
             c[f"book_ins.streams.{a}.length_of_stay"] = (
                 f"FY2024 fit: mean {lo:.1f}-{hi:.1f}, sd {sq.fits[a].interval(2)[1]:.0f}-"
-                f"{sq.fits[a].interval(2)[2]:.0f} (95 %)")
+                f"{sq.fits[a].interval(2)[2]:.0f} (95 %)"
+            )
             del st
             c[f"book_ins.streams.{a}.initial_detained"] = (
                 f"model population {sq.n_end[a]:,.0f} x ICE's {m:%b %Y} ADP "
-                f"{s.adp[-1]:,.0f} / model's")
+                f"{s.adp[-1]:,.0f} / model's"
+            )
     else:
         c["book_ins.rate_per_day"] = "FY2024 mean book-ins/day, held flat"
         c["detention.initial_detained"] = "model population on the last day, anchored"
@@ -286,40 +431,44 @@ def report_markdown(r: dict[str, Any]) -> str:
             return ""
         cols = list(rows[0])
         out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        out += ["| " + " | ".join("" if row[c] is None else str(row[c]) for c in cols) + " |"
-                for row in rows]
+        out += [
+            "| " + " | ".join("" if row[c] is None else str(row[c]) for c in cols) + " |"
+            for row in rows
+        ]
         return "\n".join(out)
 
-    rs = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
-          for row in r["removal_share"]["by_fiscal_year"]]
-    return f"""# Calibration report (data through {r['through']})
+    rs = [
+        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+        for row in r["removal_share"]["by_fiscal_year"]
+    ]
+    return f"""# Calibration report (data through {r["through"]})
 
-Fit window {r['window'][0]} - {r['window'][1]}; bootstrap draws {r['bootstrap']} (seed \
-{r['seed']}). Intervals: 95 %, the wider of Gauss-Newton and moving-block bootstrap.
+Fit window {r["window"][0]} - {r["window"][1]}; bootstrap draws {r["bootstrap"]} (seed \
+{r["seed"]}). Intervals: 95 %, the wider of Gauss-Newton and moving-block bootstrap.
 
 ## Status-quo parameters (12-month window)
 
-{table(r['parameters'])}
+{table(r["parameters"])}
 
 ## Fit per series (in-sample MAPE of the fluid model)
 
-{table(r['fit'])}
+{table(r["fit"])}
 
-Expected population at the end of the window: {r['population_at_end']}; anchored to the
-last month's observed ADP (the scenario's `initial_detained`): {r['initial_detained']}.
+Expected population at the end of the window: {r["population_at_end"]}; anchored to the
+last month's observed ADP (the scenario's `initial_detained`): {r["initial_detained"]}.
 
-## In-sample check with the engine (FY2024 book-ins by agency, seed {r['in_sample']['seed']}, \
-{r['in_sample']['replicates']} replicates)
+## In-sample check with the engine (FY2024 book-ins by agency, seed {r["in_sample"]["seed"]}, \
+{r["in_sample"]["replicates"]} replicates)
 
 MAPE of monthly mean detained against ICE's monthly ADP (%): all agencies \
-{r['in_sample']['all']['mape_pct']}, ICE arrests {r['in_sample']['ice']['mape_pct']}, CBP \
-arrests {r['in_sample']['cbp']['mape_pct']}.
+{r["in_sample"]["all"]["mape_pct"]}, ICE arrests {r["in_sample"]["ice"]["mape_pct"]}, CBP \
+arrests {r["in_sample"]["cbp"]["mape_pct"]}.
 
 ![in-sample](in_sample.png)
 
 ## Stay distribution: gamma vs lognormal (12-month window; BIC, lower is better)
 
-{table(r['distribution_test'])}
+{table(r["distribution_test"])}
 
 ## Removal share of detention exits, by fiscal year
 
@@ -327,13 +476,13 @@ arrests {r['in_sample']['cbp']['mape_pct']}.
 
 ## Stays by fiscal year (full history)
 
-{table(r['history_parameters'])}
+{table(r["history_parameters"])}
 
 ![stays](stays.png)
 
 ## Do the data identify yearly changes? (BIC, lower is better)
 
-{table(r['segment_test'])}
+{table(r["segment_test"])}
 
 ![fit](fit.png)
 

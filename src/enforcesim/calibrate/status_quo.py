@@ -23,17 +23,17 @@ import pandas as pd
 from .fit import AGENCIES, AgencyFit, Series, fit_agency, observed, removal_shares
 from .fluid import expected_paths
 
-BED_DAY_USD = 152.0   # ICE, 2024-25 (reference parameters)
-DIST = "gamma"        # stays: better BIC than lognormal and an identified sd (calibration.md)
+BED_DAY_USD = 152.0  # ICE, 2024-25 (reference parameters)
+DIST = "gamma"  # stays: better BIC than lognormal and an identified sd (calibration.md)
 
 
 @dataclass
 class StatusQuoFit:
     through: pd.Timestamp
-    fits: dict[str, AgencyFit]        # "ice", "cbp", "all"
-    n_end: dict[str, float]           # expected population at the end of `through`
-    initial: dict[str, int]           # n_end anchored to the last month's observed ADP
-    removal: pd.DataFrame             # removal shares by FY
+    fits: dict[str, AgencyFit]  # "ice", "cbp", "all"
+    n_end: dict[str, float]  # expected population at the end of `through`
+    initial: dict[str, int]  # n_end anchored to the last month's observed ADP
+    removal: pd.DataFrame  # removal shares by FY
     removal_low: float
     removal_high: float
 
@@ -49,25 +49,32 @@ class StatusQuoFit:
 def end_population(f: AgencyFit) -> float:
     rate, midx, _ = f.series.day_grid()
     from .fit import _cohort_of_month
+
     cohort = _cohort_of_month(f.seg_starts, f.series.n_months)[midx]
     return float(expected_paths(rate, f.stays, cohort, n0=f.n0).detained[-1])
 
 
-def fit_status_quo(through: str = "2024-09-30", bootstrap: int = 0, seed: int = 0,
-                   window: int = 12, dist: str = DIST) -> StatusQuoFit:
+def fit_status_quo(
+    through: str = "2024-09-30",
+    bootstrap: int = 0,
+    seed: int = 0,
+    window: int = 12,
+    dist: str = DIST,
+) -> StatusQuoFit:
     t = pd.Timestamp(through)
     fits: dict[str, AgencyFit] = {}
     for key in (*AGENCIES, "all"):
         s = observed(key, t)
         if s.n_months < window:
-            raise ValueError(f"--through {through}: needs at least {window} months of data "
-                             f"(the store starts {s.months[0].date()})")
+            raise ValueError(
+                f"--through {through}: needs at least {window} months of data "
+                f"(the store starts {s.months[0].date()})"
+            )
         last_full = s.months[-1] + pd.offsets.MonthEnd(0)
         if t < last_full:
-            s = s.slice(0, s.n_months - 1)          # only whole months up to `through`
+            s = s.slice(0, s.n_months - 1)  # only whole months up to `through`
         s = s.slice(s.n_months - window, s.n_months)
-        fits[key] = fit_agency(s, "constant", bootstrap=bootstrap, seed=seed, agency=key,
-                               dist=dist)
+        fits[key] = fit_agency(s, "constant", bootstrap=bootstrap, seed=seed, agency=key, dist=dist)
     rs = removal_shares()
     rs = rs[rs["fiscal_year"] <= _fy(t)]
     last = rs.dropna(subset=["high"]).iloc[-1]
@@ -88,6 +95,7 @@ def _fy(t: pd.Timestamp) -> int:
 # Scenario dictionaries and TOML text
 # --------------------------------------------------------------------------------------
 
+
 def _r(x: float, nd: int = 1) -> float:
     return round(float(x), nd)
 
@@ -105,20 +113,30 @@ def _uncertainty(f: AgencyFit, prefix: str) -> dict[str, dict[str, Any]]:
     out = {}
     for j, name in ((1, "mean"), (2, "sd")):
         m = math.exp(f.theta[j] + se[j] ** 2 / 2)
-        out[f"{prefix}.{name}"] = {"dist": "lognormal", "mean": _r(m, 2),
-                                   "sd": _r(m * math.sqrt(math.expm1(se[j] ** 2)), 2)}
+        out[f"{prefix}.{name}"] = {
+            "dist": "lognormal",
+            "mean": _r(m, 2),
+            "sd": _r(m * math.sqrt(math.expm1(se[j] ** 2)), 2),
+        }
     return out
 
 
-def status_quo_dict(sq: StatusQuoFit, streams: bool = True, days: int = 365,
-                    replicates: int = 20) -> dict[str, Any]:
+def status_quo_dict(
+    sq: StatusQuoFit, streams: bool = True, days: int = 365, replicates: int = 20
+) -> dict[str, Any]:
     """The status-quo scenario as a dict (parse with enforcesim.scenario.parse_scenario)."""
     name = f"status-quo-fy{_fy(sq.through)}"
-    d: dict[str, Any] = {"scenario": {"name": name, "days": days, "seed": 0,
-                                      "replicates": replicates}}
+    d: dict[str, Any] = {
+        "scenario": {"name": name, "days": days, "seed": 0, "replicates": replicates}
+    }
     rshare = _r(sq.removal_central, 3)
-    unc: dict[str, Any] = {"detention.removal_share": {
-        "dist": "uniform", "low": _r(sq.removal_low, 3), "high": _r(sq.removal_high, 3)}}
+    unc: dict[str, Any] = {
+        "detention.removal_share": {
+            "dist": "uniform",
+            "low": _r(sq.removal_low, 3),
+            "high": _r(sq.removal_high, 3),
+        }
+    }
     if streams:
         # removal share: ICE publishes book-outs by reason for all agencies together only,
         # so both streams use the pooled detention.removal_share
@@ -128,16 +146,21 @@ def status_quo_dict(sq: StatusQuoFit, streams: bool = True, days: int = 365,
             book["streams"][a] = {
                 "rate_per_day": _r(sq.inflow_per_day(a), 2),
                 "length_of_stay": _stay_entry(f),
-                "initial_detained": sq.initial[a]}
+                "initial_detained": sq.initial[a],
+            }
             unc.update(_uncertainty(f, f"book_ins.streams.{a}.length_of_stay"))
         d["book_ins"] = book
         d["detention"] = {"beds": "unlimited", "when_full": "wait", "removal_share": rshare}
     else:
         f = sq.fits["all"]
         d["book_ins"] = {"rate_per_day": _r(sq.inflow_per_day("all"), 2)}
-        d["detention"] = {"beds": "unlimited", "when_full": "wait",
-                          "length_of_stay": _stay_entry(f), "removal_share": rshare,
-                          "initial_detained": sq.initial["all"]}
+        d["detention"] = {
+            "beds": "unlimited",
+            "when_full": "wait",
+            "length_of_stay": _stay_entry(f),
+            "removal_share": rshare,
+            "initial_detained": sq.initial["all"],
+        }
         unc.update(_uncertainty(f, "detention.length_of_stay"))
     d["costs"] = {"bed_day": BED_DAY_USD}
     d["uncertainty"] = unc
@@ -156,15 +179,18 @@ def monthly_schedule(series: Series) -> tuple[float, list[dict[str, Any]]]:
     return _r(rates[0], 3), steps
 
 
-def in_sample_dict(sq: StatusQuoFit, base: dict[str, Any], replicates: int = 4
-                   ) -> dict[str, Any]:
+def in_sample_dict(sq: StatusQuoFit, base: dict[str, Any], replicates: int = 4) -> dict[str, Any]:
     """The status quo fed the fit window's observed monthly book-ins, from the window's start
     population (the fitted N0), with no parameter uncertainty: the in-sample check."""
     import copy
+
     d = copy.deepcopy(base)
     d.pop("uncertainty", None)
-    d["scenario"].update(name=d["scenario"]["name"] + "-in-sample", replicates=replicates,
-                         days=int(sum(m.days_in_month for m in sq.fits["all"].series.months)))
+    d["scenario"].update(
+        name=d["scenario"]["name"] + "-in-sample",
+        replicates=replicates,
+        days=int(sum(m.days_in_month for m in sq.fits["all"].series.months)),
+    )
     if "streams" in d["book_ins"]:
         for a in AGENCIES:
             f = sq.fits[a]
@@ -187,13 +213,12 @@ def monthly_from_daily(daily: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndar
     out = []
     day = 0
     for mo in months:
-        out.append(det[day:day + mo.days_in_month].mean())
+        out.append(det[day : day + mo.days_in_month].mean())
         day += mo.days_in_month
     return np.array(out)
 
 
-def to_toml(d: dict[str, Any], comments: dict[str, str] | None = None,
-            header: str = "") -> str:
+def to_toml(d: dict[str, Any], comments: dict[str, str] | None = None, header: str = "") -> str:
     """A small TOML writer for scenario dicts (tables, inline tables, arrays of them).
     comments: dotted key -> comment put after the line."""
     comments = comments or {}
@@ -217,8 +242,9 @@ def to_toml(d: dict[str, Any], comments: dict[str, str] | None = None,
         raise TypeError(type(v))
 
     def emit(table: str, body: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in body.items()
-                   if not (isinstance(v, dict) and _is_table(k, v, table))}
+        scalars = {
+            k: v for k, v in body.items() if not (isinstance(v, dict) and _is_table(k, v, table))
+        }
         subs = {k: v for k, v in body.items() if k not in scalars}
         if scalars or not subs:
             lines.append("")
@@ -243,8 +269,9 @@ def _k(k: str) -> str:
     return k if k.replace("_", "").isalnum() else f'"{k}"'
 
 
-def in_sample_check(sq: StatusQuoFit, replicates: int = 4, seed: int = 0, workers: int = 2
-                    ) -> dict[str, Any]:
+def in_sample_check(
+    sq: StatusQuoFit, replicates: int = 4, seed: int = 0, workers: int = 2
+) -> dict[str, Any]:
     """Run the in-sample scenario with the engine: monthly mean detained (mean over
     replicates of the daily state) against ICE's monthly ADP, total and per stream."""
     import enforcesim
@@ -253,17 +280,26 @@ def in_sample_check(sq: StatusQuoFit, replicates: int = 4, seed: int = 0, worker
     d["scenario"]["seed"] = seed
     r = enforcesim.run(d, workers=workers)
     months = sq.fits["all"].series.months
-    out: dict[str, Any] = {"replicates": replicates, "seed": seed,
-                           "months": [str(m.date()) for m in months]}
+    out: dict[str, Any] = {
+        "replicates": replicates,
+        "seed": seed,
+        "months": [str(m.date()) for m in months],
+    }
     ds = r.daily_streams()
     for key in ("all", *AGENCIES):
         daily = r.daily() if key == "all" else ds[ds["stream"] == key]
         sim = monthly_from_daily(daily, months)
         obs = sq.fits[key].series.adp
-        fl, _ = sq.fits[key].predict() if key != "all" else (
-            sum(sq.fits[a].predict()[0] for a in AGENCIES), None)
-        out[key] = {"engine": sim.round(1).tolist(), "observed": obs.round(1).tolist(),
-                    "fluid": np.asarray(fl).round(1).tolist(),
-                    "mape_pct": float(np.mean(np.abs(sim / obs - 1)) * 100),
-                    "max_engine_vs_fluid_pct": float(np.abs(sim / fl - 1).max() * 100)}
+        fl, _ = (
+            sq.fits[key].predict()
+            if key != "all"
+            else (sum(sq.fits[a].predict()[0] for a in AGENCIES), None)
+        )
+        out[key] = {
+            "engine": sim.round(1).tolist(),
+            "observed": obs.round(1).tolist(),
+            "fluid": np.asarray(fl).round(1).tolist(),
+            "mape_pct": float(np.mean(np.abs(sim / obs - 1)) * 100),
+            "max_engine_vs_fluid_pct": float(np.abs(sim / fl - 1).max() * 100),
+        }
     return out

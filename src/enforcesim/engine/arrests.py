@@ -28,11 +28,25 @@ from ..scenario import CRIMINALITY, Scenario
 N_CRIM = len(CRIMINALITY)  # classes per source: convicted, pending, none
 
 # Columns of the per-day, per-class arrest output
-(AR_MADE, AR_BOOKED_IN, AR_NOT_BOOKED_IN, AR_DIVERTED, AR_FOREGONE_OFFICERS, AR_FOREGONE_BEDS,
- AR_FOREGONE_POOL) = range(7)
+(
+    AR_MADE,
+    AR_BOOKED_IN,
+    AR_NOT_BOOKED_IN,
+    AR_DIVERTED,
+    AR_FOREGONE_OFFICERS,
+    AR_FOREGONE_BEDS,
+    AR_FOREGONE_POOL,
+) = range(7)
 N_ARREST_DAILY = 7
-ARREST_COLUMNS = ["made", "booked_in", "not_booked_in", "diverted", "foregone_officers",
-                  "foregone_beds", "foregone_pool"]
+ARREST_COLUMNS = [
+    "made",
+    "booked_in",
+    "not_booked_in",
+    "diverted",
+    "foregone_officers",
+    "foregone_beds",
+    "foregone_pool",
+]
 
 # Columns of the per-source parameters
 P_HOURS, P_BOOKED, P_HAS_POOL, P_POOL_SIZE, P_YIELD_K, P_REPLENISH, P_ICE = range(7)
@@ -56,17 +70,22 @@ class ArrestInputs:
     """The kernel's arrest inputs; all empty (0 sources) for a scenario without [arrests]."""
 
     src_rate_by_day: np.ndarray  # (warmup+days, sources) attempted arrests per day
-    src_par: np.ndarray          # (sources, N_SRC_PAR)
-    src_mix: np.ndarray          # (sources, 3) criminality shares (a pool source: its pool's)
-    pool_init: np.ndarray        # (sources, 3) pool by criminality at the start of warm-up
-    hours_by_day: np.ndarray     # (warmup+days, 3) hours available, casework hours, officers
-    opts: np.ndarray             # (N_OPTS,)
+    src_par: np.ndarray  # (sources, N_SRC_PAR)
+    src_mix: np.ndarray  # (sources, 3) criminality shares (a pool source: its pool's)
+    pool_init: np.ndarray  # (sources, 3) pool by criminality at the start of warm-up
+    hours_by_day: np.ndarray  # (warmup+days, 3) hours available, casework hours, officers
+    opts: np.ndarray  # (N_OPTS,)
 
 
 def empty_inputs(total_days: int) -> ArrestInputs:
-    return ArrestInputs(np.zeros((total_days, 0)), np.zeros((0, N_SRC_PAR)),
-                        np.zeros((0, N_CRIM)), np.zeros((0, N_CRIM)),
-                        np.zeros((total_days, 3)), np.zeros(N_OPTS))
+    return ArrestInputs(
+        np.zeros((total_days, 0)),
+        np.zeros((0, N_SRC_PAR)),
+        np.zeros((0, N_CRIM)),
+        np.zeros((0, N_CRIM)),
+        np.zeros((total_days, 3)),
+        np.zeros(N_OPTS),
+    )
 
 
 def officers_by_day(sc: Scenario) -> np.ndarray:
@@ -94,12 +113,12 @@ def source_rates_by_day(sc: Scenario) -> np.ndarray:
         if src.per_encounter is not None:
             enc = np.full(warmup + days, float(src.encounters_per_day or 0.0))
             for step in src.encounters_schedule:
-                enc[warmup + step.day:] = step.encounters_per_day
+                enc[warmup + step.day :] = step.encounters_per_day
             rate = src.per_encounter * enc
         else:
             rate = np.full(warmup + days, float(src.rate_per_day or 0.0))
             for step in src.schedule:
-                rate[warmup + step.day:] = step.rate_per_day
+                rate[warmup + step.day :] = step.rate_per_day
         if src.cap_per_day is not None:
             rate = np.minimum(rate, src.cap_per_day)
         out[:, j] = rate
@@ -131,8 +150,9 @@ def build_inputs(sc: Scenario) -> ArrestInputs:
     of = sc.officers_or_default()
     officers = officers_by_day(sc)
     productive = officers * of.productive_hours_per_day
-    hours = np.column_stack([productive * (1.0 - of.casework_share),
-                             productive * of.casework_share, officers])
+    hours = np.column_stack(
+        [productive * (1.0 - of.casework_share), productive * of.casework_share, officers]
+    )
     opts = np.zeros(N_OPTS)
     opts[O_DIVERT] = 1.0 if sc.arrests.when_full == "divert" else 0.0
     opts[O_CRIMINAL_FIRST] = 1.0 if sc.arrests.priority == "criminal_first" else 0.0
@@ -213,8 +233,9 @@ def replenish_pools(src_par, src_mix, pool_left):
 
 
 @njit(cache=True, nogil=True)
-def arrest_attempt(c, d, bed_free, hours_left, rng_booked, src_par, pool_left, opts,
-                   daily_a, ledger):
+def arrest_attempt(
+    c, d, bed_free, hours_left, rng_booked, src_par, pool_left, opts, daily_a, ledger
+):
     """The fate of one attempted arrest of class c at a time in day d (-1 in warm-up: not
     recorded). Returns (whether it enters detention, officer-hours left today).
 

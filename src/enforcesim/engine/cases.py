@@ -56,8 +56,16 @@ N_MODE_F = 4
 # Entries of escort_f (float64[N_ESCORT_F]): officer-hours per person (EF_INTAKE, EF_GROUND,
 # EF_AIR), probabilities of a transfer (EF_P_*), and trips per person (EF_TRIPS_*: 1 /
 # persons_per_trip, 0 without that escort)
-(EF_INTAKE, EF_P_GROUND, EF_P_AIR, EF_GROUND, EF_AIR, EF_TRIPS_INTAKE, EF_TRIPS_GROUND,
- EF_TRIPS_AIR) = range(8)
+(
+    EF_INTAKE,
+    EF_P_GROUND,
+    EF_P_AIR,
+    EF_GROUND,
+    EF_AIR,
+    EF_TRIPS_INTAKE,
+    EF_TRIPS_GROUND,
+    EF_TRIPS_AIR,
+) = range(8)
 N_ESCORT_F = 8
 
 # Activities of the officer-hours ledger (kernel.H_* are the same numbers)
@@ -65,8 +73,17 @@ H_ARRESTS, H_ESCORT, H_CASEWORK = 0, 1, 2
 N_ACTIVITIES = 3
 
 # Columns of the per-day case output
-(X_DIVERTED, X_VOLUNTARY, X_NOT_COUNTED, X_COURT_COMPLETIONS, X_COURT_QUEUE, X_IN_COURT,
- X_WAITING_DOCS, X_TRANSFERS, X_JUDGES) = range(9)
+(
+    X_DIVERTED,
+    X_VOLUNTARY,
+    X_NOT_COUNTED,
+    X_COURT_COMPLETIONS,
+    X_COURT_QUEUE,
+    X_IN_COURT,
+    X_WAITING_DOCS,
+    X_TRANSFERS,
+    X_JUDGES,
+) = range(9)
 N_X_DAILY = 9
 
 # Columns of the per-day case volumes (float64[days, N_V_DAILY]), for costs and bottlenecks:
@@ -76,8 +93,9 @@ N_X_DAILY = 9
 #   V_ATD_DAYS       participant-days committed by the day's diversions (charged at enrolment)
 #   V_TRIPS_INTAKE   intake escort trips (admissions / persons_per_trip)
 #   V_TRIPS_TRANSFER transfer trips, road and air (transfers / persons_per_trip)
-(V_COURT_DAYS, V_DOCKET_DAYS, V_DOC_WAIT_DAYS, V_ATD_DAYS, V_TRIPS_INTAKE,
- V_TRIPS_TRANSFER) = range(6)
+(V_COURT_DAYS, V_DOCKET_DAYS, V_DOC_WAIT_DAYS, V_ATD_DAYS, V_TRIPS_INTAKE, V_TRIPS_TRANSFER) = (
+    range(6)
+)
 N_V_DAILY = 6
 
 # Columns of the per-day, per-mode output (float64[days, n_modes, N_MD_DAILY]): departures
@@ -86,8 +104,16 @@ MD_USED, MD_HOURS = range(2)
 N_MD_DAILY = 2
 
 # Entries of the case accumulator
-(XA_AREA_COURT_QUEUE, XA_SUM_COURT_WAIT, XA_N_COURT_STARTED, XA_AREA_DOCS, XA_SUM_DOC_DELAY,
- XA_N_DOCS_READY, XA_AREA_JUDGES, XA_AREA_IN_COURT) = range(8)
+(
+    XA_AREA_COURT_QUEUE,
+    XA_SUM_COURT_WAIT,
+    XA_N_COURT_STARTED,
+    XA_AREA_DOCS,
+    XA_SUM_DOC_DELAY,
+    XA_N_DOCS_READY,
+    XA_AREA_JUDGES,
+    XA_AREA_IN_COURT,
+) = range(8)
 N_X_ACC = 8
 
 # Columns of the per-pathway output (float64[n_pathways, N_PATH_ACC])
@@ -97,8 +123,7 @@ N_PATH_ACC = 3
 # Columns of the per-mode output (float64[n_modes, N_MODE_ACC])
 # MA_DEPARTURES counts every scheduled departure, MA_USED those carrying anyone (the only
 # ones that fly or drive, so the only ones charged hours and officer-hours).
-(MA_DEPARTURES, MA_USED, MA_SEATED, MA_REMOVALS, MA_SUM_WAIT, MA_HOURS,
- MA_OFFICER_HOURS) = range(7)
+(MA_DEPARTURES, MA_USED, MA_SEATED, MA_REMOVALS, MA_SUM_WAIT, MA_HOURS, MA_OFFICER_HOURS) = range(7)
 N_MODE_ACC = 7
 
 
@@ -145,7 +170,8 @@ def draw_document(rng, doc_f, doc_i):
     if doc_i[g, DI_HAS_DELAY] == 0:
         return g, 0.0
     return g, draw_stay(rng, doc_i[g, DI_DIST], doc_f[g, DF_P1], doc_f[g, DF_P2]) * doc_f[
-        g, DF_FACTOR]
+        g, DF_FACTOR
+    ]
 
 
 @njit(cache=True, nogil=True)

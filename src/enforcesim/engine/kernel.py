@@ -72,8 +72,15 @@ from .arrests import (  # noqa: F401  (H_*: the ledger's activities, re-exported
 )
 from .dists import EXPONENTIAL, FIXED, GAMMA, LOGNORMAL, draw_length_biased, draw_stay
 
-__all__ = ["EXPONENTIAL", "FIXED", "GAMMA", "LOGNORMAL", "draw_length_biased", "draw_stay",
-           "simulate"]
+__all__ = [
+    "EXPONENTIAL",
+    "FIXED",
+    "GAMMA",
+    "LOGNORMAL",
+    "draw_length_biased",
+    "draw_stay",
+    "simulate",
+]
 
 # Columns of the per-day output
 D_BOOK_INS, D_ADMITTED, D_TURNED_AWAY, D_DETAINED, D_WAITING, D_REMOVALS, D_RELEASES, D_BEDS = (
@@ -82,9 +89,21 @@ D_BOOK_INS, D_ADMITTED, D_TURNED_AWAY, D_DETAINED, D_WAITING, D_REMOVALS, D_RELE
 N_DAILY = 8
 
 # Entries of the accumulator output (reported horizon only)
-(A_AREA_DETAINED, A_AREA_WAITING, A_SUM_WAIT_BED, A_N_ADMITTED, A_SUM_LOS, A_N_LOS,
- A_SUM_WAIT_TRANSPORT, A_N_DEPARTED, A_N_DEPARTURES, A_ARRIVALS, A_TURNED_AWAY, A_REMOVALS,
- A_RELEASES) = range(13)
+(
+    A_AREA_DETAINED,
+    A_AREA_WAITING,
+    A_SUM_WAIT_BED,
+    A_N_ADMITTED,
+    A_SUM_LOS,
+    A_N_LOS,
+    A_SUM_WAIT_TRANSPORT,
+    A_N_DEPARTED,
+    A_N_DEPARTURES,
+    A_ARRIVALS,
+    A_TURNED_AWAY,
+    A_REMOVALS,
+    A_RELEASES,
+) = range(13)
 N_ACC = 13
 
 # Columns of the per-day, per-class output
@@ -300,43 +319,57 @@ CASE_SIDE = True
 
 
 def simulate(
-    t_start,            # int: -warmup_days
-    days,               # int: reported horizon
-    seg_start,          # float64[S]: start of each rate segment (seg_start[0] = t_start)
-    seg_rate,           # float64[S, K]: book-ins per day of each class in each segment
-    beds_by_day,        # int64[warmup+days]: beds in force on each day, -1 = unlimited
-    wait_when_full,     # bool
-    stay_dist,          # int64[K]: stay distribution code of each class
-    stay_p1, stay_p2,   # float64[K]: its parameters
-    removal_share,      # float64[K]
-    initial_detained,   # int64[K]: people of each class in beds at t_start
-    has_transport, departures_per_day, seats,
-    rng_arrivals, rng_stays, rng_removal, rng_initial, rng_class,
-    validate,           # bool: check invariants as it runs
-    fixed_arrivals,     # float64[:]: if non-empty, book-in times used instead of the process
-    fixed_stays,        # float64[:]: their stays
-    fixed_removal,      # bool[:]: their decisions
-    fixed_class,        # int64[:]: their classes
+    t_start,  # int: -warmup_days
+    days,  # int: reported horizon
+    seg_start,  # float64[S]: start of each rate segment (seg_start[0] = t_start)
+    seg_rate,  # float64[S, K]: book-ins per day of each class in each segment
+    beds_by_day,  # int64[warmup+days]: beds in force on each day, -1 = unlimited
+    wait_when_full,  # bool
+    stay_dist,  # int64[K]: stay distribution code of each class
+    stay_p1,
+    stay_p2,  # float64[K]: its parameters
+    removal_share,  # float64[K]
+    initial_detained,  # int64[K]: people of each class in beds at t_start
+    has_transport,
+    departures_per_day,
+    seats,
+    rng_arrivals,
+    rng_stays,
+    rng_removal,
+    rng_initial,
+    rng_class,
+    validate,  # bool: check invariants as it runs
+    fixed_arrivals,  # float64[:]: if non-empty, book-in times used instead of the process
+    fixed_stays,  # float64[:]: their stays
+    fixed_removal,  # bool[:]: their decisions
+    fixed_class,  # int64[:]: their classes
     # Arrests (extension): all empty (0 sources) for a run driven by book-ins.
-    src_rate_by_day,    # float64[warmup+days, sources]: attempted arrests per day
-    src_par,            # float64[sources, arrests.N_SRC_PAR]
-    src_mix,            # float64[sources, 3]: criminality shares (pool sources: the pool's)
-    pool_init,          # float64[sources, 3]: pools by criminality at t_start
-    hours_by_day,       # float64[warmup+days, 3]: hours for arrests and escorts, casework, officers
-    arrest_opts,        # float64[arrests.N_OPTS]
-    rng_attempts, rng_arrest_class, rng_booked,
+    src_rate_by_day,  # float64[warmup+days, sources]: attempted arrests per day
+    src_par,  # float64[sources, arrests.N_SRC_PAR]
+    src_mix,  # float64[sources, 3]: criminality shares (pool sources: the pool's)
+    pool_init,  # float64[sources, 3]: pools by criminality at t_start
+    hours_by_day,  # float64[warmup+days, 3]: hours for arrests and escorts, casework, officers
+    arrest_opts,  # float64[arrests.N_OPTS]
+    rng_attempts,
+    rng_arrest_class,
+    rng_booked,
     # --- case and transport side (cases.py); inert when case_on is false ---------------
-    case_on,            # bool: a case-side mechanism is configured
-    path_cum,           # float64[K, P]: cumulative pathway shares of each class (P >= 0)
-    path_i, path_f,     # int64[P + 2, N_PATH_I], float64[P + 2, N_PATH_F]: pathways, then the two
-                        #   v1-rule pseudo-pathways (release, removal)
-    judges_by_day,      # int64[warmup+days]: judges in force on each day
-    court_f,            # float64[N_COURT_F]
-    doc_f, doc_i,       # float64[G, N_DOC_F], int64[G, N_DOC_I]: travel-document groups
-    mode_f,             # float64[M, N_MODE_F]: removal modes (M = 0: removals leave at once)
-    escort_f,           # float64[N_ESCORT_F]: officer-hours of intake escorts and transfers
-    rng_pathway, rng_court, rng_documents, rng_transfers,
-    fixed_pathway,      # int64[:]: pathways of the fixed book-ins (empty: v1 rules)
+    case_on,  # bool: a case-side mechanism is configured
+    path_cum,  # float64[K, P]: cumulative pathway shares of each class (P >= 0)
+    path_i,
+    path_f,  # int64[P + 2, N_PATH_I], float64[P + 2, N_PATH_F]: pathways, then the two
+    #   v1-rule pseudo-pathways (release, removal)
+    judges_by_day,  # int64[warmup+days]: judges in force on each day
+    court_f,  # float64[N_COURT_F]
+    doc_f,
+    doc_i,  # float64[G, N_DOC_F], int64[G, N_DOC_I]: travel-document groups
+    mode_f,  # float64[M, N_MODE_F]: removal modes (M = 0: removals leave at once)
+    escort_f,  # float64[N_ESCORT_F]: officer-hours of intake escorts and transfers
+    rng_pathway,
+    rng_court,
+    rng_documents,
+    rng_transfers,
+    fixed_pathway,  # int64[:]: pathways of the fixed book-ins (empty: v1 rules)
 ):
     if not CASE_SIDE:  # a compile-time constant: the v1 specialisation folds the case away
         case_on = False
@@ -366,15 +399,15 @@ def simulate(
     n_mode = mode_f.shape[0]
     officer_hours_left = np.inf  # with [arrests]: reset each day from the officers
     daily_x = np.zeros((days, cs.N_X_DAILY), dtype=np.int64)
-    daily_v = np.zeros((days, cs.N_V_DAILY), dtype=np.float64)   # volumes for costs
+    daily_v = np.zeros((days, cs.N_V_DAILY), dtype=np.float64)  # volumes for costs
     daily_m = np.zeros((days, n_mode, cs.N_MD_DAILY), dtype=np.float64)
     acc_x = np.zeros(cs.N_X_ACC, dtype=np.float64)
     path_acc = np.zeros((n_path, cs.N_PATH_ACC), dtype=np.float64)
     mode_acc = np.zeros((n_mode, cs.N_MODE_ACC), dtype=np.float64)
     cq_cap = 1024 if case_on else 1
-    cqj = np.empty(cq_cap, dtype=np.float64)   # docket: time the case joined it
-    cqa = np.empty(cq_cap, dtype=np.float64)   # docket: admission time
-    cqr = np.empty(cq_cap, dtype=np.int32)     # docket: tag
+    cqj = np.empty(cq_cap, dtype=np.float64)  # docket: time the case joined it
+    cqa = np.empty(cq_cap, dtype=np.float64)  # docket: admission time
+    cqr = np.empty(cq_cap, dtype=np.int32)  # docket: tag
     cq_head = 0
     cq_tail = 0
     judges = judges_by_day[0] if case_on else 0
@@ -383,7 +416,7 @@ def simulate(
     m_cap = 1024 if case_on else 1
     mso = np.empty((n_mode, m_cap), dtype=np.float64)  # seat queues: ready time
     msa = np.empty((n_mode, m_cap), dtype=np.float64)  # seat queues: admission time
-    msk = np.empty((n_mode, m_cap), dtype=np.int32)    # seat queues: tag
+    msk = np.empty((n_mode, m_cap), dtype=np.int32)  # seat queues: tag
     mh = np.zeros(n_mode, dtype=np.int64)
     mt = np.zeros(n_mode, dtype=np.int64)
     dep_km = np.zeros(n_mode, dtype=np.int64)
@@ -394,18 +427,18 @@ def simulate(
     next_mdep, next_m = cs.next_departure(mode_f, dep_km)
 
     cap = 1024
-    ht = np.empty(cap, dtype=np.float64)   # heap: end of stay
-    ha = np.empty(cap, dtype=np.float64)   # heap: admission time
-    hr = np.empty(cap, dtype=np.int32)     # heap: tag = class * 2 + ordered removed
+    ht = np.empty(cap, dtype=np.float64)  # heap: end of stay
+    ha = np.empty(cap, dtype=np.float64)  # heap: admission time
+    hr = np.empty(cap, dtype=np.int32)  # heap: tag = class * 2 + ordered removed
     hn = 0
-    qa = np.empty(cap, dtype=np.float64)   # holding queue: arrival time
-    qs = np.empty(cap, dtype=np.float64)   # holding queue: stay
-    qr = np.empty(cap, dtype=np.int32)     # holding queue: tag
+    qa = np.empty(cap, dtype=np.float64)  # holding queue: arrival time
+    qs = np.empty(cap, dtype=np.float64)  # holding queue: stay
+    qr = np.empty(cap, dtype=np.int32)  # holding queue: tag
     q_head = 0
     q_tail = 0
-    so = np.empty(cap, dtype=np.float64)   # seat queue: order time
-    sa = np.empty(cap, dtype=np.float64)   # seat queue: admission time
-    sk = np.empty(cap, dtype=np.int32)     # seat queue: class
+    so = np.empty(cap, dtype=np.float64)  # seat queue: order time
+    sa = np.empty(cap, dtype=np.float64)  # seat queue: admission time
+    sk = np.empty(cap, dtype=np.int32)  # seat queue: class
     s_head = 0
     s_tail = 0
 
@@ -439,8 +472,9 @@ def simulate(
     seg = 0
     if n_src > 0:
         officer_hours_left = hours_by_day[0, HB_AVAILABLE]
-        day_total[0] = day_class_rates(0, src_rate_by_day, src_par, src_mix, pool_left,
-                                       criminal_first, day_rate)
+        day_total[0] = day_class_rates(
+            0, src_rate_by_day, src_par, src_mix, pool_left, criminal_first, day_rate
+        )
     if use_fixed:
         next_arr = fixed_arrivals[0]
     elif n_src > 0:
@@ -513,12 +547,24 @@ def simulate(
                 if validate:
                     row = daily[day - 1]
                     row_x = daily_x[day - 1]
-                    if detained != prev_detained + row[D_ADMITTED] - row[D_REMOVALS] - row[
-                            D_RELEASES] - row_x[cs.X_NOT_COUNTED]:
+                    if (
+                        detained
+                        != prev_detained
+                        + row[D_ADMITTED]
+                        - row[D_REMOVALS]
+                        - row[D_RELEASES]
+                        - row_x[cs.X_NOT_COUNTED]
+                    ):
                         error = ERR_DETAINED_BALANCE
                         break
-                    if waiting != prev_waiting + row[D_BOOK_INS] - row[D_TURNED_AWAY] - row[
-                            D_ADMITTED] - row_x[cs.X_DIVERTED]:
+                    if (
+                        waiting
+                        != prev_waiting
+                        + row[D_BOOK_INS]
+                        - row[D_TURNED_AWAY]
+                        - row[D_ADMITTED]
+                        - row_x[cs.X_DIVERTED]
+                    ):
                         error = ERR_QUEUE_BALANCE
                         break
                 prev_detained = detained
@@ -539,8 +585,15 @@ def simulate(
                             pool_daily[day - 1, s] = eligible_pool(s, pool_left, False)
                     replenish_pools(src_par, src_mix, pool_left)
                     officer_hours_left = hours_by_day[day - t_start, HB_AVAILABLE]
-                    day_total[0] = day_class_rates(day - t_start, src_rate_by_day, src_par,
-                                                   src_mix, pool_left, criminal_first, day_rate)
+                    day_total[0] = day_class_rates(
+                        day - t_start,
+                        src_rate_by_day,
+                        src_par,
+                        src_mix,
+                        pool_left,
+                        criminal_first,
+                        day_rate,
+                    )
                     if not use_fixed:
                         next_arr = _next_attempt(rng_attempts, t, day_total[0])
                 if case_on:
@@ -554,12 +607,12 @@ def simulate(
             _heap_pop(ht, ha, hr, hn)
             hn -= 1
             c, p, g, stage = cs.unpack(tag, n_path, n_g1)
-            decide = stage == cs.S_COURT or (stage == cs.S_STAY
-                                             and path_i[p, cs.PI_COURT] == 0)
+            decide = stage == cs.S_COURT or (stage == cs.S_STAY and path_i[p, cs.PI_COURT] == 0)
             ready = stage == cs.S_DOCS
             if stage == cs.S_STAY and not decide:  # a court case joins the judges' docket
-                cqj, cqa, cqr, cq_head, cq_tail = _fifo_push(cqj, cqa, cqr, cq_head, cq_tail,
-                                                             t, admit, tag)
+                cqj, cqa, cqr, cq_head, cq_tail = _fifo_push(
+                    cqj, cqa, cqr, cq_head, cq_tail, t, admit, tag
+                )
                 start_court = True
             elif stage == cs.S_COURT:
                 court_busy -= 1
@@ -574,24 +627,36 @@ def simulate(
                     acc_x[cs.XA_SUM_DOC_DELAY] += delay
                     acc_x[cs.XA_N_DOCS_READY] += 1
                 if delay > 0.0:
-                    ht, ha, hr = _push(ht, ha, hr, hn, t + delay, admit,
-                                       cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
+                    ht, ha, hr = _push(
+                        ht, ha, hr, hn, t + delay, admit, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
+                    )
                     hn += 1
                     docs_waiting += 1
                 else:
                     ready = True
             elif decide:  # release or voluntary departure: leaves the bed now
-                _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i,
-                           d, c, p, t - admit, 0.0)
+                _case_exit(
+                    daily, daily_c, acc, acc_c, daily_x, path_acc, path_i, d, c, p, t - admit, 0.0
+                )
                 detained -= 1
                 det_c[c] -= 1
                 admit_from_queue = True
             if ready and n_mode > 0:  # keeps the bed until a seat of its mode takes it
-                mso, msa, msk = _mode_push(mso, msa, msk, mh, mt, doc_i[g, cs.DI_MODE], t,
-                                           admit, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
+                mso, msa, msk = _mode_push(
+                    mso,
+                    msa,
+                    msk,
+                    mh,
+                    mt,
+                    doc_i[g, cs.DI_MODE],
+                    t,
+                    admit,
+                    cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1),
+                )
             elif ready:  # no transport: leaves at once
-                _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i,
-                           d, c, p, t - admit, 0.0)
+                _case_exit(
+                    daily, daily_c, acc, acc_c, daily_x, path_acc, path_i, d, c, p, t - admit, 0.0
+                )
                 detained -= 1
                 det_c[c] -= 1
                 admit_from_queue = True
@@ -666,8 +731,20 @@ def simulate(
                 c, p, g, stage = cs.unpack(msk[m, j], n_path, n_g1)
                 det_c[c] -= 1
                 wait = t - mso[m, j]
-                _case_exit(daily, daily_c, acc, acc_c, daily_x, path_acc, path_i,
-                           d, c, p, t - msa[m, j], wait)
+                _case_exit(
+                    daily,
+                    daily_c,
+                    acc,
+                    acc_c,
+                    daily_x,
+                    path_acc,
+                    path_i,
+                    d,
+                    c,
+                    p,
+                    t - msa[m, j],
+                    wait,
+                )
                 if in_horizon:
                     mode_acc[m, cs.MA_SEATED] += 1
                     mode_acc[m, cs.MA_SUM_WAIT] += wait
@@ -719,8 +796,17 @@ def simulate(
                 next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
             if n_src > 0:
                 booked, officer_hours_left = arrest_attempt(
-                    c, d, detained < beds and q_tail == q_head, officer_hours_left, rng_booked,
-                    src_par, pool_left, arrest_opts, daily_a, officer_hours)
+                    c,
+                    d,
+                    detained < beds and q_tail == q_head,
+                    officer_hours_left,
+                    rng_booked,
+                    src_par,
+                    pool_left,
+                    arrest_opts,
+                    daily_a,
+                    officer_hours,
+                )
                 if not booked:
                     continue
             if case_on:
@@ -751,8 +837,9 @@ def simulate(
                     error = ERR_ADMIT_OVER_BEDS
                     break
                 if case_on:
-                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours,
-                                                         daily_v, t)
+                    hours, moved = cs.admission_escort(
+                        rng_transfers, escort_f, officer_hours, daily_v, t
+                    )
                     officer_hours_left -= hours
                     if moved and in_horizon:
                         daily_x[d, cs.X_TRANSFERS] += 1
@@ -797,8 +884,9 @@ def simulate(
                 if validate and detained > beds:
                     error = ERR_ADMIT_OVER_BEDS
                 if case_on:
-                    hours, moved = cs.admission_escort(rng_transfers, escort_f, officer_hours,
-                                                         daily_v, t)
+                    hours, moved = cs.admission_escort(
+                        rng_transfers, escort_f, officer_hours, daily_v, t
+                    )
                     officer_hours_left -= hours
                     if moved and in_horizon:
                         daily_x[d, cs.X_TRANSFERS] += 1
@@ -815,8 +903,15 @@ def simulate(
         if start_court:  # free judges take the oldest cases of the docket
             while court_busy < judges and cq_tail > cq_head:
                 tag = cqr[cq_head]
-                ht, ha, hr = _push(ht, ha, hr, hn, t + cs.court_service(rng_court, court_f),
-                                   cqa[cq_head], np.int32(tag - (tag & 3) + cs.S_COURT))
+                ht, ha, hr = _push(
+                    ht,
+                    ha,
+                    hr,
+                    hn,
+                    t + cs.court_service(rng_court, court_f),
+                    cqa[cq_head],
+                    np.int32(tag - (tag & 3) + cs.S_COURT),
+                )
                 hn += 1
                 court_busy += 1
                 if in_horizon:
@@ -839,8 +934,23 @@ def simulate(
         acc[A_TURNED_AWAY] += daily[day, D_TURNED_AWAY]
         acc[A_REMOVALS] += daily[day, D_REMOVALS]
         acc[A_RELEASES] += daily[day, D_RELEASES]
-    return (daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_daily,
-            daily_x, acc_x, path_acc, mode_acc, daily_v, daily_m)
+    return (
+        daily,
+        acc,
+        daily_c,
+        acc_c,
+        error,
+        extra,
+        daily_a,
+        officer_hours,
+        pool_daily,
+        daily_x,
+        acc_x,
+        path_acc,
+        mode_acc,
+        daily_v,
+        daily_m,
+    )
 
 
 def _specialise(fn, case_side: bool):
@@ -849,8 +959,13 @@ def _specialise(fn, case_side: bool):
     model runs as fast as before the case side existed. Each has its own name, hence its
     own on-disk cache entry."""
     name = f"{fn.__name__}_{'cases' if case_side else 'v1'}"
-    copy = types.FunctionType(fn.__code__, {**fn.__globals__, "CASE_SIDE": case_side}, name,
-                              fn.__defaults__, fn.__closure__)
+    copy = types.FunctionType(
+        fn.__code__,
+        {**fn.__globals__, "CASE_SIDE": case_side},
+        name,
+        fn.__defaults__,
+        fn.__closure__,
+    )
     copy.__qualname__ = name
     copy.__doc__ = fn.__doc__
     return njit(cache=True, nogil=True)(copy)

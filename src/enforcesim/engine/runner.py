@@ -23,8 +23,12 @@ from . import arrests as ar
 from . import cases as cs
 from . import kernel as k
 
-_DIST_CODES = {"fixed": k.FIXED, "exponential": k.EXPONENTIAL, "lognormal": k.LOGNORMAL,
-               "gamma": k.GAMMA}
+_DIST_CODES = {
+    "fixed": k.FIXED,
+    "exponential": k.EXPONENTIAL,
+    "lognormal": k.LOGNORMAL,
+    "gamma": k.GAMMA,
+}
 
 # Memory the kernel holds per person in a bed or a queue (heap 17 B, queues up to 24 B),
 # with head-room for array doubling; and per output row (8 int64 columns).
@@ -39,27 +43,27 @@ class InvariantError(RuntimeError):
 @dataclass(frozen=True)
 class ReplicateOutput:
     replicate: int
-    daily: np.ndarray          # (days, N_DAILY) int64
-    acc: np.ndarray            # (N_ACC,) float64
-    scenario: Scenario         # the scenario with this replicate's parameter draws
+    daily: np.ndarray  # (days, N_DAILY) int64
+    acc: np.ndarray  # (N_ACC,) float64
+    scenario: Scenario  # the scenario with this replicate's parameter draws
     drawn: dict[str, float | int]
     daily_streams: np.ndarray  # (days, streams, N_CLASS_DAILY) int64
-    acc_streams: np.ndarray    # (streams, N_CLASS_ACC) float64
-    daily_extra: np.ndarray    # (days, N_EXTRA) float64: bed-days, full time, departures,
+    acc_streams: np.ndarray  # (streams, N_CLASS_ACC) float64
+    daily_extra: np.ndarray  # (days, N_EXTRA) float64: bed-days, full time, departures,
     #                            departures short of seats
     officer_hours: np.ndarray  # (days, 3) float64: activities H_ARRESTS, H_ESCORT, H_CASEWORK
-    daily_cases: np.ndarray    # (days, N_X_DAILY) int64: case side (zeros for v1)
-    acc_cases: np.ndarray      # (N_X_ACC,) float64
-    acc_pathways: np.ndarray   # (pathways + 2, N_PATH_ACC) float64
-    acc_modes: np.ndarray      # (modes, N_MODE_ACC) float64
+    daily_cases: np.ndarray  # (days, N_X_DAILY) int64: case side (zeros for v1)
+    acc_cases: np.ndarray  # (N_X_ACC,) float64
+    acc_pathways: np.ndarray  # (pathways + 2, N_PATH_ACC) float64
+    acc_modes: np.ndarray  # (modes, N_MODE_ACC) float64
     # With [arrests] (None otherwise):
-    daily_arrests: np.ndarray | None = None   # (days, classes, N_ARREST_DAILY) int64
-    pool_left: np.ndarray | None = None       # (days, sources) pool at the end of each day
-    hours_by_day: np.ndarray | None = None    # (days, 3) available, casework, officers
+    daily_arrests: np.ndarray | None = None  # (days, classes, N_ARREST_DAILY) int64
+    pool_left: np.ndarray | None = None  # (days, sources) pool at the end of each day
+    hours_by_day: np.ndarray | None = None  # (days, 3) available, casework, officers
     # Case side (zeros, and no modes, for v1):
     daily_case_volumes: np.ndarray | None = None  # (days, N_V_DAILY) float64: court, docket,
     #                                              document-wait and ATD days, escort trips
-    daily_modes: np.ndarray | None = None     # (days, modes, N_MD_DAILY): used, hours
+    daily_modes: np.ndarray | None = None  # (days, modes, N_MD_DAILY): used, hours
 
 
 def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
@@ -82,12 +86,13 @@ def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
         return np.array([t_start]), np.zeros((1, len(sc.classes())))
     assert sc.book_ins is not None
     streams = [st for _, st in sc.book_ins.stream_list()]
-    starts = sorted({t_start} | {float(step.day) for st in streams for step in st.schedule
-                                 if step.day > t_start})
+    starts = sorted(
+        {t_start}
+        | {float(step.day) for st in streams for step in st.schedule if step.day > t_start}
+    )
     rates = np.empty((len(starts), len(streams)), dtype=np.float64)
     for j, st in enumerate(streams):
-        steps = [(t_start, st.rate_per_day)] + [(float(x.day), x.rate_per_day)
-                                                 for x in st.schedule]
+        steps = [(t_start, st.rate_per_day)] + [(float(x.day), x.rate_per_day) for x in st.schedule]
         for i, t in enumerate(starts):
             rates[i, j] = [r for day, r in steps if day <= t][-1]
     return np.array(starts, dtype=np.float64), rates
@@ -110,12 +115,16 @@ def stream_parameters(sc: Scenario) -> dict[str, np.ndarray]:
     if any(st.initial_detained is not None for _, st in streams):
         initial = [st.initial_detained or 0 for _, st in streams]
     else:
-        initial = split_initial(det.initial_detained,
-                                [r * m for r, m in zip(initial_rates(sc), means, strict=True)])
-    return {"dist": np.array(codes, dtype=np.int64), "p1": np.array(p1s, dtype=np.float64),
-            "p2": np.array(p2s, dtype=np.float64),
-            "share": np.array(shares, dtype=np.float64),
-            "initial": np.array(initial, dtype=np.int64)}
+        initial = split_initial(
+            det.initial_detained, [r * m for r, m in zip(initial_rates(sc), means, strict=True)]
+        )
+    return {
+        "dist": np.array(codes, dtype=np.int64),
+        "p1": np.array(p1s, dtype=np.float64),
+        "p2": np.array(p2s, dtype=np.float64),
+        "share": np.array(shares, dtype=np.float64),
+        "initial": np.array(initial, dtype=np.int64),
+    }
 
 
 def initial_rates(sc: Scenario) -> list[float]:
@@ -149,7 +158,7 @@ def beds_by_day(sc: Scenario) -> np.ndarray:
 
     out = np.full(warmup + days, code(sc.detention.beds), dtype=np.int64)
     for step in sc.detention.beds_schedule:
-        out[warmup + step.day:] = code(step.beds)
+        out[warmup + step.day :] = code(step.beds)
     return out
 
 
@@ -169,12 +178,25 @@ class CaseArrays:
     escort_f: np.ndarray
 
     def args(self) -> tuple[object, ...]:
-        return (self.on, self.path_cum, self.path_i, self.path_f, self.judges_by_day,
-                self.court_f, self.doc_f, self.doc_i, self.mode_f, self.escort_f)
+        return (
+            self.on,
+            self.path_cum,
+            self.path_i,
+            self.path_f,
+            self.judges_by_day,
+            self.court_f,
+            self.doc_f,
+            self.doc_i,
+            self.mode_f,
+            self.escort_f,
+        )
 
 
-_OUTCOMES = {"removal": cs.O_REMOVAL, "release": cs.O_RELEASE,
-             "voluntary_departure": cs.O_VOLUNTARY}
+_OUTCOMES = {
+    "removal": cs.O_REMOVAL,
+    "release": cs.O_RELEASE,
+    "voluntary_departure": cs.O_VOLUNTARY,
+}
 
 
 def case_arrays(sc: Scenario) -> CaseArrays:
@@ -220,9 +242,10 @@ def case_arrays(sc: Scenario) -> CaseArrays:
     if sc.courts is not None:
         judges[:] = sc.courts.judges
         for step in sc.courts.judges_schedule:
-            judges[warmup + step.day:] = step.judges
-        court_f[cs.CF_RATE] = (sc.courts.completions_per_judge_per_day
-                               * sc.courts.detained_docket_share)
+            judges[warmup + step.day :] = step.judges
+        court_f[cs.CF_RATE] = (
+            sc.courts.completions_per_judge_per_day * sc.courts.detained_docket_share
+        )
         court_f[cs.CF_FIXED] = float(sc.courts.completion_time == "fixed")
 
     tr = sc.transport
@@ -232,9 +255,12 @@ def case_arrays(sc: Scenario) -> CaseArrays:
     default_mode = next((m for m, (_, md) in enumerate(modes) if md.groups is None), 0)
     mode_f = np.zeros((len(modes), cs.N_MODE_F), dtype=np.float64)
     for m, (_, md) in enumerate(modes):
-        mode_f[m] = (md.departures_per_day, md.seats_per_departure,
-                     md.officers_per_departure * md.hours_per_departure,
-                     md.hours_per_departure)
+        mode_f[m] = (
+            md.departures_per_day,
+            md.seats_per_departure,
+            md.officers_per_departure * md.hours_per_departure,
+            md.hours_per_departure,
+        )
 
     td = sc.travel_documents
     groups = list(td.groups.items()) if td else []
@@ -269,8 +295,7 @@ def case_arrays(sc: Scenario) -> CaseArrays:
         escort_f[cs.EF_GROUND] = _hours_per_person(x.ground)
         escort_f[cs.EF_TRIPS_AIR] = 1.0 / x.air.persons_per_trip
         escort_f[cs.EF_TRIPS_GROUND] = 1.0 / x.ground.persons_per_trip
-    return CaseArrays(on, path_cum, path_i, path_f, judges, court_f, doc_f,
-                      doc_i, mode_f, escort_f)
+    return CaseArrays(on, path_cum, path_i, path_f, judges, court_f, doc_f, doc_i, mode_f, escort_f)
 
 
 def _hours_per_person(e: Escort) -> float:
@@ -313,38 +338,87 @@ def simulate_replicate(
         cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
         pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
     arr_in = ar.build_inputs(rsc)
-    (daily, acc, daily_c, acc_c, error, extra, daily_a, officer_hours, pool_left, daily_x,
-     acc_x, acc_p, acc_m, daily_v, daily_m) = k.compiled(cases.on)(
-        -rsc.scenario.warmup_days, rsc.scenario.days, seg_start, seg_rate, beds_by_day(rsc),
-        det.when_full == "wait", par["dist"], par["p1"], par["p2"], par["share"],
-        par["initial"], v1_transport,
+    (
+        daily,
+        acc,
+        daily_c,
+        acc_c,
+        error,
+        extra,
+        daily_a,
+        officer_hours,
+        pool_left,
+        daily_x,
+        acc_x,
+        acc_p,
+        acc_m,
+        daily_v,
+        daily_m,
+    ) = k.compiled(cases.on)(
+        -rsc.scenario.warmup_days,
+        rsc.scenario.days,
+        seg_start,
+        seg_rate,
+        beds_by_day(rsc),
+        det.when_full == "wait",
+        par["dist"],
+        par["p1"],
+        par["p2"],
+        par["share"],
+        par["initial"],
+        v1_transport,
         float(tr.departures_per_day) if v1_transport else 1.0,  # type: ignore[union-attr,arg-type]
         int(tr.seats_per_departure) if v1_transport else 0,  # type: ignore[union-attr,arg-type]
-        stream(seed, replicate, "arrivals"), stream(seed, replicate, "stays"),
-        stream(seed, replicate, "removal"), stream(seed, replicate, "initial"),
+        stream(seed, replicate, "arrivals"),
+        stream(seed, replicate, "stays"),
+        stream(seed, replicate, "removal"),
+        stream(seed, replicate, "initial"),
         stream(seed, replicate, "stream_class"),
-        validate, np.asarray(arr, dtype=np.float64), np.asarray(stays, dtype=np.float64),
-        np.asarray(rem, dtype=np.bool_), np.asarray(cls, dtype=np.int64),
-        *_arrest_args(arr_in), stream(seed, replicate, "arrest_attempts"),
-        stream(seed, replicate, "arrest_class"), stream(seed, replicate, "arrest_booked_in"),
+        validate,
+        np.asarray(arr, dtype=np.float64),
+        np.asarray(stays, dtype=np.float64),
+        np.asarray(rem, dtype=np.bool_),
+        np.asarray(cls, dtype=np.int64),
+        *_arrest_args(arr_in),
+        stream(seed, replicate, "arrest_attempts"),
+        stream(seed, replicate, "arrest_class"),
+        stream(seed, replicate, "arrest_booked_in"),
         *cases.args(),
-        stream(seed, replicate, "pathway"), stream(seed, replicate, "court"),
-        stream(seed, replicate, "documents"), stream(seed, replicate, "transfers"),
+        stream(seed, replicate, "pathway"),
+        stream(seed, replicate, "court"),
+        stream(seed, replicate, "documents"),
+        stream(seed, replicate, "transfers"),
         np.asarray(pws, dtype=np.int64),
     )
     if error != k.OK:
-        what = {k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
-                k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
-                k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows"}[error]
+        what = {
+            k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
+            k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
+            k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows",
+        }[error]
         raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
     arrests = rsc.arrests is not None
     warmup = rsc.scenario.warmup_days
     return ReplicateOutput(
-        replicate, daily, acc, rsc, drawn, daily_c, acc_c, extra, officer_hours, daily_x, acc_x,
-        acc_p, acc_m, daily_arrests=daily_a if arrests else None,
+        replicate,
+        daily,
+        acc,
+        rsc,
+        drawn,
+        daily_c,
+        acc_c,
+        extra,
+        officer_hours,
+        daily_x,
+        acc_x,
+        acc_p,
+        acc_m,
+        daily_arrests=daily_a if arrests else None,
         pool_left=pool_left if arrests else None,
         hours_by_day=arr_in.hours_by_day[warmup:] if arrests else None,
-        daily_case_volumes=daily_v, daily_modes=daily_m)
+        daily_case_volumes=daily_v,
+        daily_modes=daily_m,
+    )
 
 
 def default_workers() -> int:
@@ -361,8 +435,9 @@ def memory_limit_bytes() -> int:
         try:
             return int(float(env))
         except ValueError:
-            raise ScenarioError([Problem("ENFORCESIM_MAX_MEMORY", "", env,
-                                         "must be a number of bytes")]) from None
+            raise ScenarioError(
+                [Problem("ENFORCESIM_MAX_MEMORY", "", env, "must be a number of bytes")]
+            ) from None
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover
@@ -398,17 +473,23 @@ def expected_people(sc: Scenario) -> float:
 def check_fits_in_memory(sc: Scenario, workers: int, file: str) -> None:
     people = max(expected_people(draw) for draw in _extreme_scenarios(sc))
     reps = sc.scenario.replicates
-    need = (min(workers, reps) * people * BYTES_PER_PERSON
-            + reps * sc.scenario.days * BYTES_PER_DAILY_ROW * 2)
+    need = (
+        min(workers, reps) * people * BYTES_PER_PERSON
+        + reps * sc.scenario.days * BYTES_PER_DAILY_ROW * 2
+    )
     limit = memory_limit_bytes()
     if need > limit:
-        raise ScenarioError([Problem(
-            file, "scenario", NO_VALUE,
+        what = (
             f"this run would need about {need / 2**30:.1f} GiB of memory "
             f"({people:,.0f} people held at once per replicate in the worst case, "
-            f"{reps:,} replicate(s) x {sc.scenario.days:,} days of daily output), more than "
-            f"the {limit / 2**30:.1f} GiB allowed; use fewer replicates, fewer days or "
-            f"fewer workers (the limit can be set with ENFORCESIM_MAX_MEMORY, in bytes)")])
+            f"{reps:,} replicate(s) x {sc.scenario.days:,} days of daily output), "
+            f"more than the {limit / 2**30:.1f} GiB allowed"
+        )
+        hint = (
+            "use fewer replicates, fewer days or fewer workers "
+            "(the limit can be set with ENFORCESIM_MAX_MEMORY, in bytes)"
+        )
+        raise ScenarioError([Problem(file, "scenario", NO_VALUE, f"{what}; {hint}")])
 
 
 def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
@@ -422,16 +503,22 @@ def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
             top = d.mean + 6 * d.sd
         hi[path] = top
     from ..uncertainty import draw_value
-    return [sc, apply_draws(sc, {p: draw_value(p, sc.uncertainty[p], 1.0 - 1e-12)
-                                 for p in hi})]
+
+    return [sc, apply_draws(sc, {p: draw_value(p, sc.uncertainty[p], 1.0 - 1e-12) for p in hi})]
 
 
 _compiled: set[bool] = set()
 
 
 def _arrest_args(inp: ar.ArrestInputs) -> tuple[np.ndarray, ...]:
-    return (inp.src_rate_by_day, inp.src_par, inp.src_mix, inp.pool_init, inp.hours_by_day,
-            inp.opts)
+    return (
+        inp.src_rate_by_day,
+        inp.src_par,
+        inp.src_mix,
+        inp.pool_init,
+        inp.hours_by_day,
+        inp.opts,
+    )
 
 
 def ensure_compiled(case_side: bool = False) -> None:
@@ -441,18 +528,54 @@ def ensure_compiled(case_side: bool = False) -> None:
         rng = np.random.Generator(np.random.PCG64(0))
         one_f = np.ones(1)
         one_i = np.ones(1, dtype=np.int64)
-        sc = Scenario.model_validate({
-            "scenario": {"name": "compile", "days": 1},
-            "book_ins": {"rate_per_day": 0.0},
-            "detention": {"beds": 0, "when_full": "release",
-                          "length_of_stay": {"dist": "fixed", "mean": 1.0}},
-            **({"transport": {"intake": {}}} if flavour else {})})
+        sc = Scenario.model_validate(
+            {
+                "scenario": {"name": "compile", "days": 1},
+                "book_ins": {"rate_per_day": 0.0},
+                "detention": {
+                    "beds": 0,
+                    "when_full": "release",
+                    "length_of_stay": {"dist": "fixed", "mean": 1.0},
+                },
+                **({"transport": {"intake": {}}} if flavour else {}),
+            }
+        )
         k.compiled(flavour)(
-            0, 1, np.zeros(1), np.zeros((1, 1)), one_i, False, one_i * k.FIXED, one_f,
-            one_f * 0, one_f, one_i * 0, False, 1.0, 0, rng, rng, rng, rng, rng, False,
-            _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, *_arrest_args(ar.empty_inputs(1)),
-            rng, rng, rng, *case_arrays(sc).args(),
-            rng, rng, rng, rng, _EMPTY_I)
+            0,
+            1,
+            np.zeros(1),
+            np.zeros((1, 1)),
+            one_i,
+            False,
+            one_i * k.FIXED,
+            one_f,
+            one_f * 0,
+            one_f,
+            one_i * 0,
+            False,
+            1.0,
+            0,
+            rng,
+            rng,
+            rng,
+            rng,
+            rng,
+            False,
+            _EMPTY_F,
+            _EMPTY_F,
+            _EMPTY_B,
+            _EMPTY_I,
+            *_arrest_args(ar.empty_inputs(1)),
+            rng,
+            rng,
+            rng,
+            *case_arrays(sc).args(),
+            rng,
+            rng,
+            rng,
+            rng,
+            _EMPTY_I,
+        )
         _compiled.add(flavour)
 
 

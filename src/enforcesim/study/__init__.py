@@ -15,5 +15,16 @@ from .report import render
 from .sensitivity import Sensitivity, sensitivity
 from .sweep import Axis, SweepResult, parse_vary, read_sweep, sweep
 
-__all__ = ["Axis", "Comparison", "Sensitivity", "StudyError", "SweepResult", "compare",
-           "parse_vary", "read_sweep", "render", "sensitivity", "sweep"]
+__all__ = [
+    "Axis",
+    "Comparison",
+    "Sensitivity",
+    "StudyError",
+    "SweepResult",
+    "compare",
+    "parse_vary",
+    "read_sweep",
+    "render",
+    "sensitivity",
+    "sweep",
+]

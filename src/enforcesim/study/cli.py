@@ -54,9 +54,16 @@ def _user_errors() -> Iterator[None]:
 
 
 def _progress(quiet: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
-                    transient=True, disable=quiet or not err_console.is_terminal)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet or not err_console.is_terminal,
+    )
 
 
 def _check_common(seed: int | None, replicates: int | None, workers: int | None) -> None:
@@ -89,21 +96,26 @@ def _nn(v: object) -> float | None:
 
 SeedOpt = Annotated[int | None, typer.Option(help="Seed for every run (default: the file's).")]
 RepsOpt = Annotated[int | None, typer.Option(help="Replicates per run (default: the file's).")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    help="Worker threads (default: all cores). Results do not depend on it.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="Worker threads (default: all cores). Results do not depend on it."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 
 
 def compare_cmd(
-    scenarios: Annotated[list[Path], typer.Argument(
-        help="Scenario files (TOML); the first is the baseline.")],
-    out: Annotated[Path | None, typer.Option(
-        help="Folder for the tables, each run's results and report.html.")] = None,
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Scenario files (TOML); the first is the baseline.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the tables, each run's results and report.html.")
+    ] = None,
     seed: SeedOpt = None,
     replicates: RepsOpt = None,
     workers: WorkersOpt = None,
-    metric: Annotated[list[str] | None, typer.Option(
-        help="Metric to show (repeatable; default: all).")] = None,
+    metric: Annotated[
+        list[str] | None, typer.Option(help="Metric to show (repeatable; default: all).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare scenarios on common random numbers, with paired differences from the first."""
@@ -114,9 +126,13 @@ def compare_cmd(
     with _user_errors():
         with _progress(quiet) as progress:
             task = progress.add_task("scenarios", total=len(scenarios))
-            cmp = compare(scenarios, seed=seed, replicates=replicates, workers=workers,
-                          on_scenario_done=lambda i, _label: progress.update(task,
-                                                                             completed=i + 1))
+            cmp = compare(
+                scenarios,
+                seed=seed,
+                replicates=replicates,
+                workers=workers,
+                on_scenario_done=lambda i, _label: progress.update(task, completed=i + 1),
+            )
         if out is not None:
             from .report import render
 
@@ -127,8 +143,10 @@ def compare_cmd(
     console = _console()
     table, diffs = cmp.table(), cmp.differences()
     shown = metric or cmp.metrics()
-    t = Table(title=f"{len(cmp.labels)} scenarios, {cmp.replicates} replicates each, seed "
-              f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]")
+    t = Table(
+        title=f"{len(cmp.labels)} scenarios, {cmp.replicates} replicates each, seed "
+        f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]"
+    )
     t.add_column("metric", no_wrap=True)
     for lab in cmp.labels:
         t.add_column(lab, justify="right", no_wrap=True)
@@ -143,9 +161,12 @@ def compare_cmd(
         for lab in cmp.labels[1:]:
             r = diffs[(diffs.metric == m) & (diffs.scenario == lab)].iloc[0]
             d = _nn(r["diff_mean"])
-            cells.append("-" if d is None else
-                         f"{'+' if d > 0 else ''}{fmt(d, m)} ({fmt(_nn(r['diff_ci_lo']), m)}, "
-                         f"{fmt(_nn(r['diff_ci_hi']), m)})")
+            cells.append(
+                "-"
+                if d is None
+                else f"{'+' if d > 0 else ''}{fmt(d, m)} ({fmt(_nn(r['diff_ci_lo']), m)}, "
+                f"{fmt(_nn(r['diff_ci_hi']), m)})"
+            )
         t.add_row(m, *cells, unit(m))
     console.print(t)
     for note in cmp.notes:
@@ -164,8 +185,10 @@ def _parse_targets(items: list[str] | None) -> dict[str, float]:
         name, _, value = item.partition("=")
         name = name.strip()
         if name not in METRICS:
-            bad.append(f"--target {item!r}: {name!r} is not a metric; give METRIC=VALUE with "
-                       f"a metric among {', '.join(METRICS)}")
+            bad.append(
+                f"--target {item!r}: {name!r} is not a metric; give METRIC=VALUE with "
+                f"a metric among {', '.join(METRICS)}"
+            )
             continue
         try:
             targets[name] = float(value)
@@ -178,14 +201,21 @@ def _parse_targets(items: list[str] | None) -> dict[str, float]:
 
 def sweep_cmd(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    vary: Annotated[list[str], typer.Option(
-        help="PATH=START:STOP:STEP (STOP included when on the grid) or PATH=V1,V2,... "
-        "(repeatable; the grid is every combination).")],
-    out: Annotated[Path, typer.Option(
-        help="Folder of the sweep: a rerun there resumes it.")],
-    target: Annotated[list[str] | None, typer.Option(
-        help="METRIC=VALUE: a target for the feasibility map (repeatable; adds to or "
-        "overrides the file's [targets]).")] = None,
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            help="PATH=START:STOP:STEP (STOP included when on the grid) or PATH=V1,V2,... "
+            "(repeatable; the grid is every combination)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder of the sweep: a rerun there resumes it.")],
+    target: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="METRIC=VALUE: a target for the feasibility map (repeatable; adds to or "
+            "overrides the file's [targets])."
+        ),
+    ] = None,
     seed: SeedOpt = None,
     replicates: RepsOpt = None,
     workers: WorkersOpt = None,
@@ -213,11 +243,24 @@ def sweep_cmd(
                 def done(i: int, total: int, _skipped: bool) -> None:
                     progress.update(task, completed=i, total=total)
 
-                result = sweep(scenario, axes, out, seed=seed, replicates=replicates,
-                               workers=workers, targets=targets, on_point=done)
+                result = sweep(
+                    scenario,
+                    axes,
+                    out,
+                    seed=seed,
+                    replicates=replicates,
+                    workers=workers,
+                    targets=targets,
+                    on_point=done,
+                )
         except KeyboardInterrupt:
-            _fail([f"interrupted; finished grid points are kept in {out}/points/: run the "
-                   "same command again to resume"], 130)
+            _fail(
+                [
+                    f"interrupted; finished grid points are kept in {out}/points/: run the "
+                    "same command again to resume"
+                ],
+                130,
+            )
         from .report import render
 
         report = render(out)
@@ -228,40 +271,50 @@ def sweep_cmd(
     from .sweep import read_sweep
 
     man = read_sweep(out)["manifest"]
-    t = Table(title=f"sweep of {man['scenario']}: {len(tab)} points ({len(result.ran)} run now, "
-              f"{len(result.skipped)} already done), {man['replicates']} replicates each")
+    t = Table(
+        title=f"sweep of {man['scenario']}: {len(tab)} points ({len(result.ran)} run now, "
+        f"{len(result.skipped)} already done), {man['replicates']} replicates each"
+    )
     paths = [a.path for a in axes]
     for p in paths:
         t.add_column(p, justify="right", no_wrap=True)
-    keys = [k for k in ("removals_per_day", "detained", "cost_per_removal")
-            if f"{k}_mean" in tab]
+    keys = [k for k in ("removals_per_day", "detained", "cost_per_removal") if f"{k}_mean" in tab]
     for k in keys:
         t.add_column(f"{k}\nmean [2.5 %, 97.5 %]", justify="right", no_wrap=True)
     for tg in man["targets"]:
         t.add_column(f"P({tg} >= {man['targets'][tg]:,g})", justify="right", no_wrap=True)
     for r in tab.sort_values("point").to_dict("records"):
-        t.add_row(*(f"{r[p]:,}" for p in paths),
-                  *(_iv(_nn(r[f"{k}_mean"]), _nn(r[f"{k}_lo"]), _nn(r[f"{k}_hi"]), k)
-                    for k in keys),
-                  *(f"{r[f'p_{tg}']:.0%}" for tg in man["targets"]))
+        t.add_row(
+            *(f"{r[p]:,}" for p in paths),
+            *(_iv(_nn(r[f"{k}_mean"]), _nn(r[f"{k}_lo"]), _nn(r[f"{k}_hi"]), k) for k in keys),
+            *(f"{r[f'p_{tg}']:.0%}" for tg in man["targets"]),
+        )
     console.print(t)
-    console.print(f"Results in {out}/ (manifest.json, points/, grid.csv, {report.name}, "
-                  "figures/)")
+    console.print(f"Results in {out}/ (manifest.json, points/, grid.csv, {report.name}, figures/)")
 
 
 def sensitivity_cmd(
-    scenario: Annotated[Path, typer.Argument(
-        help="Scenario file with an uncertainty section (TOML).")],
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file with an uncertainty section (TOML).")
+    ],
     out: Annotated[Path, typer.Option(help="Folder for indices, samples and report.html.")],
-    metric: Annotated[list[str] | None, typer.Option(
-        help="Output to analyse (repeatable; default: cost_per_removal, "
-        "removals_per_day).")] = None,
-    n: Annotated[int, typer.Option(
-        "--n", help="SALib base sample size N (a power of 2); runs = N x (inputs + 2).")] = 32,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Output to analyse (repeatable; default: cost_per_removal, removals_per_day)."
+        ),
+    ] = None,
+    n: Annotated[
+        int,
+        typer.Option(
+            "--n", help="SALib base sample size N (a power of 2); runs = N x (inputs + 2)."
+        ),
+    ] = 32,
     replicates: Annotated[int, typer.Option(help="Replicates averaged per run.")] = 1,
     seed: SeedOpt = None,
-    resamples: Annotated[int, typer.Option(
-        help="Bootstrap resamples for the confidence intervals.")] = 200,
+    resamples: Annotated[
+        int, typer.Option(help="Bootstrap resamples for the confidence intervals.")
+    ] = 200,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -273,11 +326,16 @@ def sensitivity_cmd(
     with _user_errors():
         with _progress(quiet) as progress:
             task = progress.add_task("runs", total=None)
-            result = sensitivity(scenario, metrics=metric or DEFAULT_METRICS, n=n,
-                                 replicates=replicates, seed=seed, resamples=resamples,
-                                 workers=workers,
-                                 on_run=lambda i, total: progress.update(task, completed=i,
-                                                                         total=total))
+            result = sensitivity(
+                scenario,
+                metrics=metric or DEFAULT_METRICS,
+                n=n,
+                replicates=replicates,
+                seed=seed,
+                resamples=resamples,
+                workers=workers,
+                on_run=lambda i, total: progress.update(task, completed=i, total=total),
+            )
         result.write(out)
         from .report import render
 
@@ -285,13 +343,16 @@ def sensitivity_cmd(
     if quiet:
         return
     console = _console()
-    t = Table(title=f"Sobol indices of {result.scenario.name}: N = {result.n}, "
-              f"{len(result.samples)} runs, seed {result.seed}; ± = 95 % bootstrap CI")
+    t = Table(
+        title=f"Sobol indices of {result.scenario.name}: N = {result.n}, "
+        f"{len(result.samples)} runs, seed {result.seed}; ± = 95 % bootstrap CI"
+    )
     for col in ("metric", "input", "S1", "ST"):
         t.add_column(col, justify="right" if col in ("S1", "ST") else "left", no_wrap=True)
     for r in result.indices.itertuples():
-        t.add_row(r.metric, r.input, f"{r.S1:.2f} ± {r.S1_conf:.2f}",
-                  f"{r.ST:.2f} ± {r.ST_conf:.2f}")
+        t.add_row(
+            r.metric, r.input, f"{r.S1:.2f} ± {r.S1_conf:.2f}", f"{r.ST:.2f} ± {r.ST_conf:.2f}"
+        )
     console.print(t)
     for note in result.notes:
         console.print(f"note: {note}")
@@ -299,15 +360,24 @@ def sensitivity_cmd(
 
 
 def report_cmd(
-    folder: Annotated[Path, typer.Argument(
-        help="A result folder (`run --out`) or a compare/sweep/sensitivity folder.")],
-    out: Annotated[Path | None, typer.Option(
-        help="Folder for report.html and figures/ (default: FOLDER).")] = None,
-    scenario: Annotated[Path | None, typer.Option(
-        help="The scenario file, when FOLDER has no copy and it has moved.")] = None,
-    start_date: Annotated[str | None, typer.Option(
-        help="Calendar date of day 0 (YYYY-MM-DD), to draw ICE's series beside the model "
-        "(default: the scenario's 'Day 0 = ...' comment).")] = None,
+    folder: Annotated[
+        Path,
+        typer.Argument(help="A result folder (`run --out`) or a compare/sweep/sensitivity folder."),
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for report.html and figures/ (default: FOLDER).")
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="The scenario file, when FOLDER has no copy and it has moved."),
+    ] = None,
+    start_date: Annotated[
+        str | None,
+        typer.Option(
+            help="Calendar date of day 0 (YYYY-MM-DD), to draw ICE's series beside the model "
+            "(default: the scenario's 'Day 0 = ...' comment)."
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (and PNG figures) of a result or study folder."""
     from .report import render
@@ -318,11 +388,17 @@ def report_cmd(
 
 
 def flagship_cmd(
-    out: Annotated[Path, typer.Option(
-        help="Folder of the study: a rerun there resumes it.")] = Path("out/flagship"),
-    quick: Annotated[bool, typer.Option(
-        "--quick", help="A reduced run (2 replicates, 60 days, tiny sweep and Sobol) that "
-        "checks the whole study in seconds; not for numbers.")] = False,
+    out: Annotated[
+        Path, typer.Option(help="Folder of the study: a rerun there resumes it.")
+    ] = Path("out/flagship"),
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick",
+            help="A reduced run (2 replicates, 60 days, tiny sweep and Sobol) that "
+            "checks the whole study in seconds; not for numbers.",
+        ),
+    ] = False,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -336,27 +412,39 @@ def flagship_cmd(
         try:
             with _progress(quiet) as progress:
                 task = progress.add_task("flagship stages", total=None)
-                study = run_flagship(out, plan=plan, workers=workers,
-                                     on_stage=lambda name, i, total: progress.update(
-                                         task, completed=i, total=total,
-                                         description=f"flagship: {name} done"))
+                study = run_flagship(
+                    out,
+                    plan=plan,
+                    workers=workers,
+                    on_stage=lambda name, i, total: progress.update(
+                        task, completed=i, total=total, description=f"flagship: {name} done"
+                    ),
+                )
         except KeyboardInterrupt:
-            _fail([f"interrupted; finished stages are kept in {out}/: run the same command "
-                   "again to resume"], 130)
+            _fail(
+                [
+                    f"interrupted; finished stages are kept in {out}/: run the same command "
+                    "again to resume"
+                ],
+                130,
+            )
         lines = headlines(out)
     if quiet:
         return
     console = _console()
-    console.print(f"[bold]Flagship study[/bold] (plan '{plan.name}': {plan.replicates} "
-                  f"replicates per scenario; {len(study.ran)} stages run now, "
-                  f"{len(study.reused)} reused)")
+    console.print(
+        f"[bold]Flagship study[/bold] (plan '{plan.name}': {plan.replicates} "
+        f"replicates per scenario; {len(study.ran)} stages run now, "
+        f"{len(study.reused)} reused)"
+    )
     for i, line in enumerate(lines, 1):
         console.print(f"{i}. {line}", markup=False, highlight=False)
     console.print(f"Report: {out / 'report.html'} (figures in {out / 'figures'}/)")
 
 
-study_app = typer.Typer(help="Studies that answer a question end to end (docs/flagship.md).",
-                        no_args_is_help=True)
+study_app = typer.Typer(
+    help="Studies that answer a question end to end (docs/flagship.md).", no_args_is_help=True
+)
 study_app.command("flagship")(flagship_cmd)
 
 
@@ -364,8 +452,11 @@ def register(app: typer.Typer) -> None:
     """Add the compare, sweep, sensitivity and report commands, and `study flagship`, to the
     main app."""
     commands: list[tuple[str, Callable[..., None]]] = [
-        ("compare", compare_cmd), ("sweep", sweep_cmd), ("sensitivity", sensitivity_cmd),
-        ("report", report_cmd)]
+        ("compare", compare_cmd),
+        ("sweep", sweep_cmd),
+        ("sensitivity", sensitivity_cmd),
+        ("report", report_cmd),
+    ]
     for name, fn in commands:
         app.command(name)(fn)
     app.add_typer(study_app, name="study")

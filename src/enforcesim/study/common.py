@@ -34,8 +34,8 @@ class LoadedScenario:
     text: str
     raw: dict[str, Any]
     scenario: Scenario
-    file_sha256: str      # of the file's bytes, as in summary.json's scenario_sha256
-    content_sha256: str   # of its values only: comments and layout do not change it
+    file_sha256: str  # of the file's bytes, as in summary.json's scenario_sha256
+    content_sha256: str  # of its values only: comments and layout do not change it
 
     @property
     def name(self) -> str:
@@ -47,8 +47,7 @@ def load(path: str | Path) -> LoadedScenario:
     p = Path(path)
     raw, data = read_toml(p)
     sc = parse_scenario(raw, str(p))
-    return LoadedScenario(p, data.decode("utf-8"), raw, sc, sha256_bytes(data),
-                          content_hash(raw))
+    return LoadedScenario(p, data.decode("utf-8"), raw, sc, sha256_bytes(data), content_hash(raw))
 
 
 def content_hash(raw: dict[str, Any]) -> str:

@@ -75,15 +75,42 @@ class Comparison:
                     ci_lo = ci_hi = float(ok[0])
                 a = self.results[0].replicate_metrics()[m].to_numpy(dtype=float)
                 a_mean = float(np.nanmean(a)) if np.any(~np.isnan(a)) else math.nan
-                rel = (iv["mean"] / a_mean * 100 if iv["mean"] is not None and a_mean
-                       and not math.isnan(a_mean) else None)
-                rows.append({"metric": m, "scenario": self.labels[i], "baseline": base,
-                             "diff_mean": iv["mean"], "diff_lo": iv["lo"], "diff_hi": iv["hi"],
-                             "diff_ci_lo": ci_lo, "diff_ci_hi": ci_hi, "diff_pct": rel,
-                             "pairs": int(ok.size), "unit": unit(m)})
-        return pd.DataFrame(rows, columns=["metric", "scenario", "baseline", "diff_mean",
-                                           "diff_lo", "diff_hi", "diff_ci_lo", "diff_ci_hi",
-                                           "diff_pct", "pairs", "unit"])
+                rel = (
+                    iv["mean"] / a_mean * 100
+                    if iv["mean"] is not None and a_mean and not math.isnan(a_mean)
+                    else None
+                )
+                rows.append(
+                    {
+                        "metric": m,
+                        "scenario": self.labels[i],
+                        "baseline": base,
+                        "diff_mean": iv["mean"],
+                        "diff_lo": iv["lo"],
+                        "diff_hi": iv["hi"],
+                        "diff_ci_lo": ci_lo,
+                        "diff_ci_hi": ci_hi,
+                        "diff_pct": rel,
+                        "pairs": int(ok.size),
+                        "unit": unit(m),
+                    }
+                )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "metric",
+                "scenario",
+                "baseline",
+                "diff_mean",
+                "diff_lo",
+                "diff_hi",
+                "diff_ci_lo",
+                "diff_ci_hi",
+                "diff_pct",
+                "pairs",
+                "unit",
+            ],
+        )
 
     def write(self, out_dir: str | Path) -> Path:
         """comparison.csv, differences.csv, manifest.json and one result folder per scenario
@@ -97,13 +124,27 @@ class Comparison:
             write_atomic(run_dir / "scenario.toml", ls.text)
         write_atomic(out / "comparison.csv", self.table().to_csv(index=False))
         write_atomic(out / "differences.csv", self.differences().to_csv(index=False))
-        write_json(out / "manifest.json", {
-            "tool": "compare", "version": __version__, "seed": self.seed,
-            "replicates": self.replicates, "baseline": self.labels[0], "notes": self.notes,
-            "scenarios": [{"label": lab, "name": ls.name, "source": str(ls.path),
-                           "scenario_sha256": ls.file_sha256, "run": f"runs/{lab}"}
-                          for lab, ls in zip(self.labels, self.scenarios, strict=True)],
-        })
+        write_json(
+            out / "manifest.json",
+            {
+                "tool": "compare",
+                "version": __version__,
+                "seed": self.seed,
+                "replicates": self.replicates,
+                "baseline": self.labels[0],
+                "notes": self.notes,
+                "scenarios": [
+                    {
+                        "label": lab,
+                        "name": ls.name,
+                        "source": str(ls.path),
+                        "scenario_sha256": ls.file_sha256,
+                        "run": f"runs/{lab}",
+                    }
+                    for lab, ls in zip(self.labels, self.scenarios, strict=True)
+                ],
+            },
+        )
         return out
 
 
@@ -147,11 +188,14 @@ def compare(
     notes: list[str] = []
     for ls in loaded[1:]:
         meta = ls.scenario.scenario
-        if ((meta.seed != seed and not explicit[0])
-                or (meta.replicates != replicates and not explicit[1])):
-            notes.append(f"{ls.path}: run with seed {seed} and {replicates} replicates "
-                         f"(the file says seed {meta.seed}, {meta.replicates} replicates) so "
-                         "that its replicates pair with the baseline's")
+        if (meta.seed != seed and not explicit[0]) or (
+            meta.replicates != replicates and not explicit[1]
+        ):
+            notes.append(
+                f"{ls.path}: run with seed {seed} and {replicates} replicates "
+                f"(the file says seed {meta.seed}, {meta.replicates} replicates) so "
+                "that its replicates pair with the baseline's"
+            )
     labels = _labels(loaded)
     results: list[Results] = []
     for i, ls in enumerate(loaded):
@@ -165,6 +209,8 @@ def read_comparison(folder: Path) -> dict[str, Any]:
     """What `Comparison.write` left: the manifest and both tables."""
     import json
 
-    return {"manifest": json.loads((folder / "manifest.json").read_text()),
-            "table": pd.read_csv(folder / "comparison.csv"),
-            "differences": pd.read_csv(folder / "differences.csv")}
+    return {
+        "manifest": json.loads((folder / "manifest.json").read_text()),
+        "table": pd.read_csv(folder / "comparison.csv"),
+        "differences": pd.read_csv(folder / "differences.csv"),
+    }

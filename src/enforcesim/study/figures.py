@@ -19,14 +19,21 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 # Okabe & Ito (2008), "Color Universal Design"; black first for observed data.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-             "#000000"]
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 OBSERVED = "#000000"
-SEQUENTIAL = "cividis"   # perceptually uniform and readable with colour-vision deficiency
+SEQUENTIAL = "cividis"  # perceptually uniform and readable with colour-vision deficiency
 
-plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 120, "font.size": 10,
-                     "axes.spines.top": False, "axes.spines.right": False,
-                     "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update(
+    {
+        "figure.dpi": 100,
+        "savefig.dpi": 120,
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+    }
+)
 
 
 def thousands(ax, axis: str = "y") -> None:
@@ -37,6 +44,7 @@ def thousands(ax, axis: str = "y") -> None:
         if a >= 1e6:
             return f"{v / 1e6:g} m"
         return f"{v:,.0f}" if a >= 10 or v == 0 else f"{v:g}"
+
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(f))
 
 
@@ -94,31 +102,57 @@ def x_label(start: pd.Timestamp | None) -> str:
     return "Date (end of day)" if start is not None else "Day of the reported horizon (days)"
 
 
-def band(ax, x, q: pd.DataFrame, colour: str, label: str, inner: bool = True,
-         linestyle: Any = "-", linewidth: float = 1.6) -> None:
+def band(
+    ax,
+    x,
+    q: pd.DataFrame,
+    colour: str,
+    label: str,
+    inner: bool = True,
+    linestyle: Any = "-",
+    linewidth: float = 1.6,
+) -> None:
     ax.fill_between(x, q["q025"], q["q975"], color=colour, alpha=0.18, linewidth=0)
     if inner:
         ax.fill_between(x, q["q25"], q["q75"], color=colour, alpha=0.32, linewidth=0)
     ax.plot(x, q["q50"], color=colour, linewidth=linewidth, linestyle=linestyle, label=label)
 
 
-def detained_vs_beds(series: Sequence[tuple[str, pd.DataFrame]], start: pd.Timestamp | None,
-                     path: Path, source: str, title: str) -> bytes:
+def detained_vs_beds(
+    series: Sequence[tuple[str, pd.DataFrame]],
+    start: pd.Timestamp | None,
+    path: Path,
+    source: str,
+    title: str,
+) -> bytes:
     """Median detained with 50 % and 95 % bands across replicates; beds as a dashed step."""
     fig, ax = plt.subplots(figsize=(9, 4.6), constrained_layout=True)
     for i, (label, daily) in enumerate(series):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         q = quantiles_by_day(daily, "detained")
         x = x_values(q.index, start)
-        band(ax, x, q, colour, f"{label}: detained (median)" if len(series) > 1
-             else "detained, median of replicates")
+        band(
+            ax,
+            x,
+            q,
+            colour,
+            f"{label}: detained (median)" if len(series) > 1 else "detained, median of replicates",
+        )
         by_day = daily.groupby("day")["beds"]
         beds = by_day.median()
         if (daily["beds"] >= 0).all():
-            what = "beds (median of the replicates' draws)" if (by_day.nunique() > 1).any() \
-                else "beds"
-            ax.step(x, beds.to_numpy(), where="post", color=colour, linestyle="--",
-                    linewidth=1.2, label=f"{label}: {what}" if len(series) > 1 else what)
+            what = (
+                "beds (median of the replicates' draws)" if (by_day.nunique() > 1).any() else "beds"
+            )
+            ax.step(
+                x,
+                beds.to_numpy(),
+                where="post",
+                color=colour,
+                linestyle="--",
+                linewidth=1.2,
+                label=f"{label}: {what}" if len(series) > 1 else what,
+            )
     ax.set_xlabel(x_label(start))
     date_axis(ax, start)
     ax.set_ylabel("People in detention (persons, end of day)")
@@ -138,16 +172,29 @@ def _band_legend(ax) -> None:
     ax.legend(handles, labels, fontsize=8, loc="best", frameon=False)
 
 
-def flows(series: Sequence[tuple[str, pd.DataFrame]], start: pd.Timestamp | None, path: Path,
-          source: str, title: str, window: int = 7) -> bytes:
+def flows(
+    series: Sequence[tuple[str, pd.DataFrame]],
+    start: pd.Timestamp | None,
+    path: Path,
+    source: str,
+    title: str,
+    window: int = 7,
+) -> bytes:
     """Removals and releases (and turned away when any), trailing `window`-day averages of
     each replicate, then quantiles across replicates."""
-    cols = [("removals", "Removals"), ("releases", "Releases at the end of stay"),
-            ("turned_away", "Turned away (no free bed)")]
-    cols = [c for c in cols if c[0] != "turned_away"
-            or any(d["turned_away"].sum() > 0 for _, d in series)]
-    fig, axes = plt.subplots(1, len(cols), figsize=(4.4 * len(cols), 4.2), sharey=False,
-                             constrained_layout=True)
+    cols = [
+        ("removals", "Removals"),
+        ("releases", "Releases at the end of stay"),
+        ("turned_away", "Turned away (no free bed)"),
+    ]
+    cols = [
+        c
+        for c in cols
+        if c[0] != "turned_away" or any(d["turned_away"].sum() > 0 for _, d in series)
+    ]
+    fig, axes = plt.subplots(
+        1, len(cols), figsize=(4.4 * len(cols), 4.2), sharey=False, constrained_layout=True
+    )
     for ax, (col, name) in zip(np.atleast_1d(axes), cols, strict=True):
         for i, (label, daily) in enumerate(series):
             q = quantiles_by_day(daily, col, rolling=window)
@@ -163,32 +210,62 @@ def flows(series: Sequence[tuple[str, pd.DataFrame]], start: pd.Timestamp | None
     return save(fig, path, source)
 
 
-def observed_vs_model(observed: pd.DataFrame, models: Sequence[tuple[str, pd.DataFrame]],
-                      start: pd.Timestamp, path: Path, source: str) -> bytes:
+def observed_vs_model(
+    observed: pd.DataFrame,
+    models: Sequence[tuple[str, pd.DataFrame]],
+    start: pd.Timestamp,
+    path: Path,
+    source: str,
+) -> bytes:
     """ICE's monthly ADP and book-ins per day beside the model's monthly means."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
-    for ax, (obs_col, mod_col, ylabel) in zip(axes, [
+    for ax, (obs_col, mod_col, ylabel) in zip(
+        axes,
+        [
             ("adp", "detained", "People in detention (persons; ICE: ADP)"),
-            ("book_ins_per_day", "book_ins", "Book-ins per day (persons/day)")], strict=True):
-        ax.plot(observed["month"], observed[obs_col], color=OBSERVED, marker="o",
-                markersize=2.5, linewidth=1.2, label="ICE, published (monthly)")
+            ("book_ins_per_day", "book_ins", "Book-ins per day (persons/day)"),
+        ],
+        strict=True,
+    ):
+        ax.plot(
+            observed["month"],
+            observed[obs_col],
+            color=OBSERVED,
+            marker="o",
+            markersize=2.5,
+            linewidth=1.2,
+            label="ICE, published (monthly)",
+        )
         for i, (label, daily) in enumerate(models):
-            d = daily.assign(month=(start + pd.to_timedelta(daily["day"], unit="D"))
-                             .dt.to_period("M").dt.to_timestamp())
+            d = daily.assign(
+                month=(start + pd.to_timedelta(daily["day"], unit="D"))
+                .dt.to_period("M")
+                .dt.to_timestamp()
+            )
             per_rep = d.groupby(["month", "replicate"])[mod_col].mean().unstack()
             q = np.nanquantile(per_rep.to_numpy(dtype=float), [0.025, 0.5, 0.975], axis=1)
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             ax.fill_between(per_rep.index, q[0], q[2], color=colour, alpha=0.2, linewidth=0)
-            ax.plot(per_rep.index, q[1], color=colour, linewidth=1.6,
-                    label=f"model: {label} (monthly mean, median and 95 % of replicates)")
+            ax.plot(
+                per_rep.index,
+                q[1],
+                color=colour,
+                linewidth=1.6,
+                label=f"model: {label} (monthly mean, median and 95 % of replicates)",
+            )
         ax.axvline(start, color="#777777", linewidth=0.8, linestyle=":")
         ax.set_xlabel("Month")
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
         thousands(ax)
     axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
-    fig.suptitle("ICE's published series (FY2019-FY2024) and the model from day 0 "
-                 f"({start.date()}, dotted line)", x=0.01, ha="left", fontsize=11)
+    fig.suptitle(
+        "ICE's published series (FY2019-FY2024) and the model from day 0 "
+        f"({start.date()}, dotted line)",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+    )
     return save(fig, path, source)
 
 
@@ -198,8 +275,9 @@ def differences(diffs: pd.DataFrame, path: Path, source: str) -> bytes:
     d = d[d["diff_pct"].abs() < 1e6]
     scen = list(dict.fromkeys(d["scenario"]))
     metrics = list(dict.fromkeys(d["metric"]))
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(metrics) * max(1, len(scen)) + 1.6),
-                           constrained_layout=True)
+    fig, ax = plt.subplots(
+        figsize=(9, 0.45 * len(metrics) * max(1, len(scen)) + 1.6), constrained_layout=True
+    )
     height = 0.8 / max(1, len(scen))
     for i, s in enumerate(scen):
         sd = d[d["scenario"] == s].set_index("metric").reindex(metrics)
@@ -210,24 +288,36 @@ def differences(diffs: pd.DataFrame, path: Path, source: str) -> bytes:
         hi = sd["diff_hi"] / base * 100
         cilo = sd["diff_ci_lo"] / base * 100
         cihi = sd["diff_ci_hi"] / base * 100
-        ax.hlines(y, np.minimum(lo, hi), np.maximum(lo, hi), color=colour, linewidth=1,
-                  alpha=0.6)
-        ax.hlines(y, np.minimum(cilo, cihi), np.maximum(cilo, cihi), color=colour,
-                  linewidth=4)
+        ax.hlines(y, np.minimum(lo, hi), np.maximum(lo, hi), color=colour, linewidth=1, alpha=0.6)
+        ax.hlines(y, np.minimum(cilo, cihi), np.maximum(cilo, cihi), color=colour, linewidth=4)
         ax.plot(sd["diff_pct"], y, "o", color=colour, markersize=5, label=s)
     ax.axvline(0, color="#444444", linewidth=0.8)
     ax.set_yticks(np.arange(len(metrics)), metrics)
     ax.invert_yaxis()
     ax.set_xlabel("Difference from the baseline (% of the baseline's mean)")
-    ax.set_title("Paired differences (common random numbers): dot = mean, thick = 95 % CI "
-                 "of the mean,\nthin = 95 % of replicate differences", loc="left", fontsize=10)
+    ax.set_title(
+        "Paired differences (common random numbers): dot = mean, thick = 95 % CI "
+        "of the mean,\nthin = 95 % of replicate differences",
+        loc="left",
+        fontsize=10,
+    )
     ax.legend(fontsize=8, frameon=False, loc="best")
     return save(fig, path, source)
 
 
-def grid_map(table: pd.DataFrame, x: str, y: str | None, column: str, path: Path,
-             source: str, title: str, label: str, vmin: float | None = None,
-             vmax: float | None = None, percent: bool = False) -> bytes:
+def grid_map(
+    table: pd.DataFrame,
+    x: str,
+    y: str | None,
+    column: str,
+    path: Path,
+    source: str,
+    title: str,
+    label: str,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    percent: bool = False,
+) -> bytes:
     """A heatmap over two varied values (or a line over one), cells annotated."""
     if y is None:
         fig, ax = plt.subplots(figsize=(7.5, 4.2), constrained_layout=True)
@@ -235,9 +325,15 @@ def grid_map(table: pd.DataFrame, x: str, y: str | None, column: str, path: Path
         ax.plot(t[x], t[column], "o-", color=OKABE_ITO[0])
         lo, hi = column.replace("_mean", "_lo"), column.replace("_mean", "_hi")
         if column.endswith("_mean") and lo in t and hi in t:
-            ax.fill_between(t[x], t[lo].astype(float), t[hi].astype(float),
-                            color=OKABE_ITO[0], alpha=0.2, linewidth=0,
-                            label="95 % of replicates")
+            ax.fill_between(
+                t[x],
+                t[lo].astype(float),
+                t[hi].astype(float),
+                color=OKABE_ITO[0],
+                alpha=0.2,
+                linewidth=0,
+                label="95 % of replicates",
+            )
             ax.legend(fontsize=8, frameon=False)
         ax.set_xlabel(path_label(x))
         ax.set_ylabel(label)
@@ -247,12 +343,20 @@ def grid_map(table: pd.DataFrame, x: str, y: str | None, column: str, path: Path
         thousands(ax, "x")
     else:
         wide = table.pivot_table(index=y, columns=x, values=column, aggfunc="first")
-        fig, ax = plt.subplots(figsize=(1.0 * wide.shape[1] + 3.5, 0.5 * wide.shape[0] + 2.4),
-                               constrained_layout=True)
-        im = ax.imshow(wide.to_numpy(dtype=float), origin="lower", aspect="auto",
-                       cmap=SEQUENTIAL, vmin=vmin, vmax=vmax)
-        ax.set_xticks(range(wide.shape[1]), [f"{v:,.6g}" for v in wide.columns],
-                      rotation=45, ha="right")
+        fig, ax = plt.subplots(
+            figsize=(1.0 * wide.shape[1] + 3.5, 0.5 * wide.shape[0] + 2.4), constrained_layout=True
+        )
+        im = ax.imshow(
+            wide.to_numpy(dtype=float),
+            origin="lower",
+            aspect="auto",
+            cmap=SEQUENTIAL,
+            vmin=vmin,
+            vmax=vmax,
+        )
+        ax.set_xticks(
+            range(wide.shape[1]), [f"{v:,.6g}" for v in wide.columns], rotation=45, ha="right"
+        )
         ax.set_yticks(range(wide.shape[0]), [f"{v:,.6g}" for v in wide.index])
         ax.set_xlabel(path_label(x))
         ax.set_ylabel(path_label(y))
@@ -263,18 +367,34 @@ def grid_map(table: pd.DataFrame, x: str, y: str | None, column: str, path: Path
                 continue
             text = f"{v:.0%}" if percent else _short(v)
             light = norm(v) < 0.55
-            ax.text(c, r, text, ha="center", va="center", fontsize=7.5,
-                    color="white" if light else "black")
+            ax.text(
+                c,
+                r,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7.5,
+                color="white" if light else "black",
+            )
         fig.colorbar(im, ax=ax, label=label)
     ax.set_title(title, loc="left", fontsize=10)
     return save(fig, path, source)
 
 
-_PATH_UNITS = {"beds": "beds", "rate_per_day": "persons/day", "bed_day": "USD/bed-day",
-               "per_book_in": "USD/person", "per_departure": "USD/departure",
-               "departures_per_day": "departures/day", "seats_per_departure": "seats",
-               "mean": "days", "sd": "days", "removal_share": "share",
-               "initial_detained": "persons", "headcount": "officers"}
+_PATH_UNITS = {
+    "beds": "beds",
+    "rate_per_day": "persons/day",
+    "bed_day": "USD/bed-day",
+    "per_book_in": "USD/person",
+    "per_departure": "USD/departure",
+    "departures_per_day": "departures/day",
+    "seats_per_departure": "seats",
+    "mean": "days",
+    "sd": "days",
+    "removal_share": "share",
+    "initial_detained": "persons",
+    "headcount": "officers",
+}
 
 
 def path_label(path: str) -> str:
@@ -297,23 +417,39 @@ def _short(v: float) -> str:
 def sobol_bars(indices: pd.DataFrame, path: Path, source: str, n: int, runs: int) -> bytes:
     metrics = list(dict.fromkeys(indices["metric"]))
     inputs = list(dict.fromkeys(indices["input"]))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics),
-                                                       0.55 * len(inputs) + 2.0),
-                             sharey=True, constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(metrics),
+        figsize=(5.2 * len(metrics), 0.55 * len(inputs) + 2.0),
+        sharey=True,
+        constrained_layout=True,
+        squeeze=False,
+    )
     for ax, m in zip(axes[0], metrics, strict=True):
         d = indices[indices["metric"] == m].set_index("input").reindex(inputs)
         y = np.arange(len(inputs))
-        for k, (col, name, colour) in enumerate([("S1", "first-order S1", OKABE_ITO[0]),
-                                                  ("ST", "total ST", OKABE_ITO[1])]):
-            ax.barh(y + (k - 0.5) * 0.38, d[col], height=0.36, color=colour, label=name,
-                    xerr=d[f"{col}_conf"], error_kw={"elinewidth": 1, "capsize": 2,
-                                                     "ecolor": "#333333"})
+        for k, (col, name, colour) in enumerate(
+            [("S1", "first-order S1", OKABE_ITO[0]), ("ST", "total ST", OKABE_ITO[1])]
+        ):
+            ax.barh(
+                y + (k - 0.5) * 0.38,
+                d[col],
+                height=0.36,
+                color=colour,
+                label=name,
+                xerr=d[f"{col}_conf"],
+                error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "#333333"},
+            )
         ax.set_yticks(y, inputs)
         ax.invert_yaxis()
         ax.axvline(0, color="#444444", linewidth=0.8)
         ax.set_xlabel("Sobol index (share of output variance, dimensionless)")
         ax.set_title(m, loc="left", fontsize=10)
     axes[0][0].legend(fontsize=8, frameon=False, loc="lower right")
-    fig.suptitle(f"Sobol indices with 95 % bootstrap intervals (N = {n}, {runs} runs)",
-                 x=0.01, ha="left", fontsize=11)
+    fig.suptitle(
+        f"Sobol indices with 95 % bootstrap intervals (N = {n}, {runs} runs)",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+    )
     return save(fig, path, source)

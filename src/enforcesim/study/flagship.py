@@ -46,18 +46,24 @@ ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "scenarios" / "library"
 PUBLISHED = ROOT / "scenarios" / "published"
 
-BASELINE = "goal-3000-beds-50k"        # the goal with today's officers and beds
-MAIN = "goal-3000-buildout-100k"       # the goal on the 2025 law's bed timeline
-COMPARED = (BASELINE, MAIN, "more-officers", "more-flights", "priority-criminal-first",
-            "expedited-removal-wide")
+BASELINE = "goal-3000-beds-50k"  # the goal with today's officers and beds
+MAIN = "goal-3000-buildout-100k"  # the goal on the 2025 law's bed timeline
+COMPARED = (
+    BASELINE,
+    MAIN,
+    "more-officers",
+    "more-flights",
+    "priority-criminal-first",
+    "expedited-removal-wide",
+)
 CONTEXT = ("status-quo-fy2024", "removals-1m-per-year")
 NOISE_ONLY = f"{MAIN}-process-noise-only"
 BOTTLENECKS = f"{MAIN}-bottlenecks"
 # Attribution of these targets' shortfalls over every constraint that applies (beds, seats,
 # officers, pool): 2^4 runs per replicate, so it has its own, smaller replicate count.
 BOTTLENECK_TARGETS = ["ice_arrests_per_day", "removals_per_day"]
-ARRESTS_GOAL = 3000.0                  # ICE arrests/day, May 2025 (press)
-REMOVALS_GOAL = 2740.0                 # 1,000,000 removals a year / 365
+ARRESTS_GOAL = 3000.0  # ICE arrests/day, May 2025 (press)
+REMOVALS_GOAL = 2740.0  # 1,000,000 removals a year / 365
 BUDGET = "detention_2025_law"
 
 
@@ -82,19 +88,42 @@ class Plan:
 
 
 # Sized to finish in about 5 minutes on 2 cores (docs/flagship.md gives the timing).
-FULL = Plan("full", replicates=10, days=None, warmup_days=None,
-            sweep_beds=(50_000, 100_000, 150_000),
-            sweep_officers=(6_000, 16_000, 26_000, 36_000),
-            sweep_replicates=4, sweep_days=365, sobol_n=8, sobol_days=365,
-            sobol_resamples=200, published_days=365, bottleneck_replicates=4)
+FULL = Plan(
+    "full",
+    replicates=10,
+    days=None,
+    warmup_days=None,
+    sweep_beds=(50_000, 100_000, 150_000),
+    sweep_officers=(6_000, 16_000, 26_000, 36_000),
+    sweep_replicates=4,
+    sweep_days=365,
+    sobol_n=8,
+    sobol_days=365,
+    sobol_resamples=200,
+    published_days=365,
+    bottleneck_replicates=4,
+)
 # End to end in seconds: for tests and a first look, not for numbers.
-QUICK = Plan("quick", replicates=2, days=60, warmup_days=20, sweep_beds=(40_000, 60_000),
-             sweep_officers=(6_000, 16_000), sweep_replicates=2, sweep_days=45, sobol_n=4,
-             sobol_days=45, sobol_resamples=20, published_days=45, bottleneck_replicates=2)
+QUICK = Plan(
+    "quick",
+    replicates=2,
+    days=60,
+    warmup_days=20,
+    sweep_beds=(40_000, 60_000),
+    sweep_officers=(6_000, 16_000),
+    sweep_replicates=2,
+    sweep_days=45,
+    sobol_n=4,
+    sobol_days=45,
+    sobol_resamples=20,
+    published_days=45,
+    bottleneck_replicates=2,
+)
 PLANS = {"full": FULL, "quick": QUICK}
 
 
 # --- scenario files ----------------------------------------------------------------------------
+
 
 @dataclass
 class Input:
@@ -117,8 +146,13 @@ def _read(path: Path) -> Input:
 _SCHEDULES = ("schedule", "beds_schedule", "hires", "encounters_schedule")
 
 
-def shorten(raw: dict[str, Any], days: int | None, warmup_days: int | None = None,
-            replicates: int | None = None, seed: int | None = None) -> dict[str, Any]:
+def shorten(
+    raw: dict[str, Any],
+    days: int | None,
+    warmup_days: int | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
     """A copy with another horizon: schedule steps on or after the new last day are dropped
     (and any [uncertainty] entry on them); a shorter warm-up when given."""
     d = copy.deepcopy(raw)
@@ -141,8 +175,9 @@ def shorten(raw: dict[str, Any], days: int | None, warmup_days: int | None = Non
             here = f"{path}.{key}" if path else key
             if key in _SCHEDULES and isinstance(value, list):
                 kept = [s for s in value if s.get("day", 0) < days]
-                dropped.extend(f"{here}.{i}" for i, s in enumerate(value)
-                               if s.get("day", 0) >= days)
+                dropped.extend(
+                    f"{here}.{i}" for i, s in enumerate(value) if s.get("day", 0) >= days
+                )
                 node[key] = kept
             elif key != "uncertainty":
                 walk(value, here)
@@ -178,8 +213,7 @@ def to_toml(d: dict[str, Any], header: str = "") -> str:
         return "dist" in v or table == "uncertainty" or key in ("pool", "mix")
 
     def emit(table: str, body: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in body.items()
-                   if not isinstance(v, dict) or inline(k, v, table)}
+        scalars = {k: v for k, v in body.items() if not isinstance(v, dict) or inline(k, v, table)}
         subs = {k: v for k, v in body.items() if k not in scalars}
         if scalars or not subs:
             lines.extend(["", f"[{table}]"])
@@ -198,7 +232,7 @@ def _key(k: str) -> str:
 
 # --- the published static estimates under capacity ---------------------------------------------
 
-STATIONARY = 128_493   # 2,739.726 book-ins a day x 46.9 days (scenarios/published)
+STATIONARY = 128_493  # 2,739.726 book-ins a day x 46.9 days (scenarios/published)
 FY2024_SEATS = {"departures_per_day": 5.5, "seats_per_departure": 135}  # 742 removals/day
 CAPACITY_VARIANTS = (
     ("as published (no capacity limits)", None, None),
@@ -208,8 +242,9 @@ CAPACITY_VARIANTS = (
 )
 
 
-def published_variant(raw: dict[str, Any], beds: int | None, transport: dict | None,
-                      days: int) -> dict[str, Any]:
+def published_variant(
+    raw: dict[str, Any], beds: int | None, transport: dict | None, days: int
+) -> dict[str, Any]:
     d = shorten(raw, days, replicates=1)
     if beds is not None:
         d["detention"]["beds"] = beds
@@ -220,6 +255,7 @@ def published_variant(raw: dict[str, Any], beds: int | None, transport: dict | N
 
 
 # --- the study ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Flagship:
@@ -234,13 +270,29 @@ class Flagship:
 
 def _manifest(plan: Plan, inputs: list[Input]) -> dict[str, Any]:
     # through JSON, so that it compares equal with the one read back (tuples become lists)
-    return json.loads(json.dumps({"tool": "flagship", "version": __version__, "plan": asdict(plan),
-            "main": MAIN, "baseline": BASELINE, "compared": list(COMPARED),
-            "context": list(CONTEXT),
-            "scenarios": {i.label: {"source": str(i.path.relative_to(ROOT))
-                                    if i.path.is_relative_to(ROOT) else str(i.path),
-                                    "content_sha256": content_hash(i.raw)} for i in inputs}},
-                                 default=str))
+    return json.loads(
+        json.dumps(
+            {
+                "tool": "flagship",
+                "version": __version__,
+                "plan": asdict(plan),
+                "main": MAIN,
+                "baseline": BASELINE,
+                "compared": list(COMPARED),
+                "context": list(CONTEXT),
+                "scenarios": {
+                    i.label: {
+                        "source": str(i.path.relative_to(ROOT))
+                        if i.path.is_relative_to(ROOT)
+                        else str(i.path),
+                        "content_sha256": content_hash(i.raw),
+                    }
+                    for i in inputs
+                },
+            },
+            default=str,
+        )
+    )
 
 
 def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
@@ -252,13 +304,20 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
             raise StudyError([f"{mpath}: not valid JSON; use a new --out folder"]) from None
         diff = [k for k in ("tool", "plan", "scenarios") if old.get(k) != manifest[k]]
         if diff:
-            what = ", ".join("the scenario files" if k == "scenarios" else f"the {k}"
-                             for k in diff)
-            raise StudyError([f"{out}: holds another flagship study ({what} differ); use a new "
-                              "--out folder, or delete this one to start over"])
+            what = ", ".join("the scenario files" if k == "scenarios" else f"the {k}" for k in diff)
+            raise StudyError(
+                [
+                    f"{out}: holds another flagship study ({what} differ); use a new "
+                    "--out folder, or delete this one to start over"
+                ]
+            )
     elif out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-        raise StudyError([f"{out}: not empty and not a flagship folder (no manifest.json); "
-                          "use a new --out folder"])
+        raise StudyError(
+            [
+                f"{out}: not empty and not a flagship folder (no manifest.json); "
+                "use a new --out folder"
+            ]
+        )
 
 
 def run_flagship(
@@ -290,28 +349,36 @@ def run_flagship(
     by_label = {i.label: i for i in inputs}
     stages: list[tuple[str, Callable[[], bool]]] = []
 
-    def scenario_stage(label: str, inp: Input, bottlenecks: bool = False,
-                       certain: bool = False) -> Callable[[], bool]:
+    def scenario_stage(
+        label: str, inp: Input, bottlenecks: bool = False, certain: bool = False
+    ) -> Callable[[], bool]:
         def go() -> bool:
             folder = out / "runs" / label
             if (folder / "replicate_metrics.csv").exists():
                 return False
-            raw = shorten(inp.raw, plan.days, plan.warmup_days,
-                          plan.bottleneck_replicates if bottlenecks else plan.replicates,
-                          plan.seed)
+            raw = shorten(
+                inp.raw,
+                plan.days,
+                plan.warmup_days,
+                plan.bottleneck_replicates if bottlenecks else plan.replicates,
+                plan.seed,
+            )
             if certain:
                 raw.pop("uncertainty", None)
             if bottlenecks:
                 raw["bottlenecks"] = {"targets": BOTTLENECK_TARGETS}
             if certain or bottlenecks:
                 raw["scenario"]["name"] = label
-            res = api_run(parse_scenario(raw, str(inp.path)), workers=workers,
-                          bottlenecks=bottlenecks)
+            res = api_run(
+                parse_scenario(raw, str(inp.path)), workers=workers, bottlenecks=bottlenecks
+            )
             res.write(folder)
             write_atomic(folder / "scenario.toml", inp.text)
-            write_atomic(folder / "replicate_metrics.csv",
-                         res.replicate_metrics().to_csv(index=False))
+            write_atomic(
+                folder / "replicate_metrics.csv", res.replicate_metrics().to_csv(index=False)
+            )
             return True
+
         return go
 
     for inp in inputs:
@@ -326,9 +393,17 @@ def run_flagship(
         folder = out / "sweep"
         total = len(plan.sweep_beds) * len(plan.sweep_officers)
         before = len(list((folder / "points").glob("*.json"))) if folder.exists() else 0
-        sweep(path, [Axis("detention.beds", plan.sweep_beds),
-                     Axis("officers.headcount", plan.sweep_officers)], folder,
-              seed=plan.seed, replicates=plan.sweep_replicates, workers=workers)
+        sweep(
+            path,
+            [
+                Axis("detention.beds", plan.sweep_beds),
+                Axis("officers.headcount", plan.sweep_officers),
+            ],
+            folder,
+            seed=plan.seed,
+            replicates=plan.sweep_replicates,
+            workers=workers,
+        )
         return before < total
 
     def sobol_stage() -> bool:
@@ -338,8 +413,14 @@ def run_flagship(
         path = out / "inputs" / "sobol-scenario.toml"
         raw = shorten(by_label[MAIN].raw, plan.sobol_days, plan.warmup_days)
         write_atomic(path, to_toml(raw, _derived_header(MAIN, plan.sobol_days)))
-        sensitivity(path, n=plan.sobol_n, replicates=1, seed=plan.seed,
-                    resamples=plan.sobol_resamples, workers=workers).write(folder)
+        sensitivity(
+            path,
+            n=plan.sobol_n,
+            replicates=1,
+            seed=plan.seed,
+            resamples=plan.sobol_resamples,
+            workers=workers,
+        ).write(folder)
         return True
 
     def published_stage() -> bool:
@@ -350,20 +431,26 @@ def run_flagship(
         for name, inp in published.items():
             for label, beds, transport in CAPACITY_VARIANTS:
                 raw = published_variant(inp.raw, beds, transport, plan.published_days)
-                s = api_run(parse_scenario(raw, str(inp.path)), seed=plan.seed,
-                            workers=workers).summary_dict()
+                s = api_run(
+                    parse_scenario(raw, str(inp.path)), seed=plan.seed, workers=workers
+                ).summary_dict()
                 c = s["costs"]["metrics"]
-                rows.append({"analysis": name, "capacity": label,
-                             "removals_per_year": s["metrics"]["removals_per_day"]["mean"] * 365,
-                             "detained": s["metrics"]["detained"]["mean"],
-                             "cost_per_year": c["cost_all_in_total"]["mean"]
-                             / raw["scenario"]["days"] * 365,
-                             "cost_per_removal": c["cost_all_in_per_removal"]["mean"]})
+                rows.append(
+                    {
+                        "analysis": name,
+                        "capacity": label,
+                        "removals_per_year": s["metrics"]["removals_per_day"]["mean"] * 365,
+                        "detained": s["metrics"]["detained"]["mean"],
+                        "cost_per_year": c["cost_all_in_total"]["mean"]
+                        / raw["scenario"]["days"]
+                        * 365,
+                        "cost_per_removal": c["cost_all_in_per_removal"]["mean"],
+                    }
+                )
         write_atomic(path, pd.DataFrame(rows).to_csv(index=False))
         return True
 
-    stages += [("sweep", sweep_stage), ("sensitivity", sobol_stage),
-               ("published", published_stage)]
+    stages += [("sweep", sweep_stage), ("sensitivity", sobol_stage), ("published", published_stage)]
     for i, (name, go) in enumerate(stages):
         (study.ran if go() else study.reused).append(name)
         if on_stage is not None:
@@ -375,12 +462,15 @@ def run_flagship(
 
 
 def _derived_header(name: str, days: int) -> str:
-    return (f"# Derived by `enforcesim study flagship` from scenarios/library/{name}.toml (its "
-            f"comments\n# date and source every value) with a horizon of {days} days; schedule "
-            "steps after it dropped.")
+    return (
+        f"# Derived by `enforcesim study flagship` from scenarios/library/{name}.toml (its "
+        f"comments\n# date and source every value) with a horizon of {days} days; schedule "
+        "steps after it dropped."
+    )
 
 
 # --- reading the results back --------------------------------------------------------------------
+
 
 @dataclass
 class RunSet:
@@ -411,12 +501,20 @@ def read_flagship(folder: str | Path) -> RunSet:
         raise StudyError([f"{folder}: no manifest.json (not a flagship folder)"]) from None
     summaries, metrics, texts = {}, {}, {}
     main = manifest["main"]
-    for label in (*manifest["compared"], *manifest["context"], f"{main}-process-noise-only",
-                  f"{main}-bottlenecks"):
+    for label in (
+        *manifest["compared"],
+        *manifest["context"],
+        f"{main}-process-noise-only",
+        f"{main}-bottlenecks",
+    ):
         run = folder / "runs" / label
         if not (run / "replicate_metrics.csv").exists():
-            raise StudyError([f"{run}: missing; run `enforcesim study flagship --out "
-                              f"{folder}` again to finish the study"])
+            raise StudyError(
+                [
+                    f"{run}: missing; run `enforcesim study flagship --out "
+                    f"{folder}` again to finish the study"
+                ]
+            )
         summaries[label] = json.loads((run / "summary.json").read_text())
         metrics[label] = pd.read_csv(run / "replicate_metrics.csv")
         texts[label] = (run / "scenario.toml").read_text()
@@ -445,28 +543,40 @@ def answers(rs: RunSet) -> dict[str, Any]:
     s_main, s_base = rs.summaries[main], rs.summaries[base]
     more = rs.summaries.get("more-officers", s_main)
     out: dict[str, Any] = {"main": main, "baseline": base}
-    for key, s in (("arrests_main", s_main), ("arrests_base", s_base),
-                   ("arrests_more_officers", more)):
-        out[key] = {"iv": _iv(s["metrics"].get("ice_arrests_per_day")),
-                    "p": s["targets"].get("ice_arrests_per_day", {}).get("probability_met")}
-    out["removals_main"] = {"iv": _iv(s_main["metrics"]["removals_per_day"]),
-                            "p": s_main["targets"].get("removals_per_day", {})
-                            .get("probability_met")}
+    for key, s in (
+        ("arrests_main", s_main),
+        ("arrests_base", s_base),
+        ("arrests_more_officers", more),
+    ):
+        out[key] = {
+            "iv": _iv(s["metrics"].get("ice_arrests_per_day")),
+            "p": s["targets"].get("ice_arrests_per_day", {}).get("probability_met"),
+        }
+    out["removals_main"] = {
+        "iv": _iv(s_main["metrics"]["removals_per_day"]),
+        "p": s_main["targets"].get("removals_per_day", {}).get("probability_met"),
+    }
     m1 = rs.summaries.get("removals-1m-per-year")
     if m1:
-        out["removals_1m"] = {"iv": _iv(m1["metrics"]["removals_per_day"]),
-                              "detained": _iv(m1["metrics"]["detained"]),
-                              "p": m1["targets"].get("removals_per_day", {})
-                              .get("probability_met")}
+        out["removals_1m"] = {
+            "iv": _iv(m1["metrics"]["removals_per_day"]),
+            "detained": _iv(m1["metrics"]["detained"]),
+            "p": m1["targets"].get("removals_per_day", {}).get("probability_met"),
+        }
     m = s_main["metrics"]
-    causes = {c: m.get(f"arrests_foregone_{c}_per_day", {}).get("mean") or 0.0
-              for c in ("officers", "beds", "pool")}
+    causes = {
+        c: m.get(f"arrests_foregone_{c}_per_day", {}).get("mean") or 0.0
+        for c in ("officers", "beds", "pool")
+    }
     out["foregone"] = causes
     bn = rs.summaries[f"{main}-bottlenecks"].get("bottlenecks", {})
-    out["shapley"] = {name: {c: v["mean"] for c, v in t.get("shapley", {}).items()}
-                      for name, t in bn.get("targets", {}).items()}
-    out["beyond_constraints"] = {name: t.get("beyond_constraints")
-                                 for name, t in bn.get("targets", {}).items()}
+    out["shapley"] = {
+        name: {c: v["mean"] for c, v in t.get("shapley", {}).items()}
+        for name, t in bn.get("targets", {}).items()
+    }
+    out["beyond_constraints"] = {
+        name: t.get("beyond_constraints") for name, t in bn.get("targets", {}).items()
+    }
     out["binding_days"] = {c: v["mean"] for c, v in bn.get("binding_day_share", {}).items()}
     costs = s_main["costs"]["metrics"]
     out["cost_per_removal"] = _iv(costs["cost_all_in_per_removal"])
@@ -478,30 +588,34 @@ def answers(rs: RunSet) -> dict[str, Any]:
         in_horizon = max(1, min(end, days - 1) - start + 1)
         spent = _iv(b["spent_in_horizon"])
         # percentiles map through a decreasing function: lo spending gives the longest time
-        years = tuple(b["amount_usd"] / (v / in_horizon * 365) if v else math.nan
-                      for v in (spent[0], spent[2], spent[1]))
-        out["budget"] = {"amount": b["amount_usd"], "p_runs_out": b["probability_runs_out"],
-                         "runs_out_date": b.get("runs_out_date"),
-                         "spent_per_year": tuple(v / in_horizon * 365 for v in spent),
-                         "years_at_pace": years,
-                         "period_years": (end - start + 1) / 365.25,
-                         "sustainable_beds": _iv(b["sustainable_beds"])}
+        years = tuple(
+            b["amount_usd"] / (v / in_horizon * 365) if v else math.nan
+            for v in (spent[0], spent[2], spent[1])
+        )
+        out["budget"] = {
+            "amount": b["amount_usd"],
+            "p_runs_out": b["probability_runs_out"],
+            "runs_out_date": b.get("runs_out_date"),
+            "spent_per_year": tuple(v / in_horizon * 365 for v in spent),
+            "years_at_pace": years,
+            "period_years": (end - start + 1) / 365.25,
+            "sustainable_beds": _iv(b["sustainable_beds"]),
+        }
     sweep = rs.folder / "sweep" / "grid.csv"
     if sweep.exists():
         g = pd.read_csv(sweep)
         if "p_ice_arrests_per_day" in g:
             ok = g[g["p_ice_arrests_per_day"] >= 0.5]
-            out["officers_for_goal"] = (None if ok.empty
-                                        else int(ok["officers.headcount"].min()))
+            out["officers_for_goal"] = None if ok.empty else int(ok["officers.headcount"].min())
             out["sweep_max_p"] = float(g["p_ice_arrests_per_day"].max())
             out["sweep_max_officers"] = int(g["officers.headcount"].max())
             out["sweep_max_beds"] = int(g["detention.beds"].max())
             top = g.loc[g["ice_arrests_per_day_mean"].idxmax()]
-            out["sweep_best"] = {"arrests": float(top["ice_arrests_per_day_mean"]),
-                                 "foregone_beds": float(top.get(
-                                     "arrests_foregone_beds_per_day_mean", 0.0)),
-                                 "foregone_officers": float(top.get(
-                                     "arrests_foregone_officers_per_day_mean", 0.0))}
+            out["sweep_best"] = {
+                "arrests": float(top["ice_arrests_per_day_mean"]),
+                "foregone_beds": float(top.get("arrests_foregone_beds_per_day_mean", 0.0)),
+                "foregone_officers": float(top.get("arrests_foregone_officers_per_day_mean", 0.0)),
+            }
     return out
 
 
@@ -514,47 +628,65 @@ def headlines(folder: str | Path) -> list[str]:
         f"3,000 ICE arrests a day: not met. With today's ~6,000 officers the model makes "
         f"{_n(am['iv'][0])} a day [{_n(am['iv'][1])}-{_n(am['iv'][2])}] with the bed build-out "
         f"(probability of meeting the goal {am['p']:.0%}); with the 10,000 new officers "
-        f"{_n(mo['iv'][0])} [{_n(mo['iv'][1])}-{_n(mo['iv'][2])}] ({mo['p']:.0%}).")
+        f"{_n(mo['iv'][0])} [{_n(mo['iv'][1])}-{_n(mo['iv'][2])}] ({mo['p']:.0%})."
+    )
     if "officers_for_goal" in a:
         best = a["sweep_best"]
-        why = (" Beds fill with people waiting for removal transport (FY2024's pace), so "
-               "arrests are throttled: more officers alone do not get there."
-               if best["foregone_beds"] > best["foregone_officers"] else "")
+        why = (
+            " Beds fill with people waiting for removal transport (FY2024's pace), so "
+            "arrests are throttled: more officers alone do not get there."
+            if best["foregone_beds"] > best["foregone_officers"]
+            else ""
+        )
         lines.append(
-            "Feasibility map: " + (f"the goal is met with probability >= 50 % from "
-                                   f"{a['officers_for_goal']:,} officers on."
-                                   if a["officers_for_goal"] else
-                                   f"no grid point up to {a['sweep_max_officers']:,} officers "
-                                   f"and {a['sweep_max_beds']:,} beds meets it with probability "
-                                   f">= 50 % (best {a['sweep_max_p']:.0%}; at most "
-                                   f"{_n(best['arrests'])} a day).{why}"))
+            "Feasibility map: "
+            + (
+                f"the goal is met with probability >= 50 % from "
+                f"{a['officers_for_goal']:,} officers on."
+                if a["officers_for_goal"]
+                else f"no grid point up to {a['sweep_max_officers']:,} officers "
+                f"and {a['sweep_max_beds']:,} beds meets it with probability "
+                f">= 50 % (best {a['sweep_max_p']:.0%}; at most "
+                f"{_n(best['arrests'])} a day).{why}"
+            )
+        )
     r = a["removals_main"]
-    line = (f"Removals: {_n(r['iv'][0])} a day [{_n(r['iv'][1])}-{_n(r['iv'][2])}] = "
-            f"{_n(r['iv'][0] * 365 / 1000)}k a year, against 2,740 a day for 1,000,000 a year "
-            f"(probability {r['p']:.0%}).")
+    line = (
+        f"Removals: {_n(r['iv'][0])} a day [{_n(r['iv'][1])}-{_n(r['iv'][2])}] = "
+        f"{_n(r['iv'][0] * 365 / 1000)}k a year, against 2,740 a day for 1,000,000 a year "
+        f"(probability {r['p']:.0%})."
+    )
     if "removals_1m" in a:
         m1 = a["removals_1m"]
-        line += (f" Even if the arrests happened (book-in driven), 100,000 beds and flights "
-                 f"for a million give {_n(m1['iv'][0])} a day with {_n(m1['detained'][0])} "
-                 "detained.")
+        line += (
+            f" Even if the arrests happened (book-in driven), 100,000 beds and flights "
+            f"for a million give {_n(m1['iv'][0])} a day with {_n(m1['detained'][0])} "
+            "detained."
+        )
     lines.append(line)
     f = a["foregone"]
     total = sum(f.values()) or 1.0
     top = max(f, key=f.get)
-    line = (f"What binds: {top} - of the attempted ICE arrests not made, "
-            f"{f['officers'] / total:.0%} for lack of officer-hours, {f['beds'] / total:.0%} "
-            f"for lack of beds, {f['pool'] / total:.0%} for an empty pool.")
+    line = (
+        f"What binds: {top} - of the attempted ICE arrests not made, "
+        f"{f['officers'] / total:.0%} for lack of officer-hours, {f['beds'] / total:.0%} "
+        f"for lack of beds, {f['pool'] / total:.0%} for an empty pool."
+    )
     for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "removals")):
         sh = a["shapley"].get(name)
         if sh:
-            line += (f" Shortfall of {what} split by Shapley: "
-                     + ", ".join(f"{c} {_n(v)}/day" for c, v in sh.items())
-                     + f" (beyond every constraint: {_n(a['beyond_constraints'][name])}/day).")
+            line += (
+                f" Shortfall of {what} split by Shapley: "
+                + ", ".join(f"{c} {_n(v)}/day" for c, v in sh.items())
+                + f" (beyond every constraint: {_n(a['beyond_constraints'][name])}/day)."
+            )
     lines.append(line)
     c = a["cost_per_removal"]
     y = a["cost_per_year"]
-    lines.append(f"Cost per removal (all-in): ${_n(c[0])} [${_n(c[1])}-${_n(c[2])}]; "
-                 f"{_n(y[0], -1)} a year [{_n(y[1], -1)}-{_n(y[2], -1)}].")
+    lines.append(
+        f"Cost per removal (all-in): ${_n(c[0])} [${_n(c[1])}-${_n(c[2])}]; "
+        f"{_n(y[0], -1)} a year [{_n(y[1], -1)}-{_n(y[2], -1)}]."
+    )
     if "budget" in a:
         b = a["budget"]
         ya = b["years_at_pace"]
@@ -563,7 +695,8 @@ def headlines(folder: str | Path) -> list[str]:
             f"{b['p_runs_out']:.0%}; at the simulated pace ({_n(b['spent_per_year'][0], -1)} a "
             f"year) it lasts {ya[0]:.1f} years [{ya[1]:.1f}-{ya[2]:.1f}] against the "
             f"{b['period_years']:.1f} years it is meant for; it would sustain "
-            f"{_n(b['sustainable_beds'][0])} occupied beds.")
+            f"{_n(b['sustainable_beds'][0])} occupied beds."
+        )
     return lines
 
 

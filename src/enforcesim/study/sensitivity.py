@@ -49,8 +49,8 @@ class Sensitivity:
     replicates: int
     seed: int
     resamples: int
-    samples: pd.DataFrame     # one row per run: the input values and the outputs
-    indices: pd.DataFrame     # metric, input, S1, S1_conf, ST, ST_conf
+    samples: pd.DataFrame  # one row per run: the input values and the outputs
+    indices: pd.DataFrame  # metric, input, S1, S1_conf, ST, ST_conf
     notes: list[str] = field(default_factory=list)
 
     def write(self, out_dir: str | Path) -> Path:
@@ -61,17 +61,29 @@ class Sensitivity:
         write_atomic(out / "samples.csv", self.samples.to_csv(index=False))
         write_atomic(out / "indices.csv", self.indices.to_csv(index=False))
         write_atomic(out / "scenario.toml", self.scenario.text)
-        write_json(out / "manifest.json", {
-            "tool": "sensitivity", "version": __version__, "scenario": self.scenario.name,
-            "source": str(self.scenario.path), "scenario_sha256": self.scenario.file_sha256,
-            "inputs": {p: d.model_dump() for p, d in self.scenario.scenario.uncertainty.items()},
-            "metrics": self.metrics, "n": self.n, "runs": len(self.samples),
-            "replicates": self.replicates, "seed": self.seed,
-            "bootstrap_resamples": self.resamples, "confidence_level": 0.95,
-            "method": "Sobol first-order (S1) and total (ST) indices, Saltelli sampling "
-                      "(SALib 1.6 sample.sobol / analyze.sobol, no second order)",
-            "notes": self.notes,
-        })
+        write_json(
+            out / "manifest.json",
+            {
+                "tool": "sensitivity",
+                "version": __version__,
+                "scenario": self.scenario.name,
+                "source": str(self.scenario.path),
+                "scenario_sha256": self.scenario.file_sha256,
+                "inputs": {
+                    p: d.model_dump() for p, d in self.scenario.scenario.uncertainty.items()
+                },
+                "metrics": self.metrics,
+                "n": self.n,
+                "runs": len(self.samples),
+                "replicates": self.replicates,
+                "seed": self.seed,
+                "bootstrap_resamples": self.resamples,
+                "confidence_level": 0.95,
+                "method": "Sobol first-order (S1) and total (ST) indices, Saltelli sampling "
+                "(SALib 1.6 sample.sobol / analyze.sobol, no second order)",
+                "notes": self.notes,
+            },
+        )
         return out
 
 
@@ -107,9 +119,11 @@ def sensitivity(
         problems.append(f"--resamples {resamples}: must be >= 10")
     inputs = list(ls.scenario.uncertainty)
     if not inputs:
-        problems.append(f"{ls.path}: has no [uncertainty] entries; they define the inputs "
-                        "and their ranges (e.g. \"costs.bed_day\" = { dist = \"uniform\", "
-                        "low = 130.0, high = 225.0 })")
+        problems.append(
+            f"{ls.path}: has no [uncertainty] entries; they define the inputs "
+            'and their ranges (e.g. "costs.bed_day" = { dist = "uniform", '
+            "low = 130.0, high = 225.0 })"
+        )
     if problems:
         raise StudyError(problems)
     seed = ls.scenario.scenario.seed if seed is None else seed
@@ -118,8 +132,10 @@ def sensitivity(
     unit_sample = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     unit_sample = np.clip(unit_sample, _EPS, 1 - _EPS)
     draws = ls.scenario.uncertainty
-    values = [[draw_value(p, draws[p], float(u)) for p, u in zip(inputs, row, strict=True)]
-              for row in unit_sample]
+    values = [
+        [draw_value(p, draws[p], float(u)) for p, u in zip(inputs, row, strict=True)]
+        for row in unit_sample
+    ]
     base = {k: v for k, v in ls.raw.items() if k != "uncertainty"}
 
     def evaluate(row: list[float | int]) -> dict[str, float]:
@@ -142,22 +158,36 @@ def sensitivity(
     for m in metrics:
         y = samples[m].to_numpy(dtype=float)
         if np.isnan(y).any():
-            notes.append(f"{m}: null in {int(np.isnan(y).sum())} of {y.size} runs (a ratio "
-                         "with a zero denominator); no indices")
+            notes.append(
+                f"{m}: null in {int(np.isnan(y).sum())} of {y.size} runs (a ratio "
+                "with a zero denominator); no indices"
+            )
             continue
         if np.ptp(y) == 0:
             notes.append(f"{m}: the same in every run; no input changes it (indices 0)")
-            rows += [{"metric": m, "input": p, "S1": 0.0, "S1_conf": 0.0, "ST": 0.0,
-                      "ST_conf": 0.0} for p in inputs]
+            rows += [
+                {"metric": m, "input": p, "S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
+                for p in inputs
+            ]
             continue
-        si = sobol_analyze.analyze(problem, y, calc_second_order=False,
-                                   num_resamples=resamples, conf_level=0.95, seed=seed)
-        rows += [{"metric": m, "input": p, "S1": float(si["S1"][j]),
-                  "S1_conf": float(si["S1_conf"][j]), "ST": float(si["ST"][j]),
-                  "ST_conf": float(si["ST_conf"][j])} for j, p in enumerate(inputs)]
+        si = sobol_analyze.analyze(
+            problem, y, calc_second_order=False, num_resamples=resamples, conf_level=0.95, seed=seed
+        )
+        rows += [
+            {
+                "metric": m,
+                "input": p,
+                "S1": float(si["S1"][j]),
+                "S1_conf": float(si["S1_conf"][j]),
+                "ST": float(si["ST"][j]),
+                "ST_conf": float(si["ST_conf"][j]),
+            }
+            for j, p in enumerate(inputs)
+        ]
     indices = pd.DataFrame(rows, columns=["metric", "input", "S1", "S1_conf", "ST", "ST_conf"])
-    return Sensitivity(ls, inputs, list(metrics), n, replicates, seed, resamples, samples,
-                       indices, notes)
+    return Sensitivity(
+        ls, inputs, list(metrics), n, replicates, seed, resamples, samples, indices, notes
+    )
 
 
 def runs_needed(n: int, inputs: int) -> int:

@@ -63,8 +63,12 @@ def parse_vary(spec: str) -> Axis:
     """'PATH=START:STOP:STEP' (STOP included when on the grid) or 'PATH=V1,V2,...'."""
     where = f"--vary {spec!r}"
     if "=" not in spec:
-        raise StudyError([f"{where}: must be PATH=START:STOP:STEP or PATH=V1,V2,... "
-                          "(e.g. detention.beds=40000:120000:10000)"])
+        raise StudyError(
+            [
+                f"{where}: must be PATH=START:STOP:STEP or PATH=V1,V2,... "
+                "(e.g. detention.beds=40000:120000:10000)"
+            ]
+        )
     path, _, values = (s.strip() for s in spec.partition("="))
     if not path or any(not part for part in path.split(".")):
         raise StudyError([f"{where}: the path must be a dotted key such as detention.beds"])
@@ -87,8 +91,12 @@ def parse_vary(spec: str) -> Axis:
             if not grid:
                 raise ValueError(values)
     except ValueError as exc:
-        raise StudyError([f"{where}: {str(exc)!r} is not a number; values are "
-                          "START:STOP:STEP or a comma list of numbers"]) from None
+        raise StudyError(
+            [
+                f"{where}: {str(exc)!r} is not a number; values are "
+                "START:STOP:STEP or a comma list of numbers"
+            ]
+        ) from None
     if len(set(grid)) != len(grid):
         raise StudyError([f"{where}: values repeat"])
     return Axis(path, tuple(_as_value(d) for d in grid))
@@ -110,8 +118,9 @@ def _lookup(raw: dict[str, Any], path: str) -> Any:
     return node
 
 
-def apply_point(raw: dict[str, Any], axes: Sequence[Axis],
-                values: Sequence[float | int]) -> dict[str, Any]:
+def apply_point(
+    raw: dict[str, Any], axes: Sequence[Axis], values: Sequence[float | int]
+) -> dict[str, Any]:
     """A copy of the raw scenario with the point's values set (uncertainty on them dropped)."""
     data = copy.deepcopy(raw)
     for axis, v in zip(axes, values, strict=True):
@@ -141,16 +150,24 @@ def check_axes(ls: LoadedScenario, axes: Sequence[Axis]) -> None:
         where = f"--vary {axis.path}"
         if holder is _MISSING or not isinstance(holder, dict | list):
             section = axis.path.split(".")[0]
-            hint = (f" (there is no [{section}] section in {ls.path})"
-                    if section not in ls.raw else f" ({parent} is not set in {ls.path})")
-            problems.append(f"{where}: not a value of this scenario{hint}; a path names a "
-                            "numeric value such as detention.beds, costs.bed_day or "
-                            "book_ins.schedule.0.rate_per_day")
+            hint = (
+                f" (there is no [{section}] section in {ls.path})"
+                if section not in ls.raw
+                else f" ({parent} is not set in {ls.path})"
+            )
+            problems.append(
+                f"{where}: not a value of this scenario{hint}; a path names a "
+                "numeric value such as detention.beds, costs.bed_day or "
+                "book_ins.schedule.0.rate_per_day"
+            )
             continue
-        if current is not _MISSING and (isinstance(current, bool) or not (
-                isinstance(current, int | float) or current == "unlimited")):
-            problems.append(f"{where}: {ls.path} has {current!r} there; only numeric values "
-                            "can vary")
+        if current is not _MISSING and (
+            isinstance(current, bool)
+            or not (isinstance(current, int | float) or current == "unlimited")
+        ):
+            problems.append(
+                f"{where}: {ls.path} has {current!r} there; only numeric values can vary"
+            )
             continue
         seen: set[str] = set()
         for v in axis.values:
@@ -182,13 +199,21 @@ def _grid(axes: Sequence[Axis]) -> list[tuple[float | int, ...]]:
     return list(itertools.product(*(a.values for a in axes)))
 
 
-def _manifest(ls: LoadedScenario, axes: Sequence[Axis], seed: int, replicates: int,
-              targets: dict[str, float]) -> dict[str, Any]:
-    return {"tool": "sweep", "version": __version__, "scenario": ls.name,
-            "source": str(ls.path), "scenario_content_sha256": ls.content_sha256,
-            "scenario_sha256": ls.file_sha256, "seed": seed, "replicates": replicates,
-            "grid": [{"path": a.path, "values": list(a.values)} for a in axes],
-            "targets": targets}
+def _manifest(
+    ls: LoadedScenario, axes: Sequence[Axis], seed: int, replicates: int, targets: dict[str, float]
+) -> dict[str, Any]:
+    return {
+        "tool": "sweep",
+        "version": __version__,
+        "scenario": ls.name,
+        "source": str(ls.path),
+        "scenario_content_sha256": ls.content_sha256,
+        "scenario_sha256": ls.file_sha256,
+        "seed": seed,
+        "replicates": replicates,
+        "grid": [{"path": a.path, "values": list(a.values)} for a in axes],
+        "targets": targets,
+    }
 
 
 _SAME = ("scenario_content_sha256", "seed", "replicates", "grid", "targets")
@@ -213,14 +238,19 @@ def sweep(
     """
     ls = load(scenario)
     if not axes:
-        raise StudyError(["--vary: give at least one value to vary, e.g. "
-                          "--vary detention.beds=40000:120000:10000"])
+        raise StudyError(
+            [
+                "--vary: give at least one value to vary, e.g. "
+                "--vary detention.beds=40000:120000:10000"
+            ]
+        )
     check_axes(ls, axes)
     meta = ls.scenario.scenario
     seed = meta.seed if seed is None else seed
     replicates = meta.replicates if replicates is None else replicates
-    all_targets = {k: float(v) for k, v in ls.scenario.targets.model_dump().items()
-                   if v is not None}
+    all_targets = {
+        k: float(v) for k, v in ls.scenario.targets.model_dump().items() if v is not None
+    }
     all_targets.update(targets or {})
     grid = _grid(axes)
     if len(grid) > MAX_POINTS:
@@ -237,15 +267,22 @@ def sweep(
             raise StudyError([f"{mpath}: not valid JSON; use a new folder"]) from None
         diff = [k for k in _SAME if old.get(k) != manifest[k]]
         if old.get("tool") != "sweep" or diff:
-            what = ", ".join("the scenario" if k == "scenario_content_sha256" else k
-                             for k in diff) or "the tool"
-            raise StudyError([f"{out}: holds a different sweep ({what} differ from this "
-                              f"one: it ran {old.get('source')} over "
-                              + ", ".join(g["path"] for g in old.get("grid", []))
-                              + "); use a new --out folder, or delete this one to start over"])
+            what = (
+                ", ".join("the scenario" if k == "scenario_content_sha256" else k for k in diff)
+                or "the tool"
+            )
+            raise StudyError(
+                [
+                    f"{out}: holds a different sweep ({what} differ from this "
+                    f"one: it ran {old.get('source')} over "
+                    + ", ".join(g["path"] for g in old.get("grid", []))
+                    + "); use a new --out folder, or delete this one to start over"
+                ]
+            )
     elif out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-        raise StudyError([f"{out}: not empty and not a sweep folder (no manifest.json); "
-                          "use a new --out folder"])
+        raise StudyError(
+            [f"{out}: not empty and not a sweep folder (no manifest.json); use a new --out folder"]
+        )
     out.mkdir(parents=True, exist_ok=True)
     write_json(mpath, manifest)
     write_atomic(out / "scenario.toml", ls.text)
@@ -260,13 +297,16 @@ def sweep(
             res = api_run(sc, seed=seed, replicates=replicates, workers=workers)
             summary = res.summary_dict()
             per_rep = res.replicate_metrics()
-            write_json(ppath, {
-                "index": i,
-                "values": {a.path: v for a, v in zip(axes, values, strict=True)},
-                "metrics": summary["metrics"],
-                "replicate_metrics": {m: per_rep[m].tolist() for m in per_rep.columns},
-                "parameters": summary["parameters"],
-            })
+            write_json(
+                ppath,
+                {
+                    "index": i,
+                    "values": {a.path: v for a, v in zip(axes, values, strict=True)},
+                    "metrics": summary["metrics"],
+                    "replicate_metrics": {m: per_rep[m].tolist() for m in per_rep.columns},
+                    "parameters": summary["parameters"],
+                },
+            )
             ran.append(i)
         if on_point is not None:
             on_point(i + 1, len(grid), i in skipped)
