@@ -26,7 +26,15 @@ from .flagship import (
     headlines,
     read_flagship,
 )
-from .report import ICE_SOURCE, Page, _ice_tables, _table, _write, assumptions_html
+from .report import (
+    ICE_SOURCE,
+    Page,
+    _ice_tables,
+    _table,
+    _write,
+    assumptions_html,
+    sobol_html,
+)
 
 # ICE administrative arrests by fiscal year (ICE annual reports and press releases; reference
 # parameters.md). FY2020 and FY2021 are not in the reference.
@@ -598,37 +606,8 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
         "rough); rerun <code>enforcesim sensitivity</code> with --n 256 for published "
         "numbers.</p>"
     )
-    if not idx.empty:
-        data = F.sobol_bars(
-            idx, page.fig_path("sobol.png"), FF.wrap(isrc, 130), sman["n"], sman["runs"]
-        )
-        body += page.figure(
-            "sobol.png",
-            data,
-            (
-                "First-order (S1) and total (ST) Sobol indices with 95 % bootstrap intervals. "
-                f"{html.escape(isrc)}"
-            ),
-        )
-        body += _table(
-            ["output", "input", "S1", "± 95 %", "ST", "± 95 %"],
-            [
-                [
-                    r.metric,
-                    r.input,
-                    f"{r.S1:.2f}",
-                    f"{r.S1_conf:.2f}",
-                    f"{r.ST:.2f}",
-                    f"{r.ST_conf:.2f}",
-                ]
-                for r in idx.itertuples()
-            ],
-            numeric={2, 3, 4, 5},
-        )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sman.get("notes", []))
-    page.section(
-        "Sensitivity: what drives the answers", body + (f"<ul>{notes}</ul>" if notes else "")
-    )
+    body += sobol_html(page, idx, sman, FF.wrap(isrc, 130), output_label="output", digits=2)
+    page.section("Sensitivity: what drives the answers", body)
 
     # --- ICE's published series ------------------------------------------------------------------
     try:

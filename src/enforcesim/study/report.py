@@ -859,35 +859,7 @@ def render_sensitivity(folder: Path, out: Path) -> Path:
         f"analysis, N = {man['n']}, {man['runs']} runs of {man['replicates']} replicate(s), "
         f"seed {man['seed']}, {man['bootstrap_resamples']} bootstrap resamples."
     )
-    body = ""
-    if not indices.empty:
-        data = F.sobol_bars(indices, page.fig_path("sobol.png"), src, man["n"], man["runs"])
-        body += page.figure(
-            "sobol.png",
-            data,
-            (
-                "First-order (S1: the share of the output's variance due to the input alone) and "
-                "total (ST: including its interactions) Sobol indices, with 95 % bootstrap "
-                f"confidence intervals. {html.escape(src)}"
-            ),
-        )
-        body += _table(
-            ["metric", "input", "S1", "S1 95 % CI ±", "ST", "ST 95 % CI ±"],
-            [
-                [
-                    r.metric,
-                    r.input,
-                    f"{r.S1:.3f}",
-                    f"{r.S1_conf:.3f}",
-                    f"{r.ST:.3f}",
-                    f"{r.ST_conf:.3f}",
-                ]
-                for r in indices.itertuples()
-            ],
-            numeric={2, 3, 4, 5},
-        )
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in man.get("notes", []))
-    page.section("Sobol indices", body + (f"<ul>{notes}</ul>" if notes else ""))
+    page.section("Sobol indices", sobol_html(page, indices, man, src))
     page.section(
         "Method",
         (
@@ -949,3 +921,40 @@ def render(
             [f"{manifest}: unknown tool {tool!r} (compare, sweep, sensitivity, flagship)"]
         )
     return render_run(folder, target, Path(scenario) if scenario else None, start)
+
+
+def sobol_html(
+    page: Page,
+    indices: pd.DataFrame,
+    manifest: dict[str, Any],
+    source: str,
+    output_label: str = "metric",
+    digits: int = 3,
+) -> str:
+    """The Sobol figure, its table and the analysis's notes (for `report` of a sensitivity
+    folder and for the flagship report)."""
+    body = ""
+    if not indices.empty:
+        data = F.sobol_bars(
+            indices, page.fig_path("sobol.png"), source, manifest["n"], manifest["runs"]
+        )
+        body += page.figure(
+            "sobol.png",
+            data,
+            (
+                "First-order (S1: the share of the output's variance due to the input alone) and "
+                "total (ST: including its interactions) Sobol indices, with 95 % bootstrap "
+                f"confidence intervals. {html.escape(source)}"
+            ),
+        )
+        body += _table(
+            [output_label, "input", "S1", "S1 95 % CI ±", "ST", "ST 95 % CI ±"],
+            [
+                [r.metric, r.input]
+                + [f"{v:.{digits}f}" for v in (r.S1, r.S1_conf, r.ST, r.ST_conf)]
+                for r in indices.itertuples()
+            ],
+            numeric={2, 3, 4, 5},
+        )
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in manifest.get("notes", []))
+    return body + (f"<ul>{notes}</ul>" if notes else "")
