@@ -668,6 +668,8 @@ def simulate(
             c = tag >> 1
             rem = (tag & 1) == 1
             if rem and has_transport:
+                # Inline, not _fifo_push: returning the arrays on every push measured about
+                # 1.3x slower on the v1 benchmark (the same holds for the heap and queue below).
                 if s_tail == so.shape[0]:
                     if s_head > so.shape[0] // 2:
                         n_s = s_tail - s_head
