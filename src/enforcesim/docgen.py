@@ -252,11 +252,8 @@ def render() -> str:
         "denominator is zero in every replicate). Every metric covers the reported "
         "horizon only.",
         "",
-        "| metric | unit | meaning |",
-        "|---|---|---|",
     ]
-    for name, (unit, meaning) in METRICS.items():
-        lines.append(f"| `{name}` | {unit} | {meaning} |")
+    lines += _metric_table(METRICS)
     lines += [
         "",
         "`DIR/daily.parquet` columns: "
@@ -295,11 +292,8 @@ def render() -> str:
         "These metrics are added after the ones above (a scenario without [arrests] does "
         "not have them; see docs/arrests.md):",
         "",
-        "| metric | unit | meaning |",
-        "|---|---|---|",
     ]
-    for name, (unit, meaning) in ARREST_METRICS.items():
-        lines.append(f"| `{name}` | {unit} | {meaning} |")
+    lines += _metric_table(ARREST_METRICS)
     lines += [
         "",
         "`summary.json` gains an `arrests` block: `by_source`, `by_criminality` and "
