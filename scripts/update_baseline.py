@@ -37,9 +37,9 @@ def main() -> int:
             before = (old or {}).get("metrics", {}).get(name)
             if before != values:
                 print(f"  {name}: {before} -> {values}")
-        for key in ("targets", "parameters"):
-            if (old or {}).get(key) != new[key]:
-                print(f"  {key}: {(old or {}).get(key)} -> {new[key]}")
+        for key in sorted(set(new) | set(old or {})):
+            if key != "metrics" and (old or {}).get(key) != new.get(key):
+                print(f"  {key}: {(old or {}).get(key)} -> {new.get(key)}")
         if args.write:
             target.write_text(json.dumps(new, indent=2, sort_keys=True) + "\n")
     print(f"{changed} baseline file(s) {'written' if args.write else 'would change'}")

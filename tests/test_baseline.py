@@ -14,7 +14,7 @@ CASES = sorted(SCENARIOS.glob("*.toml"))
 
 
 def test_baseline_has_cases():
-    assert len(CASES) >= 3
+    assert len(CASES) >= 6
     assert {p.stem for p in CASES} == {p.stem for p in EXPECTED.glob("*.json")}
 
 
