@@ -120,6 +120,8 @@ def run(
         _fail("\n".join(str(p) for p in exc.problems))
     except OSError as exc:
         _fail(f"{out}: cannot write results: {exc}", code=1)
+    except KeyboardInterrupt:
+        _fail(f"interrupted; nothing written to {out}", code=130)
     if not quiet:
         _print_summary(results.summary_dict(), out)
 

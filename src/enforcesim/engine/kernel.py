@@ -123,8 +123,12 @@ N_EXTRA = 4
 #   X_DEPARTURES   scheduled departures in the day (empty ones included)
 #   X_SEATS_SHORT  departures that left full with someone still waiting for a seat
 
-# Error codes raised by validation mode
+# Error codes raised by validation mode, and the code of a run stopped through `stop`
 OK, ERR_ADMIT_OVER_BEDS, ERR_DETAINED_BALANCE, ERR_QUEUE_BALANCE = 0, 1, 2, 3
+STOPPED = 4
+# Events between two looks at the stop flag: a look costs a load and a branch, and 4,096
+# events take a few milliseconds, so Ctrl-C is honoured long before a second has passed.
+STOP_POLL_EVENTS = 4096
 
 UNLIMITED = np.iinfo(np.int64).max
 
@@ -370,6 +374,7 @@ def simulate(
     rng_documents,
     rng_transfers,
     fixed_pathway,  # int64[:]: pathways of the fixed book-ins (empty: v1 rules)
+    stop,  # int64[1]: another thread sets stop[0] != 0 to end the run early (STOPPED)
 ):
     if not CASE_SIDE:  # a compile-time constant: the v1 specialisation folds the case away
         case_on = False
@@ -496,8 +501,13 @@ def simulate(
     prev_detained = detained
     prev_waiting = 0
     error = OK
+    n_events = 0
 
     while True:
+        n_events += 1
+        if n_events % STOP_POLL_EVENTS == 0 and stop[0] != 0:
+            error = STOPPED
+            break
         t_heap = ht[0] if hn > 0 else np.inf
         t = min(next_day, t_heap, next_dep, next_mdep, next_arr)
         if t >= t_end and next_day == np.inf:

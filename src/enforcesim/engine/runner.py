@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NO_VALUE, Problem, ScenarioError
+from ..interrupt import interruptible, stop_flag
 from ..rng import stream
 from ..scenario import Escort, Scenario, resolve_share_key
 from ..uncertainty import apply_draws, draw_parameters
@@ -313,14 +314,18 @@ def simulate_replicate(
     replicate: int,
     validate: bool = False,
     fixed: tuple[np.ndarray, ...] | None = None,
+    stop: np.ndarray | None = None,
 ) -> ReplicateOutput:
     """One replicate of a validated scenario (parameter draws applied here).
 
     `fixed` = (times, stays, decisions[, classes[, pathways]]) replaces the book-in process
     by known book-ins (exact tests); on the case side the stays are those of the pathways
     (for a court pathway, the time before the docket) and decisions are used only for
-    book-ins without a pathway.
+    book-ins without a pathway. `stop` (int64[1]): stop[0] != 0, set before or during the
+    run (from another thread), ends it within a few thousand events with KeyboardInterrupt.
     """
+    if stop is None:
+        stop = np.zeros(1, dtype=np.int64)
     drawn = draw_parameters(sc, replicate)
     rsc = apply_draws(sc, drawn)
     seed = sc.scenario.seed
@@ -389,7 +394,10 @@ def simulate_replicate(
         stream(seed, replicate, "documents"),
         stream(seed, replicate, "transfers"),
         np.asarray(pws, dtype=np.int64),
+        stop,
     )
+    if error == k.STOPPED:
+        raise KeyboardInterrupt
     if error != k.OK:
         what = {
             k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
@@ -575,6 +583,7 @@ def ensure_compiled(case_side: bool = False) -> None:
             rng,
             rng,
             _EMPTY_I,
+            np.zeros(1, dtype=np.int64),
         )
         _compiled.add(flavour)
 
@@ -585,22 +594,26 @@ def run_replicates(
     validate: bool = False,
     on_done: Callable[[int], None] | None = None,
 ) -> list[ReplicateOutput]:
-    """All replicates of a scenario, in replicate order."""
+    """All replicates of a scenario, in replicate order.
+
+    Replicates run in worker threads, even with one worker, so that the main thread stays
+    free to take Ctrl-C: it then stops every replicate within a few thousand events and
+    raises KeyboardInterrupt (see interrupt.py).
+    """
     n = sc.scenario.replicates
     workers = min(workers or default_workers(), n)
     ensure_compiled(sc.has_case_side())
-    if workers == 1:
+    with interruptible(), stop_flag() as stop, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(simulate_replicate, sc, i, validate, None, stop) for i in range(n)]
         out = []
-        for i in range(n):
-            out.append(simulate_replicate(sc, i, validate))
-            if on_done:
-                on_done(i)
-        return out
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(simulate_replicate, sc, i, validate) for i in range(n)]
-        out = []
-        for i, f in enumerate(futures):
-            out.append(f.result())
-            if on_done:
-                on_done(i)
+        try:
+            for i, f in enumerate(futures):
+                out.append(f.result())
+                if on_done:
+                    on_done(i)
+        except BaseException:
+            # Whatever ends the run early, replicates still running must not outlive it.
+            stop[0] = 1
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return out
