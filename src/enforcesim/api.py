@@ -13,9 +13,52 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .engine.runner import check_fits_in_memory, default_workers, run_replicates
+from .engine.runner import default_workers, run_replicates
 from .results import Results
 from .scenario import Scenario, parse_scenario, read_toml, sha256_bytes
+from .workload import Workload, check_run, run_workload
+
+
+def load(
+    scenario: str | Path | Scenario | dict[str, Any],
+    *,
+    seed: int | None = None,
+    replicates: int | None = None,
+) -> tuple[Scenario, str, str]:
+    """A validated scenario (a file path, a parsed TOML dict or a Scenario) with `seed` and
+    `replicates` overriding its values, its SHA-256 and where it came from.
+    Raises ScenarioError (with every problem) for a scenario that cannot be run."""
+    if isinstance(scenario, Scenario):
+        sc, digest, source = scenario, sha256_bytes(scenario.model_dump_json().encode()), "<api>"
+    elif isinstance(scenario, dict):
+        sc = parse_scenario(scenario, "<dict>")
+        digest, source = sha256_bytes(sc.model_dump_json().encode()), "<dict>"
+    else:
+        path = Path(scenario)
+        raw, data = read_toml(path)
+        sc, digest, source = parse_scenario(raw, str(path)), sha256_bytes(data), str(path)
+    if seed is not None or replicates is not None:
+        overridden = sc.model_dump(exclude_none=True)
+        if seed is not None:
+            overridden["scenario"]["seed"] = seed
+        if replicates is not None:
+            overridden["scenario"]["replicates"] = replicates
+        sc = parse_scenario(overridden, source)
+    return sc, digest, source
+
+
+def estimate(
+    scenario: str | Path | Scenario | dict[str, Any],
+    *,
+    seed: int | None = None,
+    replicates: int | None = None,
+    workers: int | None = None,
+    bottlenecks: bool | None = None,
+) -> Workload:
+    """What `run` with the same arguments would simulate (workload.py), without running it
+    or applying the limits. Raises ScenarioError for a scenario that cannot be run."""
+    sc, _, _ = load(scenario, seed=seed, replicates=replicates)
+    return run_workload(sc, workers or default_workers(), bottlenecks)
 
 
 def run(
@@ -34,26 +77,12 @@ def run(
     `validate` checks conservation invariants as the engine runs (slower; tests use it).
     `bottlenecks` (default: whether the scenario has a [bottlenecks] section) also runs the
     2^n relaxed variants and attributes each target's shortfall (bottlenecks.py).
-    Raises ScenarioError (with every problem) for a scenario that cannot be run.
+    Raises ScenarioError (with every problem) for a scenario that cannot be run, or whose
+    estimated memory or events exceed their limits (workload.py), before anything runs.
     """
-    if isinstance(scenario, Scenario):
-        sc, digest, source = scenario, sha256_bytes(scenario.model_dump_json().encode()), "<api>"
-    elif isinstance(scenario, dict):
-        sc = parse_scenario(scenario, "<dict>")
-        digest, source = sha256_bytes(sc.model_dump_json().encode()), "<dict>"
-    else:
-        path = Path(scenario)
-        raw, data = read_toml(path)
-        sc, digest, source = parse_scenario(raw, str(path)), sha256_bytes(data), str(path)
-    if seed is not None or replicates is not None:
-        overridden = sc.model_dump(exclude_none=True)
-        if seed is not None:
-            overridden["scenario"]["seed"] = seed
-        if replicates is not None:
-            overridden["scenario"]["replicates"] = replicates
-        sc = parse_scenario(overridden, source)
+    sc, digest, source = load(scenario, seed=seed, replicates=replicates)
     n_workers = workers or default_workers()
-    check_fits_in_memory(sc, n_workers, source)
+    check_run(sc, n_workers, source, bottlenecks)
     outputs = run_replicates(sc, n_workers, validate, on_replicate_done)
     found = None
     if bottlenecks or (bottlenecks is None and sc.bottlenecks is not None):

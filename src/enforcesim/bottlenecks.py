@@ -55,6 +55,13 @@ def relaxed(sc: Scenario, relax: frozenset[str]) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def constraint_names(sc: Scenario) -> list[str]:
+    """The constraints attribution relaxes: those of [bottlenecks] (default all) that apply."""
+    settings = sc.bottlenecks
+    wanted = settings.constraints if settings and settings.constraints else list(CONSTRAINTS)
+    return [c for c in wanted if CONSTRAINTS[c].applies(sc)]
+
+
 def attribute(
     sc: Scenario,
     base: list[ReplicateOutput] | None = None,
@@ -70,8 +77,7 @@ def attribute(
         if settings and settings.targets
         else ["removals_per_day"] + (["ice_arrests_per_day"] if sc.arrests else [])
     )
-    wanted = settings.constraints if settings and settings.constraints else list(CONSTRAINTS)
-    names = [c for c in wanted if CONSTRAINTS[c].applies(sc)]
+    names = constraint_names(sc)
     if len(names) > MAX_CONSTRAINTS:
         raise ValueError(f"{len(names)} constraints: at most {MAX_CONSTRAINTS} (2^n runs)")
     values: dict[frozenset[str], dict[str, np.ndarray]] = {}

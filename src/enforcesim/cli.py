@@ -126,6 +126,42 @@ def run(
         _print_summary(results.summary_dict(), out)
 
 
+@app.command("validate")
+def validate_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    seed: Annotated[int | None, typer.Option(help="Override [scenario].seed.")] = None,
+    replicates: Annotated[int | None, typer.Option(help="Override [scenario].replicates.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker threads `run` would use (default: all cores).")
+    ] = None,
+    bottlenecks: Annotated[
+        bool, typer.Option("--bottlenecks", help="Count the runs of `run --bottlenecks`.")
+    ] = False,
+) -> None:
+    """Check a scenario as `run` does and print an estimate of its work, without running it.
+
+    Exit code 2 for a scenario `run` would refuse: a mistake in the file, or work or memory
+    beyond the limits (docs: ENFORCESIM_MAX_EVENTS, ENFORCESIM_MAX_MEMORY)."""
+    from .api import load
+    from .engine.runner import check_fits_in_memory, default_workers
+    from .options import option_problems
+    from .workload import check_events, explain, run_workload
+
+    bad = option_problems(seed, replicates, workers)
+    if bad:
+        _fail("\n".join(bad))
+    try:
+        sc, _, source = load(scenario, seed=seed, replicates=replicates)
+        n_workers = workers or default_workers()
+        work = run_workload(sc, n_workers, True if bottlenecks else None)
+        typer.echo("\n".join([f"{source}: valid", *explain(work)]))
+        check_fits_in_memory(sc, n_workers, source)
+        check_events(work, source)
+    except ScenarioError as exc:
+        _fail("\n".join(str(p) for p in exc.problems))
+    typer.echo("within the limits: `enforcesim run` would accept it")
+
+
 @app.command()
 def show(
     result_dir: Annotated[Path, typer.Argument(help="A result directory written by `run`.")],

@@ -24,6 +24,7 @@ import pandas as pd
 from .. import __version__
 from ..api import run as api_run
 from ..results import Results
+from ..workload import check_study
 from .common import LoadedScenario, load, quantile_interval, unit, write_atomic, write_json
 
 
@@ -196,6 +197,7 @@ def compare(
                 f"(the file says seed {meta.seed}, {meta.replicates} replicates) so "
                 "that its replicates pair with the baseline's"
             )
+    check_study(str(loaded[0].path), "comparison", (ls.scenario for ls in loaded), replicates)
     labels = _labels(loaded)
     results: list[Results] = []
     for i, ls in enumerate(loaded):

@@ -26,9 +26,11 @@ import pandas as pd
 from .. import __version__
 from ..api import run as api_run
 from ..engine.runner import default_workers
+from ..interrupt import interruptible
 from ..results import METRICS
-from ..scenario import parse_scenario
+from ..scenario import Scenario, parse_scenario
 from ..uncertainty import draw_value
+from ..workload import check_study
 from .common import LoadedScenario, StudyError, load, write_atomic, write_json
 from .sweep import Axis, apply_point
 
@@ -138,19 +140,28 @@ def sensitivity(
     ]
     base = {k: v for k, v in ls.raw.items() if k != "uncertainty"}
 
-    def evaluate(row: list[float | int]) -> dict[str, float]:
-        sc = parse_scenario(apply_point(base, [Axis(p, ()) for p in inputs], row), str(ls.path))
+    runs = [
+        parse_scenario(apply_point(base, [Axis(p, ()) for p in inputs], row), str(ls.path))
+        for row in values
+    ]
+    check_study(str(ls.path), "Sobol study", runs, replicates)
+
+    def evaluate(sc: Scenario) -> dict[str, float]:
         res = api_run(sc, seed=seed, replicates=replicates, workers=1)
         per_rep = res.replicate_metrics()
         return {m: float(per_rep[m].mean()) for m in metrics}
 
     n_workers = workers or default_workers()
     outputs: list[dict[str, float]] = []
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        for i, out in enumerate(pool.map(evaluate, values)):
-            outputs.append(out)
-            if on_run is not None:
-                on_run(i + 1, len(values))
+    with interruptible(), ThreadPoolExecutor(max_workers=n_workers) as pool:
+        try:
+            for i, out in enumerate(pool.map(evaluate, runs)):
+                outputs.append(out)
+                if on_run is not None:
+                    on_run(i + 1, len(values))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # not the samples still queued
+            raise
     samples = pd.DataFrame(values, columns=inputs)
     for m in metrics:
         samples[m] = [o[m] for o in outputs]

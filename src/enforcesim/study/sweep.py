@@ -31,6 +31,7 @@ from .. import __version__
 from ..api import run as api_run
 from ..errors import ScenarioError
 from ..scenario import parse_scenario
+from ..workload import check_study
 from .common import LoadedScenario, StudyError, load, write_atomic, write_json
 
 MAX_POINTS = 100_000
@@ -283,18 +284,22 @@ def sweep(
         raise StudyError(
             [f"{out}: not empty and not a sweep folder (no manifest.json); use a new --out folder"]
         )
+    pending = {
+        i: parse_scenario(apply_point(ls.raw, axes, values), str(ls.path))
+        for i, values in enumerate(grid)
+        if not (out / "points" / f"{i:05d}.json").exists()
+    }
+    check_study(str(ls.path), "sweep", pending.values(), replicates)
     out.mkdir(parents=True, exist_ok=True)
     write_json(mpath, manifest)
     write_atomic(out / "scenario.toml", ls.text)
     ran, skipped = [], []
     for i, values in enumerate(grid):
         ppath = out / "points" / f"{i:05d}.json"
-        if ppath.exists():
+        if i not in pending:
             skipped.append(i)
         else:
-            data = apply_point(ls.raw, axes, values)
-            sc = parse_scenario(data, str(ls.path))
-            res = api_run(sc, seed=seed, replicates=replicates, workers=workers)
+            res = api_run(pending.pop(i), seed=seed, replicates=replicates, workers=workers)
             summary = res.summary_dict()
             per_rep = res.replicate_metrics()
             write_json(
