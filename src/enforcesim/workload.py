@@ -30,12 +30,12 @@ from .scenario import Scenario
 
 ENV_MAX_EVENTS = "ENFORCESIM_MAX_EVENTS"
 # 20 billion events: 1.5 to 4 hours of one core (see the speeds below). Every shipped
-# scenario, even with all its bottleneck runs (at most 4.9e8 events), and each stage of the
-# flagship study are within 3% of it; a rate or a day count a thousand times too large is not.
+# scenario, even with all its bottleneck runs (at most 4.9e8 events), is within 3% of it; a
+# rate or a day count a thousand times too large is not.
 DEFAULT_MAX_EVENTS = 2e10
 # Events per CPU-second of one thread, warm kernel, simulation alone (no compilation, no
 # result tables), from `.venv/bin/python benchmarks/events_per_second.py` on the 2-core Xeon
-# of benchmarks/results.json, 2026-11-28: 3.8-5.7 million for scenarios without the case
+# of benchmarks/results.json (busy; CPU time): 3.8-5.7 million for scenarios without the case
 # side (arrests included), 1.5 million with it. Machines and scenarios differ, so a time
 # derived from these is rough (a factor of 3 either way).
 EVENTS_PER_SECOND = 4e6
