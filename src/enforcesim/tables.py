@@ -202,3 +202,31 @@ def summary_grid(
             [rec["metric"], fmt(rec["mean"]), fmt(rec["lo"]), fmt(rec["hi"]), rec["unit"]]
         )
     return grid
+
+
+COMPARE_COLUMNS = [
+    "metric",
+    "scenario",
+    "mean",
+    "lo",
+    "hi",
+    "diff_mean",
+    "diff_lo",
+    "diff_hi",
+    "diff_ci_lo",
+    "diff_ci_hi",
+    "diff_pct",
+    "unit",
+]
+
+
+def compare_records(table: Any, diffs: Any, metrics: Sequence[str]) -> list[dict[str, Any]]:
+    """One record per metric and scenario (comparison.csv's), with the paired difference
+    from the baseline (differences.csv's; empty for the baseline itself)."""
+    by_key = {(r["metric"], r["scenario"]): r for r in diffs.to_dict("records")}
+    records = []
+    for m in metrics:
+        for r in table[table.metric == m].to_dict("records"):
+            d = by_key.get((m, r["scenario"]), {})
+            records.append({**r, **{c: d.get(c) for c in COMPARE_COLUMNS if c.startswith("diff")}})
+    return records
