@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from ..tables import Format
+from ..tables import Format, FormatOpt
 
 app = typer.Typer(
     help="Calibrate stays to ICE's statistics and back-test forecasts.",
@@ -81,12 +81,7 @@ def run_cmd(
 def backtest_cmd(
     out_dir: str = typer.Option("out/backtest", "--out", help="Folder for the table."),
     through: str = typer.Option("2024-09-30", help="Last day of data used."),
-    fmt: Format = typer.Option(
-        Format.table,
-        "--format",
-        help="table (markdown), csv or json of the MAPE table on stdout.",
-        case_sensitive=False,
-    ),
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
     from ..tables import write_records
