@@ -23,7 +23,7 @@ SCENARIOS = HERE / "scenarios"
 EXPECTED = HERE / "expected"
 
 # Run-specific or descriptive keys: not numbers of the model.
-UNPINNED = {"version", "scenario_sha256", "provenance", "contract", "interval"}
+UNPINNED = {"version", "scenario_sha256", "provenance", "contract", "interval", "units"}
 
 
 def column_digest(values: np.ndarray) -> str:

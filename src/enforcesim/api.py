@@ -9,11 +9,12 @@ results.write("out/example")
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .engine.runner import default_workers, run_replicates
+from .overrides import describe, parse_with_overrides
 from .results import Results
 from .scenario import Scenario, parse_scenario, read_toml, sha256_bytes
 from .workload import Workload, check_run, run_workload
@@ -24,19 +25,24 @@ def load(
     *,
     seed: int | None = None,
     replicates: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Scenario, str, str]:
-    """A validated scenario (a file path, a parsed TOML dict or a Scenario) with `seed` and
-    `replicates` overriding its values, its SHA-256 and where it came from.
+    """A validated scenario (a file path, a parsed TOML dict or a Scenario) with `overrides`
+    (dotted paths, as `--set`) applied before validation and `seed` and `replicates`
+    overriding its values, its SHA-256 and where it came from.
     Raises ScenarioError (with every problem) for a scenario that cannot be run."""
     if isinstance(scenario, Scenario):
         sc, digest, source = scenario, sha256_bytes(scenario.model_dump_json().encode()), "<api>"
+        if overrides:
+            sc = parse_with_overrides(scenario.model_dump(exclude_none=True), overrides, source)
     elif isinstance(scenario, dict):
-        sc = parse_scenario(scenario, "<dict>")
+        sc = parse_with_overrides(scenario, overrides, "<dict>")
         digest, source = sha256_bytes(sc.model_dump_json().encode()), "<dict>"
     else:
         path = Path(scenario)
         raw, data = read_toml(path)
-        sc, digest, source = parse_scenario(raw, str(path)), sha256_bytes(data), str(path)
+        sc = parse_with_overrides(raw, overrides, str(path))
+        digest, source = sha256_bytes(data), str(path)
     if seed is not None or replicates is not None:
         overridden = sc.model_dump(exclude_none=True)
         if seed is not None:
@@ -54,10 +60,11 @@ def estimate(
     replicates: int | None = None,
     workers: int | None = None,
     bottlenecks: bool | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Workload:
     """What `run` with the same arguments would simulate (workload.py), without running it
     or applying the limits. Raises ScenarioError for a scenario that cannot be run."""
-    sc, _, _ = load(scenario, seed=seed, replicates=replicates)
+    sc, _, _ = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
     return run_workload(sc, workers or default_workers(), bottlenecks)
 
 
@@ -70,6 +77,7 @@ def run(
     validate: bool = False,
     on_replicate_done: Callable[[int], None] | None = None,
     bottlenecks: bool | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Results:
     """Run a scenario (a file path, a parsed TOML dict or a Scenario) and return Results.
 
@@ -77,10 +85,12 @@ def run(
     `validate` checks conservation invariants as the engine runs (slower; tests use it).
     `bottlenecks` (default: whether the scenario has a [bottlenecks] section) also runs the
     2^n relaxed variants and attributes each target's shortfall (bottlenecks.py).
+    `overrides` sets values before validation, as `--set` does: {"detention.beds": 80000}
+    (dotted paths as in [uncertainty]; overrides.py); they are recorded in the provenance.
     Raises ScenarioError (with every problem) for a scenario that cannot be run, or whose
     estimated memory or events exceed their limits (workload.py), before anything runs.
     """
-    sc, digest, source = load(scenario, seed=seed, replicates=replicates)
+    sc, digest, source = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
     n_workers = workers or default_workers()
     check_run(sc, n_workers, source, bottlenecks)
     outputs = run_replicates(sc, n_workers, validate, on_replicate_done)
@@ -89,4 +99,5 @@ def run(
         from .bottlenecks import attribute
 
         found = attribute(sc, outputs, n_workers, source)
-    return Results(sc, outputs, digest, source, bottlenecks=found)
+    extra = {"overrides": describe(overrides)} if overrides else {}
+    return Results(sc, outputs, digest, source, extra=extra, bottlenecks=found)

@@ -11,19 +11,21 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
 from .calibrate.cli import app as calibrate_app
 from .data.cli import app as data_app
 from .errors import ScenarioError
+from .options import SetOpt
 from .study.cli import register as register_study_commands
+from .tables import Format, FormatOpt
 
 app = typer.Typer(
     help="enforcesim: simulate the immigration detention and removal pipeline.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts name sections as [targets]: not Rich markup
 )
 app.add_typer(data_app, name="data", help="The data store of ICE's published statistics.")
 app.add_typer(
@@ -83,10 +85,19 @@ def run(
             "the scenario 2^n times; on by default when the file has [bottlenecks]).",
         ),
     ] = False,
+    sets: SetOpt = None,
+    fmt: FormatOpt = Format.table,
+    csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv", help="Also write each daily table as CSV (daily.csv, ...) beside the Parquet."
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and write summary.json and daily.parquet to --out."""
     from .api import run as api_run
     from .options import option_problems
+    from .overrides import parse_sets
 
     bad = option_problems(seed, replicates, workers)
     if bad:
@@ -101,6 +112,7 @@ def run(
             transient=True,
             disable=quiet or not err_console.is_terminal,
         ) as progress:
+            overrides = parse_sets(sets or [], str(scenario))
             task = progress.add_task("replicates", total=None)
 
             def done(i: int) -> None:
@@ -114,16 +126,21 @@ def run(
                 validate=validate,
                 on_replicate_done=done,
                 bottlenecks=True if bottlenecks else None,
+                overrides=overrides,
             )
         results.write(out)
+        if csv:
+            from .tables import write_csv_copies
+
+            write_csv_copies(out)
     except ScenarioError as exc:
         _fail("\n".join(str(p) for p in exc.problems))
     except OSError as exc:
         _fail(f"{out}: cannot write results: {exc}", code=1)
     except KeyboardInterrupt:
         _fail(f"interrupted; nothing written to {out}", code=130)
-    if not quiet:
-        _print_summary(results.summary_dict(), out)
+    if not quiet or fmt is not Format.table:
+        _print_summary(results.summary_dict(), out, fmt, notes=not quiet)
 
 
 @app.command("validate")
@@ -137,6 +154,7 @@ def validate_cmd(
     bottlenecks: Annotated[
         bool, typer.Option("--bottlenecks", help="Count the runs of `run --bottlenecks`.")
     ] = False,
+    sets: SetOpt = None,
 ) -> None:
     """Check a scenario as `run` does and print an estimate of its work, without running it.
 
@@ -145,13 +163,15 @@ def validate_cmd(
     from .api import load
     from .engine.runner import check_fits_in_memory, default_workers
     from .options import option_problems
+    from .overrides import parse_sets
     from .workload import check_events, explain, run_workload
 
     bad = option_problems(seed, replicates, workers)
     if bad:
         _fail("\n".join(bad))
     try:
-        sc, _, source = load(scenario, seed=seed, replicates=replicates)
+        overrides = parse_sets(sets or [], str(scenario))
+        sc, _, source = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
         n_workers = workers or default_workers()
         work = run_workload(sc, n_workers, True if bottlenecks else None)
         typer.echo("\n".join([f"{source}: valid", *explain(work)]))
@@ -165,6 +185,7 @@ def validate_cmd(
 @app.command()
 def show(
     result_dir: Annotated[Path, typer.Argument(help="A result directory written by `run`.")],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Print the summary of a finished run."""
     path = result_dir / "summary.json"
@@ -174,7 +195,7 @@ def show(
         _fail(f"{path}: not found (is {result_dir} a result directory written by `run`?)")
     except json.JSONDecodeError as exc:
         _fail(f"{path}: not valid JSON: {exc}")
-    _print_summary(summary, result_dir)
+    _print_summary(summary, result_dir, fmt)
 
 
 def _fmt(v: float | None) -> str:
@@ -189,20 +210,31 @@ def _fmt(v: float | None) -> str:
     return f"{v:,.3f}"
 
 
-def _print_summary(summary: dict, out: Path) -> None:
-    from .results import ARREST_METRICS, CASE_METRICS, METRICS
+_RESULT_SUFFIXES = (".json", ".parquet", ".csv")
 
-    table = Table(
-        title=f"{summary['scenario']}: {summary['replicates']} replicate(s), seed {summary['seed']}"
+
+def _print_summary(
+    summary: dict, out: Path, fmt: Format = Format.table, notes: bool = True
+) -> None:
+    from .results import ARREST_METRICS, CASE_METRICS, METRICS
+    from .tables import (
+        SUMMARY_COLUMNS,
+        note_console,
+        print_grid,
+        summary_grid,
+        summary_records,
+        write_records,
     )
-    for col in ("metric", "mean", "2.5%", "97.5%", "unit"):
-        table.add_column(
-            col, justify="left" if col in ("metric", "unit") else "right", no_wrap=True
-        )
-    for name, m in summary["metrics"].items():
-        unit = (METRICS | ARREST_METRICS | CASE_METRICS).get(name, ("", ""))[0]
-        table.add_row(name, _fmt(m["mean"]), _fmt(m["lo"]), _fmt(m["hi"]), unit)
-    console.print(table)
+
+    known = {name: u for name, (u, _) in (METRICS | ARREST_METRICS | CASE_METRICS).items()}
+    units = known | summary.get("units", {})
+    console = note_console(fmt)  # stderr when stdout holds csv or json
+    if fmt is Format.table:
+        print_grid(console, summary_grid(summary, units, _fmt))
+    else:
+        write_records(summary_records(summary, units), fmt, SUMMARY_COLUMNS)
+    if not notes:
+        return
     for name, t in summary.get("targets", {}).items():
         console.print(
             f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}, "
@@ -221,7 +253,7 @@ def _print_summary(summary: dict, out: Path) -> None:
     kind = escape(summary.get("interval", {}).get("kind", ""))  # "[uncertainty]" is not markup
     console.print(f"Intervals: {kind}.")
     files = (
-        ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in (".json", ".parquet")))
+        ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in _RESULT_SUFFIXES))
         if out.is_dir()
         else "summary.json, daily.parquet"
     )

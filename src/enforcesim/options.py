@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from .scenario import MAX_REPLICATES, MAX_SEED
 
 
@@ -15,3 +19,16 @@ def option_problems(seed: int | None, replicates: int | None, workers: int | Non
     if replicates is not None and not 1 <= replicates <= MAX_REPLICATES:
         bad.append(f"--replicates = {replicates}: must be an integer from 1 to {MAX_REPLICATES}")
     return bad
+
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Set a scenario value as if it were written in the file (repeatable): PATH is a "
+        "dotted key as in [uncertainty], VALUE a TOML value, e.g. --set detention.beds=80000 "
+        "--set detention.when_full='\"wait\"'. Checked like the file; recorded in "
+        "summary.json's provenance.",
+    ),
+]

@@ -25,6 +25,7 @@ from .engine import cases as cs
 from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import CONTRACT_VERSION, Scenario
+from .units import with_units
 
 # name -> (unit, meaning); the order is the order of the summary.
 METRICS: dict[str, tuple[str, str]] = {
@@ -736,6 +737,7 @@ class Results:
             "version": __version__,
             "scenario_sha256": self.scenario_sha256,
             "metrics": metrics,
+            "units": {name: unit for name, (unit, _) in self.metric_names().items()},
             "targets": targets,
             "interval": {
                 "kind": "process noise and parameter uncertainty"
@@ -786,21 +788,22 @@ class Results:
         old = out.parent / f".{out.name}.old-{uuid.uuid4().hex}"
         try:
             table = pa.Table.from_pandas(self.daily(), preserve_index=False)
-            pq.write_table(table, tmp / "daily.parquet")
+            pq.write_table(with_units(table, "daily"), tmp / "daily.parquet")
             if self.scenario.has_classes():
                 streams = pa.Table.from_pandas(self.daily_streams(), preserve_index=False)
-                pq.write_table(streams, tmp / "daily_streams.parquet")
+                pq.write_table(with_units(streams, "daily_streams"), tmp / "daily_streams.parquet")
             if self.scenario.arrests:
                 for name, frame in (
                     ("daily_arrests", self.daily_arrests()),
                     ("daily_officers", self.daily_officers()),
                 ):
                     pq.write_table(
-                        pa.Table.from_pandas(frame, preserve_index=False), tmp / f"{name}.parquet"
+                        with_units(pa.Table.from_pandas(frame, preserve_index=False), name),
+                        tmp / f"{name}.parquet",
                     )
             if self.case_side:
                 cases = pa.Table.from_pandas(self.daily_cases(), preserve_index=False)
-                pq.write_table(cases, tmp / "daily_cases.parquet")
+                pq.write_table(with_units(cases, "daily_cases"), tmp / "daily_cases.parquet")
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
             if out.exists():

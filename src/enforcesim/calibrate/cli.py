@@ -7,10 +7,13 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from ..tables import Format, FormatOpt
+
 app = typer.Typer(
     help="Calibrate stays to ICE's statistics and back-test forecasts.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # help texts are plain text, brackets included
 )
 
 FIRST, LAST = pd.Timestamp("2019-09-30"), pd.Timestamp("2024-09-30")
@@ -78,8 +81,10 @@ def run_cmd(
 def backtest_cmd(
     out_dir: str = typer.Option("out/backtest", "--out", help="Folder for the table."),
     through: str = typer.Option("2024-09-30", help="Last day of data used."),
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
+    from ..tables import write_records
     from .backtest import mape_table, run_backtest
 
     t = _date(through, "--through")
@@ -101,4 +106,7 @@ def backtest_cmd(
         for r in bt.table.itertuples()
     ]
     (out / "table.md").write_text("\n".join(md) + "\n")
-    typer.echo("\n".join(md))
+    if fmt is Format.table:
+        typer.echo("\n".join(md))
+    else:
+        write_records(bt.table.to_dict("records"), fmt, list(bt.table.columns))

@@ -15,6 +15,7 @@ from .errors import DataError
 app = typer.Typer(
     help="Build the real-data store (DuckDB) from the vendored public files and show its tables.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # help texts are plain text, brackets included
 )
 
 
@@ -30,6 +31,7 @@ class TableName(StrEnum):
 class Format(StrEnum):
     csv = "csv"
     table = "table"
+    json = "json"
 
 
 DbOption = Annotated[
@@ -62,11 +64,15 @@ def build(
 @app.command()
 def show(
     table: Annotated[TableName, typer.Argument(help="Which table.")],
-    fmt: Annotated[Format, typer.Option("--format", help="csv or a Rich table.")] = Format.table,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="table, csv or json (a list of row objects).")
+    ] = Format.table,
     db: DbOption = None,
     limit: Annotated[
         int | None,
-        typer.Option(help="Show at most this many rows (default: all for csv, 200 for table)."),
+        typer.Option(
+            help="Show at most this many rows (default: all for csv/json, 200 for table)."
+        ),
     ] = None,
 ) -> None:
     """Print one table of the store (building the store first if needed)."""
@@ -84,22 +90,20 @@ def show(
     if fmt is Format.csv:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    from rich.console import Console
-    from rich.table import Table
+    from ..tables import Format as OutFormat
+    from ..tables import Grid, print_grid, stdout_console, write_records
 
-    out = Table(title=f"{table.value} ({total} rows)")
-    for col in frame.columns:
-        numeric = frame[col].dtype.kind in "iuf"
-        out.add_column(col, justify="right" if numeric else "left")
-    for row in frame.itertuples(index=False):
-        out.add_row(*(_cell(v) for v in row))
-    cells = [[str(c) for c in frame.columns]] + [
-        [_cell(v) for v in r] for r in frame.itertuples(index=False)
-    ]
-    needed = sum(max(len(row[i]) for row in cells) + 3 for i in range(len(frame.columns))) + 1
-    console = Console()
-    console = Console(width=max(console.width, needed))
-    console.print(out)
+    if fmt is Format.json:
+        write_records(frame.to_dict("records"), OutFormat.json, list(frame.columns))
+        return
+    out = Grid(
+        title=f"{table.value} ({total} rows)",
+        headers=[str(c) for c in frame.columns],
+        right={i for i, c in enumerate(frame.columns) if frame[c].dtype.kind in "iuf"},
+        rows=[[_cell(v) for v in row] for row in frame.itertuples(index=False)],
+    )
+    console = stdout_console()
+    print_grid(console, out)
     if len(frame) < total:
         console.print(f"... {total - len(frame)} more rows (use --limit 0 or --format csv)")
 

@@ -23,17 +23,28 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from ..errors import ScenarioError
+from ..options import SetOpt
+from ..tables import Format, FormatOpt, Grid, note_console, print_grid, write_records
 from .common import StudyError, fmt, unit
 
 err_console = Console(stderr=True)
 
 
-def _console() -> Console:
-    # Piped output has no terminal width; 80 columns would squeeze the tables.
-    return Console() if sys.stdout.isatty() else Console(width=140)
+def _console(form: Format = Format.table) -> Console:
+    # stdout for tables; stderr for the notes around csv or json (tables.py).
+    return note_console(form)
+
+
+def _overrides(sets: list[str] | None, where: str) -> dict:
+    from ..overrides import parse_sets
+
+    try:
+        return parse_sets(sets or [], where)
+    except ScenarioError as exc:
+        _fail([str(p) for p in exc.problems])
+    return {}
 
 
 def _fail(lines: list[str], code: int = 2) -> None:
@@ -117,12 +128,16 @@ def compare_cmd(
         list[str] | None, typer.Option(help="Metric to show (repeatable; default: all).")
     ] = None,
     quiet: QuietOpt = False,
+    sets: SetOpt = None,
+    form: FormatOpt = Format.table,
 ) -> None:
-    """Compare scenarios on common random numbers, with paired differences from the first."""
+    """Compare scenarios on common random numbers, with paired differences from the first.
+    --set applies to every scenario compared."""
     from .compare import compare
 
     _check_common(seed, replicates, workers)
     _check_metrics(metric)
+    overrides = _overrides(sets, "command line")
     with _user_errors():
         with _progress(quiet) as progress:
             task = progress.add_task("scenarios", total=len(scenarios))
@@ -132,27 +147,31 @@ def compare_cmd(
                 replicates=replicates,
                 workers=workers,
                 on_scenario_done=lambda i, _label: progress.update(task, completed=i + 1),
+                overrides=overrides,
             )
         if out is not None:
             from .report import render
 
             cmp.write(out)
             report = render(out)
-    if quiet:
-        return
-    console = _console()
     table, diffs = cmp.table(), cmp.differences()
     shown = metric or cmp.metrics()
-    t = Table(
+    if form is not Format.table:
+        from ..tables import COMPARE_COLUMNS, compare_records
+
+        write_records(compare_records(table, diffs, shown), form, COMPARE_COLUMNS)
+    if quiet:
+        return
+    console = _console(form)
+    n = len(cmp.labels)
+    t = Grid(
         title=f"{len(cmp.labels)} scenarios, {cmp.replicates} replicates each, seed "
-        f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]"
+        f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]",
+        headers=["metric", *cmp.labels]
+        + [f"{lab} - {cmp.labels[0]}\nmean (95 % CI)" for lab in cmp.labels[1:]]
+        + ["unit"],
+        right=set(range(1, 2 * n)),
     )
-    t.add_column("metric", no_wrap=True)
-    for lab in cmp.labels:
-        t.add_column(lab, justify="right", no_wrap=True)
-    for lab in cmp.labels[1:]:
-        t.add_column(f"{lab} - {cmp.labels[0]}\nmean (95 % CI)", justify="right", no_wrap=True)
-    t.add_column("unit", no_wrap=True)
     for m in shown:
         cells = []
         for lab in cmp.labels:
@@ -167,8 +186,9 @@ def compare_cmd(
                 else f"{'+' if d > 0 else ''}{fmt(d, m)} ({fmt(_nn(r['diff_ci_lo']), m)}, "
                 f"{fmt(_nn(r['diff_ci_hi']), m)})"
             )
-        t.add_row(m, *cells, unit(m))
-    console.print(t)
+        t.rows.append([m, *cells, unit(m)])
+    if form is Format.table:
+        print_grid(console, t)
     for note in cmp.notes:
         console.print(f"note: {note}")
     kinds = {r.summary_dict()["interval"]["kind"] for r in cmp.results}
@@ -220,12 +240,16 @@ def sweep_cmd(
     replicates: RepsOpt = None,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
+    sets: SetOpt = None,
+    form: FormatOpt = Format.table,
 ) -> None:
-    """Run a grid of scenario values; feasibility maps and cost surfaces. Resumable."""
+    """Run a grid of scenario values; feasibility maps and cost surfaces. Resumable.
+    --set applies to every grid point."""
     from .sweep import parse_vary, sweep
 
     _check_common(seed, replicates, workers)
     targets = _parse_targets(target)
+    overrides = _overrides(sets, str(scenario))
     with _user_errors():
         axes = []
         problems = []
@@ -252,6 +276,7 @@ def sweep_cmd(
                     workers=workers,
                     targets=targets,
                     on_point=done,
+                    overrides=overrides,
                 )
         except KeyboardInterrupt:
             _fail(
@@ -264,32 +289,37 @@ def sweep_cmd(
         from .report import render
 
         report = render(out)
+    tab = result.table()
+    if form is not Format.table:
+        ordered = tab.sort_values("point")
+        write_records(ordered.to_dict("records"), form, list(ordered.columns))
     if quiet:
         return
-    console = _console()
-    tab = result.table()
+    console = _console(form)
     from .sweep import read_sweep
 
     man = read_sweep(out)["manifest"]
-    t = Table(
-        title=f"sweep of {man['scenario']}: {len(tab)} points ({len(result.ran)} run now, "
-        f"{len(result.skipped)} already done), {man['replicates']} replicates each"
-    )
     paths = [a.path for a in axes]
-    for p in paths:
-        t.add_column(p, justify="right", no_wrap=True)
     keys = [k for k in ("removals_per_day", "detained", "cost_per_removal") if f"{k}_mean" in tab]
-    for k in keys:
-        t.add_column(f"{k}\nmean [2.5 %, 97.5 %]", justify="right", no_wrap=True)
-    for tg in man["targets"]:
-        t.add_column(f"P({tg} >= {man['targets'][tg]:,g})", justify="right", no_wrap=True)
+    t = Grid(
+        title=f"sweep of {man['scenario']}: {len(tab)} points ({len(result.ran)} run now, "
+        f"{len(result.skipped)} already done), {man['replicates']} replicates each",
+        headers=paths
+        + [f"{k}\nmean [2.5 %, 97.5 %]" for k in keys]
+        + [f"P({tg} >= {man['targets'][tg]:,g})" for tg in man["targets"]],
+        right=set(range(len(paths) + len(keys) + len(man["targets"]))),
+        keys=len(paths),
+    )
     for r in tab.sort_values("point").to_dict("records"):
-        t.add_row(
-            *(f"{r[p]:,}" for p in paths),
-            *(_iv(_nn(r[f"{k}_mean"]), _nn(r[f"{k}_lo"]), _nn(r[f"{k}_hi"]), k) for k in keys),
-            *(f"{r[f'p_{tg}']:.0%}" for tg in man["targets"]),
+        t.rows.append(
+            [
+                *(f"{r[p]:,}" for p in paths),
+                *(_iv(_nn(r[f"{k}_mean"]), _nn(r[f"{k}_lo"]), _nn(r[f"{k}_hi"]), k) for k in keys),
+                *(f"{r[f'p_{tg}']:.0%}" for tg in man["targets"]),
+            ]
         )
-    console.print(t)
+    if form is Format.table:
+        print_grid(console, t)
     console.print(f"Results in {out}/ (manifest.json, points/, grid.csv, {report.name}, figures/)")
 
 
@@ -317,12 +347,15 @@ def sensitivity_cmd(
     ] = 200,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
+    sets: SetOpt = None,
+    form: FormatOpt = Format.table,
 ) -> None:
     """Sobol indices (SALib) of outputs to the scenario's uncertain inputs."""
     from .sensitivity import DEFAULT_METRICS, sensitivity
 
     _check_common(seed, replicates, workers)
     _check_metrics(metric)
+    overrides = _overrides(sets, str(scenario))
     with _user_errors():
         with _progress(quiet) as progress:
             task = progress.add_task("runs", total=None)
@@ -335,25 +368,31 @@ def sensitivity_cmd(
                 resamples=resamples,
                 workers=workers,
                 on_run=lambda i, total: progress.update(task, completed=i, total=total),
+                overrides=overrides,
             )
         result.write(out)
         from .report import render
 
         report = render(out)
+    if form is not Format.table:
+        idx = result.indices
+        write_records(idx.to_dict("records"), form, list(idx.columns))
     if quiet:
         return
-    console = _console()
-    t = Table(
+    console = _console(form)
+    t = Grid(
         title=f"Sobol indices of {result.scenario.name}: N = {result.n}, "
-        f"{len(result.samples)} runs, seed {result.seed}; ± = 95 % bootstrap CI"
+        f"{len(result.samples)} runs, seed {result.seed}; ± = 95 % bootstrap CI",
+        headers=["metric", "input", "S1", "ST"],
+        right={2, 3},
+        keys=2,
     )
-    for col in ("metric", "input", "S1", "ST"):
-        t.add_column(col, justify="right" if col in ("S1", "ST") else "left", no_wrap=True)
     for r in result.indices.itertuples():
-        t.add_row(
-            r.metric, r.input, f"{r.S1:.2f} ± {r.S1_conf:.2f}", f"{r.ST:.2f} ± {r.ST_conf:.2f}"
+        t.rows.append(
+            [r.metric, r.input, f"{r.S1:.2f} ± {r.S1_conf:.2f}", f"{r.ST:.2f} ± {r.ST_conf:.2f}"]
         )
-    console.print(t)
+    if form is Format.table:
+        print_grid(console, t)
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(f"Results in {out}/ (indices.csv, samples.csv, {report.name}, figures/)")
@@ -443,7 +482,9 @@ def flagship_cmd(
 
 
 study_app = typer.Typer(
-    help="Studies that answer a question end to end (docs/flagship.md).", no_args_is_help=True
+    help="Studies that answer a question end to end (docs/flagship.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # help texts name sections as [targets]: not Rich markup
 )
 study_app.command("flagship")(flagship_cmd)
 

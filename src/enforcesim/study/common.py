@@ -8,14 +8,15 @@ import json
 import math
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..results import METRICS
-from ..scenario import Scenario, parse_scenario, read_toml, sha256_bytes
+from ..scenario import Scenario, read_toml, sha256_bytes
 
 
 class StudyError(Exception):
@@ -36,18 +37,27 @@ class LoadedScenario:
     scenario: Scenario
     file_sha256: str  # of the file's bytes, as in summary.json's scenario_sha256
     content_sha256: str  # of its values only: comments and layout do not change it
+    overrides: dict[str, Any] = field(default_factory=dict)  # --set, applied to raw
 
     @property
     def name(self) -> str:
         return self.scenario.scenario.name
 
 
-def load(path: str | Path) -> LoadedScenario:
-    """Read and validate a scenario file (raises ScenarioError)."""
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> LoadedScenario:
+    """Read and validate a scenario file with any `--set` overrides applied to its values
+    (raises ScenarioError); `raw` and `content_sha256` are of the values with them."""
+    from ..overrides import apply, describe, parse_with_overrides
+
     p = Path(path)
     raw, data = read_toml(p)
-    sc = parse_scenario(raw, str(p))
-    return LoadedScenario(p, data.decode("utf-8"), raw, sc, sha256_bytes(data), content_hash(raw))
+    sc = parse_with_overrides(raw, overrides, str(p))
+    if overrides:
+        raw = apply(raw, overrides, str(p))
+    text = data.decode("utf-8")
+    return LoadedScenario(
+        p, text, raw, sc, sha256_bytes(data), content_hash(raw), describe(overrides)
+    )
 
 
 def content_hash(raw: dict[str, Any]) -> str:

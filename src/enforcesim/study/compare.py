@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,7 @@ class Comparison:
                 "seed": self.seed,
                 "replicates": self.replicates,
                 "baseline": self.labels[0],
+                "overrides": self.scenarios[0].overrides,
                 "notes": self.notes,
                 "scenarios": [
                     {
@@ -172,16 +173,18 @@ def compare(
     replicates: int | None = None,
     workers: int | None = None,
     on_scenario_done: Callable[[int, str], None] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Comparison:
     """Run the scenarios on common random numbers; the first is the baseline.
 
     The seed and replicates are the arguments', else the baseline file's, for every scenario
     (a pairing needs them equal). Raises ScenarioError for a bad file; all files are
-    validated before any runs.
+    validated before any runs. `overrides` (`--set`) apply to every scenario, so that the
+    comparison stays one of the files' differences; they are in each run's provenance.
     """
     if len(paths) < 1:
         raise ValueError("compare needs at least one scenario")
-    loaded = [load(p) for p in paths]
+    loaded = [load(p, overrides) for p in paths]
     base = loaded[0].scenario.scenario
     explicit = (seed is not None, replicates is not None)
     seed = base.seed if seed is None else seed
@@ -201,7 +204,9 @@ def compare(
     labels = _labels(loaded)
     results: list[Results] = []
     for i, ls in enumerate(loaded):
-        results.append(api_run(ls.path, seed=seed, replicates=replicates, workers=workers))
+        results.append(
+            api_run(ls.path, seed=seed, replicates=replicates, workers=workers, overrides=overrides)
+        )
         if on_scenario_done is not None:
             on_scenario_done(i, labels[i])
     return Comparison(labels, loaded, results, seed, replicates, notes)

@@ -15,10 +15,11 @@ second-order); SALib's bootstrap gives 95 % confidence intervals of each index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,7 @@ class Sensitivity:
                 "scenario": self.scenario.name,
                 "source": str(self.scenario.path),
                 "scenario_sha256": self.scenario.file_sha256,
+                "overrides": self.scenario.overrides,
                 "inputs": {
                     p: d.model_dump() for p, d in self.scenario.scenario.uncertainty.items()
                 },
@@ -99,16 +101,18 @@ def sensitivity(
     resamples: int = DEFAULT_RESAMPLES,
     workers: int | None = None,
     on_run: Callable[[int, int], None] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Sensitivity:
     """Sobol indices of `metrics` to the scenario's [uncertainty] inputs.
 
     `n` (a power of 2) is SALib's base sample size: N x (D + 2) runs of `replicates`
-    replicates each. `seed` fixes the sample, the runs and the bootstrap.
+    replicates each. `seed` fixes the sample, the runs and the bootstrap. `overrides`
+    (`--set`) apply to the scenario before anything else, [uncertainty] ranges included.
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    ls = load(scenario)
+    ls = load(scenario, overrides)
     problems = []
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:

@@ -18,7 +18,7 @@ import copy
 import itertools
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -214,6 +214,7 @@ def _manifest(
         "replicates": replicates,
         "grid": [{"path": a.path, "values": list(a.values)} for a in axes],
         "targets": targets,
+        "overrides": ls.overrides,
     }
 
 
@@ -230,14 +231,19 @@ def sweep(
     workers: int | None = None,
     targets: dict[str, float] | None = None,
     on_point: Callable[[int, int, bool], None] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> SweepResult:
     """Run every grid point not already in out_dir; `on_point(done, total, skipped)` is
     called after each point (its result is on disk by then).
 
     `targets` adds or overrides targets (any metric -> value) for the feasibility map; the
-    scenario's own [targets] are used otherwise.
+    scenario's own [targets] are used otherwise. `overrides` (`--set`) apply to every point
+    and are kept in the manifest; a path cannot be both set and varied.
     """
-    ls = load(scenario)
+    ls = load(scenario, overrides)
+    both = [a.path for a in axes if a.path in ls.overrides]
+    if both:
+        raise StudyError([f"--vary {p}: also given by --set; vary it or set it" for p in both])
     if not axes:
         raise StudyError(
             [
