@@ -27,6 +27,7 @@ def run(
     validate: bool = False,
     on_replicate_done: Callable[[int], None] | None = None,
     bottlenecks: bool | None = None,
+    central: bool | None = None,
 ) -> Results:
     """Run a scenario (a file path, a parsed TOML dict or a Scenario) and return Results.
 
@@ -34,6 +35,9 @@ def run(
     `validate` checks conservation invariants as the engine runs (slower; tests use it).
     `bottlenecks` (default: whether the scenario has a [bottlenecks] section) also runs the
     2^n relaxed variants and attributes each target's shortfall (bottlenecks.py).
+    `central` (default: whether the scenario has [uncertainty]) also runs the central run,
+    the same replicates with every uncertain parameter at the file's value (central.py),
+    whose means summary.json reports beside the intervals.
     Raises ScenarioError (with every problem) for a scenario that cannot be run.
     """
     if isinstance(scenario, Scenario):
@@ -55,9 +59,18 @@ def run(
     n_workers = workers or default_workers()
     check_fits_in_memory(sc, n_workers, source)
     outputs = run_replicates(sc, n_workers, validate, on_replicate_done)
+    central_means = None
+    if sc.uncertainty and central is not False:
+        from .central import central_block, without_uncertainty
+
+        n = sc.scenario.replicates
+        plain = without_uncertainty(sc)
+        done = None if on_replicate_done is None else lambda i: on_replicate_done(n + i)
+        plain_outs = run_replicates(plain, n_workers, validate, done)
+        central_means = central_block(Results(plain, plain_outs, digest, source).summary_dict())
     found = None
     if bottlenecks or (bottlenecks is None and sc.bottlenecks is not None):
         from .bottlenecks import attribute
 
         found = attribute(sc, outputs, n_workers, source)
-    return Results(sc, outputs, digest, source, bottlenecks=found)
+    return Results(sc, outputs, digest, source, bottlenecks=found, central=central_means)

@@ -294,7 +294,8 @@ def sweep(
         else:
             data = apply_point(ls.raw, axes, values)
             sc = parse_scenario(data, str(ls.path))
-            res = api_run(sc, seed=seed, replicates=replicates, workers=workers)
+            # a point reports its intervals only: no central run
+            res = api_run(sc, seed=seed, replicates=replicates, workers=workers, central=False)
             summary = res.summary_dict()
             per_rep = res.replicate_metrics()
             write_json(
