@@ -152,36 +152,41 @@ def _fmt(v: float | None) -> str:
 
 
 def _print_summary(summary: dict, out: Path) -> None:
+    from . import headline
     from .results import ARREST_METRICS, CASE_METRICS, METRICS
 
     table = Table(
         title=f"{summary['scenario']}: {summary['replicates']} replicate(s), seed {summary['seed']}"
     )
-    for col in ("metric", "mean", "2.5%", "97.5%", "unit"):
+    central = summary.get("central", {}).get("metrics")
+    for col in ("metric", "mean", *(("central",) if central else ()), "2.5%", "97.5%", "unit"):
         table.add_column(
             col, justify="left" if col in ("metric", "unit") else "right", no_wrap=True
         )
     for name, m in summary["metrics"].items():
         unit = (METRICS | ARREST_METRICS | CASE_METRICS).get(name, ("", ""))[0]
-        table.add_row(name, _fmt(m["mean"]), _fmt(m["lo"]), _fmt(m["hi"]), unit)
+        mid = (_fmt(central.get(name)),) if central else ()
+        table.add_row(name, _fmt(m["mean"]), *mid, _fmt(m["lo"]), _fmt(m["hi"]), unit)
     console.print(table)
     for name, t in summary.get("targets", {}).items():
         console.print(
-            f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}, "
+            f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}"
+            f"{headline.beside_central(summary, name, _fmt)}, "
             f"probability met {t['probability_met']:.2f}"
         )
     all_in = summary.get("costs", {}).get("metrics", {})
     if all_in:
         console.print(
-            f"all-in cost {_fmt(all_in['cost_all_in_total']['mean'])} USD, per removal "
-            f"{_fmt(all_in['cost_all_in_per_removal']['mean'])} (docs/costs.md)"
+            f"all-in cost {_fmt(all_in['cost_all_in_total']['mean'])} USD"
+            f"{headline.beside_central(summary, 'cost_all_in_total', _fmt, 'costs')}, per "
+            f"removal {_fmt(all_in['cost_all_in_per_removal']['mean'])}"
+            f"{headline.beside_central(summary, 'cost_all_in_per_removal', _fmt, 'costs')} "
+            "(docs/costs.md)"
         )
-    for name, t in summary.get("bottlenecks", {}).get("targets", {}).items():
-        split = ", ".join(f"{c} {_fmt(v['mean'])}" for c, v in t["shapley"].items())
-        short = t["shortfall_from_constraints"]["mean"]
-        console.print(f"bottlenecks of {name}: shortfall {_fmt(short)} = {split} (Shapley)")
-    kind = escape(summary.get("interval", {}).get("kind", ""))  # "[uncertainty]" is not markup
-    console.print(f"Intervals: {kind}.")
+    notes = headline.bottleneck_lines(summary.get("bottlenecks", {}), _fmt)
+    notes += headline.interval_notes(summary)
+    for line in notes:
+        console.print(escape(line))  # "[uncertainty]" is not markup
     files = (
         ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in (".json", ".parquet")))
         if out.is_dir()
