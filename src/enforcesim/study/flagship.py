@@ -732,7 +732,7 @@ def headlines(folder: str | Path) -> list[str]:
     lines.append(line)
     split = []
     targets = a["bottlenecks"].get("targets", {})
-    for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "removals")):
+    for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "Removals")):
         entry = targets.get(name)
         gap = gap_to_target(entry) if entry else None
         if gap is None:
@@ -749,7 +749,9 @@ def headlines(folder: str | Path) -> list[str]:
                 else ""
             )
             + "; relaxing one "
-            "alone adds " + ", ".join(f"{c} {_signed(v)}" for c, v in alone(entry).items()) + "."
+            "alone changes it by "
+            + ", ".join(f"{c} {_signed(v)}" for c, v in alone(entry).items())
+            + "."
         )
     if split:
         lines.append(
