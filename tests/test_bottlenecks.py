@@ -22,11 +22,13 @@ tolerance of 0.75 a day is more than 4 sd.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import enforcesim
-from enforcesim.bottlenecks import relaxed, shapley
+from enforcesim.bottlenecks import alone, gap_to_target, relaxed, shapley
 from enforcesim.constraints import UNLIMITED_SEATS
 
 LAM, BEDS, STAY, DEPS = 100.0, 600, 10.0, 80.0
@@ -157,3 +159,63 @@ seats_per_departure = 10
     assert "bottlenecks of removals_per_day" in r.stdout
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert s["bottlenecks"]["constraints"] == ["beds", "seats"]
+
+
+def test_the_gap_to_the_target_adds_up_part_by_part(two_constraints):
+    t = two_constraints.bottlenecks["targets"]["removals_per_day"]
+    gap = t["gap_to_target"]
+    assert gap["total"] == pytest.approx(t["target"] - t["achieved"]["mean"], rel=1e-12)
+    assert gap["parts"]["beyond_constraints"] == pytest.approx(
+        t["target"] - t["all_relaxed"]["mean"], rel=1e-12
+    )
+    assert set(gap["parts"]) == {"beds", "seats", "beyond_constraints"}
+    assert sum(gap["parts"].values()) == pytest.approx(gap["total"], rel=1e-9)
+
+
+def test_beyond_every_constraint_is_signed_so_the_parts_still_add_up(two_constraints):
+    # a target below what the all-relaxed run reaches: the constraints' shortfall is larger
+    # than the gap, and the part beyond every constraint is negative
+    t = dict(two_constraints.bottlenecks["targets"]["removals_per_day"], target=70.0)
+    gap = gap_to_target(t)
+    assert gap["parts"]["beyond_constraints"] == pytest.approx(70.0 - LAM, abs=1.5)
+    assert sum(gap["parts"].values()) == pytest.approx(70.0 - t["achieved"]["mean"], rel=1e-9)
+    assert gap_to_target(dict(t, target=None)) is None
+
+
+def test_a_constraint_that_does_not_bind_alone_still_earns_credit(two_constraints):
+    # relaxing seats alone changes nothing (beds bind), yet seats get (100 - 80) / 2 = 10:
+    # once beds are relaxed, seats are what stops 20 removals a day
+    t = two_constraints.bottlenecks["targets"]["removals_per_day"]
+    solo = alone(t)
+    assert solo["seats"] == pytest.approx(0.0, abs=0.05)
+    assert solo["beds"] == pytest.approx(DEPS - B_RATE, abs=0.05)
+    assert t["shapley"]["seats"]["mean"] == pytest.approx((LAM - DEPS) / 2, abs=0.75)
+
+
+def test_the_printed_split_adds_up_to_target_minus_achieved(tmp_path):
+    from typer.testing import CliRunner
+
+    from enforcesim.cli import app
+    from enforcesim.study.flagship import to_toml
+
+    d = two_constraint_scenario(days=200)
+    d["targets"]["removals_per_day"] = 90.0
+    scen = tmp_path / "s.toml"
+    scen.write_text(to_toml(d))
+    r = CliRunner().invoke(app, ["run", str(scen), "--out", str(tmp_path / "o"), "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    num = r"(-?[\d,]+\.\d+)"
+    m = re.search(
+        rf"target {num} - achieved {num} = {num} = beds {num} \+ seats {num} \(Shapley\) "
+        rf"\+ beyond every constraint {num}",
+        text,
+    )
+    assert m, text
+    target, achieved, gap, beds, seats, beyond = (float(g.replace(",", "")) for g in m.groups())
+    assert target == 90.0
+    assert gap == pytest.approx(target - achieved, abs=0.1)
+    assert beds + seats + beyond == pytest.approx(gap, abs=0.15)  # each printed to 0.05
+    assert beyond < 0 and "overshoots the target" in text
+    assert "relaxing one alone: beds +" in text
+    assert 'docs/costs.md, "Shapley credit and interactions"' in text

@@ -8,10 +8,12 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from enforcesim.headline import QUICK_LABEL
 from enforcesim.scenario import parse_scenario
 from enforcesim.study import StudyError
 from enforcesim.study.cli import register
@@ -19,7 +21,9 @@ from enforcesim.study.flagship import (
     COMPARED,
     CONTEXT,
     LIBRARY,
+    MAIN,
     QUICK,
+    headlines,
     read_flagship,
     run_flagship,
     shorten,
@@ -192,6 +196,9 @@ def test_a_finished_study_reruns_nothing_and_prints_the_answers(study):
     assert "0 stages run now, 13 reused" in r.output
     assert "3,000 ICE arrests a day" in r.output and "Cost per removal" in r.output
     assert "The $45B for detention" in r.output
+    numbered = [line for line in r.output.splitlines() if re.match(r"\d+\. ", line)]
+    assert numbered and all(f"[{QUICK_LABEL}]" in line for line in numbered)
+    assert f"reused) - {QUICK_LABEL}" in r.output
     r = cli("report", str(study), "--out", str(study.parent / "again"))
     assert r.exit_code == 0, r.output
     assert (study.parent / "again" / "report.html").exists()
@@ -202,3 +209,54 @@ def test_a_folder_with_another_plan_is_refused(study):
         run_flagship(study, plan=QUICK.__class__(**{**QUICK.__dict__, "replicates": 3}))
     r = cli("study", "flagship", "--out", str(study))
     assert r.exit_code == 2 and "use a new --out folder" in r.output
+
+
+def test_quick_headlines_say_so_and_carry_the_central_run_and_the_coverage(study):
+    lines = headlines(study)
+    assert all(line.startswith(f"[{QUICK_LABEL}] ") for line in lines)
+    assert "process noise and parameter uncertainty" in lines[0] and "central run" in lines[0]
+    central = read_flagship(study).summaries[MAIN]["central"]["metrics"]
+    arrests = next(line for line in lines if "3,000 ICE arrests a day" in line)
+    assert f"(central run {central['ice_arrests_per_day']:,.0f})" in arrests
+    removals = next(line for line in lines if line.split("] ", 1)[1].startswith("Removals:"))
+    assert f"(central run {central['removals_per_day']:,.0f})" in removals
+    # hours per arrest are drawn from a quarter of the file's value up to it
+    sided = next(line for line in lines if "One-sided ranges" in line)
+    assert "arrests.sources.at_large.officer_hours_per_arrest (88, range 22-88)" in sided
+    assert any("not a meaningful interval" in line for line in lines)  # 2 replicates
+    split = next(line for line in lines if "Bottleneck split" in line)
+    assert "beyond every constraint" in split and "relaxing one alone" in split
+
+
+def test_the_quick_report_says_so_on_its_first_screen(study):
+    html = (study / "report.html").read_text()
+    title = html[html.index("<h1>") : html.index("</h1>")]
+    assert QUICK_LABEL.upper() in title
+    first = html[html.index('<section id="s0">') :]
+    assert first.index(QUICK_LABEL.capitalize()) < first.index("<ol>")
+
+
+def test_the_intervals_figure_has_two_scales_and_says_what_each_panel_is(
+    study, tmp_path, monkeypatch
+):
+    from enforcesim.study import figures
+    from enforcesim.study.flagship_report import render_flagship
+
+    seen = {}
+    save = figures.save
+
+    def spy(fig, path, source):
+        seen[path.name] = (list(fig.axes), source)
+        return save(fig, path, source)
+
+    monkeypatch.setattr(figures, "save", spy)
+    render_flagship(study, tmp_path / "again")
+    axes, source = seen["intervals.png"]
+    left, right = axes
+    assert not left.get_shared_y_axes().joined(left, right)
+    assert left.get_ylim() != right.get_ylim()
+    for ax in axes:  # every line drawn lies inside its panel
+        top = max(float(np.nanmax(line.get_ydata())) for line in ax.get_lines())
+        assert top <= ax.get_ylim()[1]
+    assert "Left: process noise only" in source and "Right: process noise and parameter" in source
+    assert "intervals: process noise and parameter uncertainty" not in source

@@ -78,6 +78,7 @@ def run(
     on_replicate_done: Callable[[int], None] | None = None,
     bottlenecks: bool | None = None,
     overrides: Mapping[str, Any] | None = None,
+    central: bool | None = None,
 ) -> Results:
     """Run a scenario (a file path, a parsed TOML dict or a Scenario) and return Results.
 
@@ -87,17 +88,31 @@ def run(
     2^n relaxed variants and attributes each target's shortfall (bottlenecks.py).
     `overrides` sets values before validation, as `--set` does: {"detention.beds": 80000}
     (dotted paths as in [uncertainty]; overrides.py); they are recorded in the provenance.
+    `central` (default: whether the scenario has [uncertainty]) also runs the central run,
+    the same replicates with every uncertain parameter at the file's value (central.py),
+    whose means summary.json reports beside the intervals.
     Raises ScenarioError (with every problem) for a scenario that cannot be run, or whose
     estimated memory or events exceed their limits (workload.py), before anything runs.
     """
     sc, digest, source = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
     n_workers = workers or default_workers()
-    check_run(sc, n_workers, source, bottlenecks)
+    check_run(sc, n_workers, source, bottlenecks, central)
     outputs = run_replicates(sc, n_workers, validate, on_replicate_done)
+    central_means = None
+    if sc.uncertainty and central is not False:
+        from .central import central_block, without_uncertainty
+
+        n = sc.scenario.replicates
+        plain = without_uncertainty(sc)
+        done = None if on_replicate_done is None else lambda i: on_replicate_done(n + i)
+        plain_outs = run_replicates(plain, n_workers, validate, done)
+        central_means = central_block(Results(plain, plain_outs, digest, source).summary_dict())
     found = None
     if bottlenecks or (bottlenecks is None and sc.bottlenecks is not None):
         from .bottlenecks import attribute
 
         found = attribute(sc, outputs, n_workers, source)
     extra = {"overrides": describe(overrides)} if overrides else {}
-    return Results(sc, outputs, digest, source, extra=extra, bottlenecks=found)
+    return Results(
+        sc, outputs, digest, source, extra=extra, bottlenecks=found, central=central_means
+    )

@@ -11,6 +11,13 @@ constraints by their Shapley values
 which add up to the shortfall exactly (efficiency), give nothing to a constraint that never
 changes the metric (null player) and the same to interchangeable ones (symmetry). They are
 computed per replicate, so their intervals are over replicates like every other metric.
+
+Against a target, the gap target - v({}) is the constraints' shortfall plus what lies beyond
+every constraint, target - v(N) (negative when relaxing every constraint overshoots the
+target); `gap_to_target` gives those parts, which add up to the gap. A constraint can earn
+Shapley credit although relaxing it alone changes nothing: its credit averages its effect
+over every set of other constraints already relaxed (docs/costs.md, "Shapley credit and
+interactions").
 """
 
 from __future__ import annotations
@@ -126,6 +133,7 @@ def attribute(
         if target is not None:
             entry["shortfall_vs_target"] = max(float(target) - achieved, 0.0)
             entry["beyond_constraints"] = max(float(target) - relaxed_mean, 0.0)
+            entry["gap_to_target"] = gap_to_target(entry)
         result[t] = entry
     flags = [binding_flags(o) for o in base]
     return {
@@ -138,6 +146,28 @@ def attribute(
         "targets": result,
         "binding_day_share": {n: interval(np.array([f[n].mean() for f in flags])) for n in names},
     }
+
+
+def gap_to_target(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """target - achieved split into parts that add up to it: each constraint's Shapley value
+    (mean over replicates) and what lies beyond every constraint, target - the metric with
+    every constraint relaxed (signed: negative when that run overshoots the target). None
+    without a target."""
+    target = entry.get("target")
+    achieved = entry["achieved"]["mean"]
+    relaxed_mean = entry["all_relaxed"]["mean"]
+    if target is None or achieved is None or relaxed_mean is None:
+        return None
+    parts: dict[str, float] = {c: v["mean"] for c, v in entry["shapley"].items()}
+    parts["beyond_constraints"] = float(target) - relaxed_mean
+    return {"total": float(target) - achieved, "parts": parts}
+
+
+def alone(entry: dict[str, Any]) -> dict[str, float]:
+    """What relaxing each constraint on its own changes the metric by (mean over replicates):
+    v({i}) - v({}), from the subsets."""
+    sub = entry["subsets"]
+    return {c: sub[c] - sub["none"] for c in entry["shapley"] if c in sub}
 
 
 _RELAXED_AS = {

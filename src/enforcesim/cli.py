@@ -216,11 +216,12 @@ _RESULT_SUFFIXES = (".json", ".parquet", ".csv")
 def _print_summary(
     summary: dict, out: Path, fmt: Format = Format.table, notes: bool = True
 ) -> None:
+    from . import headline
     from .results import ARREST_METRICS, CASE_METRICS, METRICS
     from .tables import (
-        SUMMARY_COLUMNS,
         note_console,
         print_grid,
+        summary_columns,
         summary_grid,
         summary_records,
         write_records,
@@ -232,26 +233,28 @@ def _print_summary(
     if fmt is Format.table:
         print_grid(console, summary_grid(summary, units, _fmt))
     else:
-        write_records(summary_records(summary, units), fmt, SUMMARY_COLUMNS)
+        write_records(summary_records(summary, units), fmt, summary_columns(summary))
     if not notes:
         return
     for name, t in summary.get("targets", {}).items():
         console.print(
-            f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}, "
+            f"target {name}: {_fmt(t['target'])}, achieved {_fmt(t['achieved'])}"
+            f"{headline.beside_central(summary, name, _fmt)}, "
             f"probability met {t['probability_met']:.2f}"
         )
     all_in = summary.get("costs", {}).get("metrics", {})
     if all_in:
         console.print(
-            f"all-in cost {_fmt(all_in['cost_all_in_total']['mean'])} USD, per removal "
-            f"{_fmt(all_in['cost_all_in_per_removal']['mean'])} (docs/costs.md)"
+            f"all-in cost {_fmt(all_in['cost_all_in_total']['mean'])} USD"
+            f"{headline.beside_central(summary, 'cost_all_in_total', _fmt, 'costs')}, per "
+            f"removal {_fmt(all_in['cost_all_in_per_removal']['mean'])}"
+            f"{headline.beside_central(summary, 'cost_all_in_per_removal', _fmt, 'costs')} "
+            "(docs/costs.md)"
         )
-    for name, t in summary.get("bottlenecks", {}).get("targets", {}).items():
-        split = ", ".join(f"{c} {_fmt(v['mean'])}" for c, v in t["shapley"].items())
-        short = t["shortfall_from_constraints"]["mean"]
-        console.print(f"bottlenecks of {name}: shortfall {_fmt(short)} = {split} (Shapley)")
-    kind = escape(summary.get("interval", {}).get("kind", ""))  # "[uncertainty]" is not markup
-    console.print(f"Intervals: {kind}.")
+    lines = headline.bottleneck_lines(summary.get("bottlenecks", {}), _fmt)
+    lines += headline.interval_notes(summary)
+    for line in lines:
+        console.print(escape(line))  # "[uncertainty]" is not markup
     files = (
         ", ".join(sorted(p.name for p in out.iterdir() if p.suffix in _RESULT_SUFFIXES))
         if out.is_dir()

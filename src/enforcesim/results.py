@@ -509,6 +509,7 @@ class Results:
     source: str = "<scenario>"
     extra: dict[str, Any] = field(default_factory=dict)
     bottlenecks: dict[str, Any] | None = None  # bottlenecks.attribute(), when requested
+    central: dict[str, Any] | None = None  # central.central_block(), with [uncertainty]
 
     def __post_init__(self) -> None:
         self.case_side = self.scenario.has_case_side()
@@ -710,6 +711,7 @@ class Results:
 
     # --- summary.json -------------------------------------------------------------------
     def summary_dict(self) -> dict[str, Any]:
+        from .central import interval_notes
         from .costs import budgets_summary, costs_summary
 
         sc = self.scenario
@@ -745,8 +747,10 @@ class Results:
                 else "process noise only (no [uncertainty] in the scenario)",
                 "lo": "2.5th percentile over replicates",
                 "hi": "97.5th percentile over replicates",
+                **interval_notes(sc),
             },
             "parameters": {p: interval(drawn[p].to_numpy(dtype=float)) for p in drawn.columns},
+            **({"central": self.central} if self.central is not None else {}),
             **({"streams": self.stream_summary()} if sc.has_classes() else {}),
             **({"arrests": self.arrest_summary()} if sc.arrests else {}),
             "costs": costs_summary(self.replicates),

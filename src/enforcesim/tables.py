@@ -170,15 +170,21 @@ def write_csv_copies(folder: Path) -> list[Path]:
 
 
 # --- the tables of the commands -----------------------------------------------------------
-SUMMARY_COLUMNS = ["metric", "mean", "lo", "hi", "unit"]
+def summary_columns(summary: dict[str, Any]) -> list[str]:
+    """The columns of a summary's records: `central` only for a run that has a central run."""
+    central = ["central"] if summary.get("central", {}).get("metrics") else []
+    return ["metric", "mean", *central, "lo", "hi", "unit"]
 
 
 def summary_records(summary: dict[str, Any], units: dict[str, str]) -> list[dict[str, Any]]:
-    """One record per metric of a summary.json: mean, lo, hi and unit."""
+    """One record per metric of a summary.json: mean, the central run's mean where there is
+    one (parameters at the file's values), lo, hi and unit."""
+    central = summary.get("central", {}).get("metrics")
     return [
         {
             "metric": name,
             "mean": m["mean"],
+            **({"central": central.get(name)} if central else {}),
             "lo": m["lo"],
             "hi": m["hi"],
             "unit": units.get(name, ""),
@@ -190,16 +196,24 @@ def summary_records(summary: dict[str, Any], units: dict[str, str]) -> list[dict
 def summary_grid(
     summary: dict[str, Any], units: dict[str, str], fmt: Callable[[float | None], str]
 ) -> Grid:
+    has_central = "central" in summary_columns(summary)
+    if has_central:
+        headers = ["metric", "mean", "central", "2.5%", "97.5%", "unit"]
+        line = lambda r: f"{r[0]}: {r[1]} [{r[3]} - {r[4]}] {r[5]} (central run {r[2]})"  # noqa: E731
+    else:
+        headers = ["metric", "mean", "2.5%", "97.5%", "unit"]
+        line = lambda r: f"{r[0]}: {r[1]} [{r[2]} - {r[3]}] {r[4]}".rstrip()  # noqa: E731
     grid = Grid(
         title=f"{summary['scenario']}: {summary['replicates']} replicate(s), "
         f"seed {summary['seed']}",
-        headers=["metric", "mean", "2.5%", "97.5%", "unit"],
-        right={1, 2, 3},
-        line=lambda r: f"{r[0]}: {r[1]} [{r[2]} - {r[3]}] {r[4]}".rstrip(),
+        headers=headers,
+        right=set(range(1, len(headers) - 1)),
+        line=line,
     )
     for rec in summary_records(summary, units):
+        mid = [fmt(rec["central"])] if has_central else []
         grid.rows.append(
-            [rec["metric"], fmt(rec["mean"]), fmt(rec["lo"]), fmt(rec["hi"]), rec["unit"]]
+            [rec["metric"], fmt(rec["mean"]), *mid, fmt(rec["lo"]), fmt(rec["hi"]), rec["unit"]]
         )
     return grid
 

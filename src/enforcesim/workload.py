@@ -90,6 +90,7 @@ class Workload:
     runs: int  # 1, or 2^n with bottleneck attribution
     threads: int  # replicates simulated at once
     case_side: bool  # the case side runs: the slower kernel
+    central: bool = False  # the central run simulates the replicates once more
 
     def seconds(self) -> float:
         """A rough time on this machine's cores, from the measured events per second."""
@@ -101,21 +102,31 @@ class Workload:
 
     def describe(self) -> str:
         runs = f" x {self.runs:,} bottleneck runs" if self.runs > 1 else ""
+        central = ", and the central run" if self.central else ""
         return (
             f"about {self.events:.3g} events ({self.events_per_replicate:.3g} per replicate "
-            f"x {self.replicates:,} replicate(s){runs})"
+            f"x {self.replicates:,} replicate(s){runs}{central})"
         )
 
 
-def run_workload(sc: Scenario, workers: int, bottlenecks: bool | None = None) -> Workload:
-    """The estimated work of api.run on a validated scenario (its replicates and seed set)."""
+def run_workload(
+    sc: Scenario, workers: int, bottlenecks: bool | None = None, central: bool | None = None
+) -> Workload:
+    """The estimated work of api.run on a validated scenario (its replicates and seed set),
+    `bottlenecks` and `central` as in api.run: the central run (with [uncertainty]) simulates
+    the replicates once more, counted at the run's own upper-bound estimate."""
     from .bottlenecks import relaxed
 
     reps = sc.scenario.replicates
     variants = bottleneck_variants(sc, bottlenecks)
     per_rep = replicate_events(sc)
     total = reps * sum(per_rep if not s else replicate_events(relaxed(sc, s)) for s in variants)
-    return Workload(total, per_rep, reps, len(variants), min(workers, reps), sc.has_case_side())
+    with_central = bool(sc.uncertainty) and central is not False
+    if with_central:
+        total += reps * per_rep
+    return Workload(
+        total, per_rep, reps, len(variants), min(workers, reps), sc.has_case_side(), with_central
+    )
 
 
 def max_events() -> float:
@@ -162,12 +173,18 @@ def check_events(workload: Workload, file: str) -> None:
         raise ScenarioError([Problem(file, "scenario", NO_VALUE, message)])
 
 
-def check_run(sc: Scenario, workers: int, file: str, bottlenecks: bool | None) -> Workload:
+def check_run(
+    sc: Scenario,
+    workers: int,
+    file: str,
+    bottlenecks: bool | None,
+    central: bool | None = None,
+) -> Workload:
     """Both limits on a run before it starts, memory then events; returns the estimate."""
     from .engine.runner import check_fits_in_memory
 
     check_fits_in_memory(sc, workers, file)
-    workload = run_workload(sc, workers, bottlenecks)
+    workload = run_workload(sc, workers, bottlenecks, central)
     check_events(workload, file)
     return workload
 

@@ -133,6 +133,7 @@ def compare_cmd(
 ) -> None:
     """Compare scenarios on common random numbers, with paired differences from the first.
     --set applies to every scenario compared."""
+    from ..headline import central_value, compare_notes
     from .compare import compare
 
     _check_common(seed, replicates, workers)
@@ -163,10 +164,12 @@ def compare_cmd(
     if quiet:
         return
     console = _console(form)
+    summaries = [r.summary_dict() for r in cmp.results]
     n = len(cmp.labels)
     t = Grid(
         title=f"{len(cmp.labels)} scenarios, {cmp.replicates} replicates each, seed "
-        f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]",
+        f"{cmp.seed} (common random numbers); mean [2.5 %, 97.5 %]"
+        + ("; central run below" if any("central" in s for s in summaries) else ""),
         headers=["metric", *cmp.labels]
         + [f"{lab} - {cmp.labels[0]}\nmean (95 % CI)" for lab in cmp.labels[1:]]
         + ["unit"],
@@ -174,9 +177,13 @@ def compare_cmd(
     )
     for m in shown:
         cells = []
-        for lab in cmp.labels:
+        for lab, s in zip(cmp.labels, summaries, strict=True):
             r = table[(table.metric == m) & (table.scenario == lab)].iloc[0]
-            cells.append(_iv(_nn(r["mean"]), _nn(r["lo"]), _nn(r["hi"]), m))
+            central = central_value(s, m)
+            cells.append(
+                _iv(_nn(r["mean"]), _nn(r["lo"]), _nn(r["hi"]), m)
+                + ("" if central is None else f"\ncentral run {fmt(central, m)}")
+            )
         for lab in cmp.labels[1:]:
             r = diffs[(diffs.metric == m) & (diffs.scenario == lab)].iloc[0]
             d = _nn(r["diff_mean"])
@@ -191,8 +198,8 @@ def compare_cmd(
         print_grid(console, t)
     for note in cmp.notes:
         console.print(f"note: {note}")
-    kinds = {r.summary_dict()["interval"]["kind"] for r in cmp.results}
-    console.print("Intervals: " + "; ".join(sorted(kinds)) + ".")
+    for line in compare_notes(cmp.labels, summaries):
+        console.print(line, markup=False, highlight=False)
     if out is not None:
         console.print(f"Results in {out}/ (comparison.csv, differences.csv, runs/, {report.name})")
 
@@ -443,6 +450,7 @@ def flagship_cmd(
 ) -> None:
     """The flagship study: the goals, what binds, costs, feasibility map, Sobol indices and
     the published estimates; writes OUT/report.html and prints the headline answers."""
+    from ..headline import QUICK_LABEL
     from .flagship import FULL, QUICK, headlines, run_flagship
 
     _check_common(None, None, workers)
@@ -474,7 +482,7 @@ def flagship_cmd(
     console.print(
         f"[bold]Flagship study[/bold] (plan '{plan.name}': {plan.replicates} "
         f"replicates per scenario; {len(study.ran)} stages run now, "
-        f"{len(study.reused)} reused)"
+        f"{len(study.reused)} reused)" + (f" - {QUICK_LABEL}" if quick else "")
     )
     for i, line in enumerate(lines, 1):
         console.print(f"{i}. {line}", markup=False, highlight=False)

@@ -38,7 +38,10 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from .. import headline as HL
 from ..api import run as api_run
+from ..bottlenecks import alone, gap_to_target
+from ..central import MIN_REPLICATES, few_replicates_note, number
 from ..scenario import parse_scenario
 from .common import StudyError, content_hash, write_atomic, write_json
 
@@ -542,7 +545,14 @@ def answers(rs: RunSet) -> dict[str, Any]:
     main, base = rs.manifest["main"], rs.manifest["baseline"]
     s_main, s_base = rs.summaries[main], rs.summaries[base]
     more = rs.summaries.get("more-officers", s_main)
-    out: dict[str, Any] = {"main": main, "baseline": base}
+    out: dict[str, Any] = {
+        "main": main,
+        "baseline": base,
+        "quick": rs.plan["name"] == "quick",
+        "replicates": s_main["replicates"],
+        "kind": s_main.get("interval", {}).get("kind", ""),
+        "one_sided": {p: s_main["interval"]["parameters"][p] for p in HL.one_sided(s_main)},
+    }
     for key, s in (
         ("arrests_main", s_main),
         ("arrests_base", s_base),
@@ -550,16 +560,19 @@ def answers(rs: RunSet) -> dict[str, Any]:
     ):
         out[key] = {
             "iv": _iv(s["metrics"].get("ice_arrests_per_day")),
+            "central": HL.central_value(s, "ice_arrests_per_day"),
             "p": s["targets"].get("ice_arrests_per_day", {}).get("probability_met"),
         }
     out["removals_main"] = {
         "iv": _iv(s_main["metrics"]["removals_per_day"]),
+        "central": HL.central_value(s_main, "removals_per_day"),
         "p": s_main["targets"].get("removals_per_day", {}).get("probability_met"),
     }
     m1 = rs.summaries.get("removals-1m-per-year")
     if m1:
         out["removals_1m"] = {
             "iv": _iv(m1["metrics"]["removals_per_day"]),
+            "central": HL.central_value(m1, "removals_per_day"),
             "detained": _iv(m1["metrics"]["detained"]),
             "p": m1["targets"].get("removals_per_day", {}).get("probability_met"),
         }
@@ -569,7 +582,10 @@ def answers(rs: RunSet) -> dict[str, Any]:
         for c in ("officers", "beds", "pool")
     }
     out["foregone"] = causes
-    bn = rs.summaries[f"{main}-bottlenecks"].get("bottlenecks", {})
+    s_bn = rs.summaries[f"{main}-bottlenecks"]
+    bn = s_bn.get("bottlenecks", {})
+    out["bottlenecks"] = bn
+    out["bottleneck_replicates"] = s_bn["replicates"]
     out["shapley"] = {
         name: {c: v["mean"] for c, v in t.get("shapley", {}).items()}
         for name, t in bn.get("targets", {}).items()
@@ -580,8 +596,11 @@ def answers(rs: RunSet) -> dict[str, Any]:
     out["binding_days"] = {c: v["mean"] for c, v in bn.get("binding_day_share", {}).items()}
     costs = s_main["costs"]["metrics"]
     out["cost_per_removal"] = _iv(costs["cost_all_in_per_removal"])
+    out["cost_per_removal_central"] = HL.central_value(s_main, "cost_all_in_per_removal", "costs")
     days = rs.daily(main)["day"].max() + 1
     out["cost_per_year"] = tuple(v / days * 365 for v in _iv(costs["cost_all_in_total"]))
+    total_central = HL.central_value(s_main, "cost_all_in_total", "costs")
+    out["cost_per_year_central"] = None if total_central is None else total_central / days * 365
     b = s_main.get("budgets", {}).get(BUDGET)
     if b:
         start, end = b["period_days"]
@@ -592,7 +611,13 @@ def answers(rs: RunSet) -> dict[str, Any]:
             b["amount_usd"] / (v / in_horizon * 365) if v else math.nan
             for v in (spent[0], spent[2], spent[1])
         )
+        central = s_main.get("central", {}).get("budgets", {}).get(BUDGET, {})
+        spent_c = central.get("spent_in_horizon")
         out["budget"] = {
+            "years_at_pace_central": (
+                b["amount_usd"] / (spent_c / in_horizon * 365) if spent_c else None
+            ),
+            "sustainable_beds_central": central.get("sustainable_beds"),
             "amount": b["amount_usd"],
             "p_runs_out": b["probability_runs_out"],
             "runs_out_date": b.get("runs_out_date"),
@@ -619,16 +644,49 @@ def answers(rs: RunSet) -> dict[str, Any]:
     return out
 
 
+def _b(
+    iv: tuple[float, float, float], central: float | None = None, digits: int = 0, pre: str = ""
+) -> str:
+    """mean [lo-hi] (central run c)."""
+    return HL.band(iv[0], iv[1], iv[2], lambda v: pre + _n(v, digits), central)
+
+
+def _signed(v: float) -> str:
+    return f"{v:+,.0f}" if abs(v) >= 10 else f"{v:+.2f}"
+
+
 def headlines(folder: str | Path) -> list[str]:
+    """The answers in words. The first lines say what the ranges cover and what the central
+    run is; a quick plan's lines all carry "quick check, not for citation"."""
     rs = read_flagship(folder)
     a = answers(rs)
-    lines = []
+    n = a["replicates"]
+    lines = [
+        f"How to read: a number is the mean of {n} replicates, then [the 2.5th-97.5th "
+        f"percentiles of the replicates] under {a['kind']} ([uncertainty] drawn per "
+        "replicate), then (central run: the same replicates with every uncertain parameter at "
+        "the value the scenario file gives, process noise only)."
+    ]
+    if a["one_sided"]:
+        lines.append(
+            "One-sided ranges in the main scenario: the file's value is at an end of the "
+            "range of "
+            + "; ".join(
+                f"{p} ({number(v['file_value'])}, range {number(v['range'][0])}-"
+                f"{number(v['range'][1])})"
+                for p, v in a["one_sided"].items()
+            )
+            + ". Their draws move one way only, so a range can lie to one side of the "
+            "central run."
+        )
+    if n < MIN_REPLICATES:
+        lines.append(f"Note: {few_replicates_note(n)}.")
     am, mo = a["arrests_main"], a["arrests_more_officers"]
     lines.append(
-        f"3,000 ICE arrests a day: not met. With today's ~6,000 officers the model makes "
-        f"{_n(am['iv'][0])} a day [{_n(am['iv'][1])}-{_n(am['iv'][2])}] with the bed build-out "
-        f"(probability of meeting the goal {am['p']:.0%}); with the 10,000 new officers "
-        f"{_n(mo['iv'][0])} [{_n(mo['iv'][1])}-{_n(mo['iv'][2])}] ({mo['p']:.0%})."
+        f"3,000 ICE arrests a day: not met. With today's ~6,000 officers and the bed build-out "
+        f"the model makes {_b(am['iv'], am['central'])} a day (probability of meeting the "
+        f"goal {am['p']:.0%}); with the 10,000 new officers {_b(mo['iv'], mo['central'])} "
+        f"({mo['p']:.0%})."
     )
     if "officers_for_goal" in a:
         best = a["sweep_best"]
@@ -647,21 +705,20 @@ def headlines(folder: str | Path) -> list[str]:
                 else f"no grid point up to {a['sweep_max_officers']:,} officers "
                 f"and {a['sweep_max_beds']:,} beds meets it with probability "
                 f">= 50 % (best {a['sweep_max_p']:.0%}; at most "
-                f"{_n(best['arrests'])} a day).{why}"
+                f"{_n(best['arrests'])} a day, mean of the point's replicates).{why}"
             )
         )
     r = a["removals_main"]
     line = (
-        f"Removals: {_n(r['iv'][0])} a day [{_n(r['iv'][1])}-{_n(r['iv'][2])}] = "
-        f"{_n(r['iv'][0] * 365 / 1000)}k a year, against 2,740 a day for 1,000,000 a year "
-        f"(probability {r['p']:.0%})."
+        f"Removals: {_b(r['iv'], r['central'])} a day = {_n(r['iv'][0] * 365 / 1000)}k a "
+        f"year, against 2,740 a day for 1,000,000 a year (probability {r['p']:.0%})."
     )
     if "removals_1m" in a:
         m1 = a["removals_1m"]
         line += (
             f" Even if the arrests happened (book-in driven), 100,000 beds and flights "
-            f"for a million give {_n(m1['iv'][0])} a day with {_n(m1['detained'][0])} "
-            "detained."
+            f"for a million give {_b(m1['iv'], m1['central'])} a day with "
+            f"{_n(m1['detained'][0])} detained."
         )
     lines.append(line)
     f = a["foregone"]
@@ -672,32 +729,56 @@ def headlines(folder: str | Path) -> list[str]:
         f"{f['officers'] / total:.0%} for lack of officer-hours, {f['beds'] / total:.0%} "
         f"for lack of beds, {f['pool'] / total:.0%} for an empty pool."
     )
-    for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "removals")):
-        sh = a["shapley"].get(name)
-        if sh:
-            line += (
-                f" Shortfall of {what} split by Shapley: "
-                + ", ".join(f"{c} {_n(v)}/day" for c, v in sh.items())
-                + f" (beyond every constraint: {_n(a['beyond_constraints'][name])}/day)."
-            )
     lines.append(line)
+    split = []
+    targets = a["bottlenecks"].get("targets", {})
+    for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "Removals")):
+        entry = targets.get(name)
+        gap = gap_to_target(entry) if entry else None
+        if gap is None:
+            continue
+        parts = gap["parts"]
+        split.append(
+            f" {what}: goal {_n(entry['target'])} - achieved {_n(entry['achieved']['mean'])}"
+            f" = {_n(gap['total'])}/day = "
+            + " + ".join(f"{c} {_n(v)}" for c, v in parts.items() if c != "beyond_constraints")
+            + f" + beyond every constraint {_n(parts['beyond_constraints'])}"
+            + (
+                " (with every constraint relaxed it overshoots the goal)"
+                if parts["beyond_constraints"] < 0
+                else ""
+            )
+            + "; relaxing one "
+            "alone changes it by "
+            + ", ".join(f"{c} {_signed(v)}" for c, v in alone(entry).items())
+            + "."
+        )
+    if split:
+        lines.append(
+            f"Bottleneck split (Shapley, {a['bottleneck_replicates']} replicates):"
+            + "".join(split)
+            + f" A constraint that changes little alone earns credit through its interaction "
+            f"with others (beds matter once officers are relaxed): {HL.SHAPLEY_DOC}."
+        )
     c = a["cost_per_removal"]
     y = a["cost_per_year"]
     lines.append(
-        f"Cost per removal (all-in): ${_n(c[0])} [${_n(c[1])}-${_n(c[2])}]; "
-        f"{_n(y[0], -1)} a year [{_n(y[1], -1)}-{_n(y[2], -1)}]."
+        f"Cost per removal (all-in): {_b(c, a['cost_per_removal_central'], pre='$')}; "
+        f"{_b(y, a['cost_per_year_central'], -1)} a year."
     )
     if "budget" in a:
         b = a["budget"]
         ya = b["years_at_pace"]
+        yc = b["years_at_pace_central"]
         lines.append(
             f"The $45B for detention: probability it runs out by 30 Sep 2029 "
             f"{b['p_runs_out']:.0%}; at the simulated pace ({_n(b['spent_per_year'][0], -1)} a "
-            f"year) it lasts {ya[0]:.1f} years [{ya[1]:.1f}-{ya[2]:.1f}] against the "
-            f"{b['period_years']:.1f} years it is meant for; it would sustain "
-            f"{_n(b['sustainable_beds'][0])} occupied beds."
+            f"year) it lasts {ya[0]:.1f} years [{ya[1]:.1f}-{ya[2]:.1f}]"
+            + ("" if yc is None else f" (central run {yc:.1f})")
+            + f" against the {b['period_years']:.1f} years it is meant for; it would sustain "
+            f"{_b(b['sustainable_beds'], b['sustainable_beds_central'])} occupied beds."
         )
-    return lines
+    return [HL.quick(line, a["quick"]) for line in lines]
 
 
 def replicate_arrays(rs: RunSet, label: str, metric: str) -> np.ndarray:

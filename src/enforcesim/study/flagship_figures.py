@@ -277,11 +277,16 @@ def intervals_explained(
     ylabel: str,
     window: int = 7,
 ) -> bytes:
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4), sharey=True, constrained_layout=True)
+    """Left: the central run (process noise only); right: the full run, with the central
+    run's median dashed over it. Each panel has its own y scale: the two spreads differ by
+    an order of magnitude, and a shared scale would flatten one of them (or, fixed by the
+    first panel, leave the second empty)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4), sharey=False, constrained_layout=True)
+    central = _smoothed_quantiles(noise, column, window)
     for ax, (daily, title, colour) in zip(
         axes,
         [
-            (noise, "Process noise only (parameters fixed at the file's values)", F.OKABE_ITO[5]),
+            (noise, "Process noise only (the central run: file's values)", F.OKABE_ITO[5]),
             (full, "Process noise + parameter uncertainty ([uncertainty] drawn)", F.OKABE_ITO[0]),
         ],
         strict=True,
@@ -291,11 +296,21 @@ def intervals_explained(
         ax.set_title(title, loc="left", fontsize=10)
         ax.set_xlabel(F.x_label(start))
         F.date_axis(ax, start)
-        ax.set_ylim(bottom=0)
         F.thousands(ax)
-    axes[0].set_ylabel(ylabel)
+    axes[1].plot(
+        F.x_values(central.index, start),
+        central["q50"],
+        color=F.OKABE_ITO[5],
+        linestyle="--",
+        linewidth=1.4,
+        label="central run (median)",
+    )
     for ax in axes:
-        _bands_legend(ax, "below", ncol=3)
+        ax.relim()
+        ax.autoscale(axis="y")
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(ylabel)
+        _bands_legend(ax, "below", ncol=2)
     return F.save(fig, path, wrap(source))
 
 

@@ -12,6 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import headline as HL
+from ..bottlenecks import alone, gap_to_target
+from ..headline import QUICK_LABEL
 from . import figures as F
 from . import flagship_figures as FF
 from .common import fmt, unit
@@ -73,6 +76,9 @@ INTERVALS = (
 )
 
 
+_NO_GAP = {"total": None, "parts": {"beyond_constraints": None}}
+
+
 def _colour(label: str, order: list[str]) -> str:
     return F.OKABE_ITO[order.index(label) % len(F.OKABE_ITO)] if label in order else F.OKABE_ITO[-1]
 
@@ -122,35 +128,51 @@ def _paired(rs: RunSet, base: str, label: str, metric: str) -> tuple[float, floa
 def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
     rs = read_flagship(folder)
     folder = Path(folder)
+    man, plan = rs.manifest, rs.plan
+    quick = plan["name"] == "quick"
     page = Page(
         "Can ICE make 3,000 arrests a day and remove a million people a year? "
-        "The enforcesim flagship study",
+        "The enforcesim flagship study" + (f" ({QUICK_LABEL.upper()})" if quick else ""),
         folder,
         Path(out) if out else folder,
     )
-    man, plan = rs.manifest, rs.plan
     main, base = man["main"], man["baseline"]
     compared, context = man["compared"], man["context"]
     order = list(compared)
     a = answers(rs)
     start = _start(rs, main)
     version = man["version"]
-    model_src = (
+    runs_src = (
         f"Model: enforcesim {version}, {plan['replicates']} replicates per scenario, "
-        f"seed {plan['seed']}, common random numbers; intervals: process noise and "
-        "parameter uncertainty."
+        f"seed {plan['seed']}, common random numbers"
+        + (f" ({QUICK_LABEL}: plan 'quick')" if quick else "")
     )
+    model_src = f"{runs_src}; intervals: process noise and parameter uncertainty."
     scen_src = "Scenarios: scenarios/library/ (every value dated and sourced in its comments)."
 
     # --- headline answers -----
     items = "".join(f"<li>{html.escape(line)}</li>" for line in headlines(folder))
+    warning = (
+        "<p class='quick' style='background:#fdecea;border-left:4px solid #D55E00;padding:0.6em'>"
+        f"<b>{QUICK_LABEL.capitalize()}.</b> Plan 'quick': "
+        f"{plan['replicates']} replicates per scenario"
+        + ("" if plan["days"] is None else f", a {plan['days']}-day horizon")
+        + ", a tiny sweep and Sobol sample. It checks that the study runs end to end; its "
+        "numbers answer nothing. Run <code>enforcesim study flagship</code> without "
+        "<code>--quick</code> for the study.</p>"
+        if quick
+        else ""
+    )
     page.section(
         "Headline answers",
         (
-            f"<ol>{items}</ol><p class='note'>Main goal scenario: <code>{main}</code> (the goal "
-            f"from {start.date()}, about 6,000 officers, beds built out to 100,000 on the 2025 "
-            "law's timeline, removal transport at FY2024's pace). Ranges: 2.5-97.5 % of "
-            "replicates, under process noise and parameter uncertainty. The plan "
+            f"{warning}<ol>{items}</ol><p class='note'>Main goal scenario: <code>{main}</code> "
+            f"(the goal from {start.date()}, about 6,000 officers, beds built out to 100,000 on "
+            "the 2025 law's timeline, removal transport at FY2024's pace). Ranges: the 2.5th-"
+            "97.5th percentiles of the replicates, under process noise and parameter "
+            "uncertainty; the central run beside them has every uncertain parameter at the "
+            "value the scenario file gives (process noise only; <i>How to read the "
+            "intervals</i> below). The plan "
             f"'{plan['name']}' ({plan['replicates']} replicates per scenario) is stated in "
             "<i>Method</i> below.</p>"
         ),
@@ -359,12 +381,26 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
             ["achieved (as run)", *(_ivs(targets[n]["achieved"], n) for n in names)],
             ["every constraint relaxed", *(_ivs(targets[n]["all_relaxed"], n) for n in names)],
             *[
-                [f"Shapley share: {c}", *(_ivs(targets[n]["shapley"].get(c), n) for n in names)]
+                [f"Shapley value: {c}", *(_ivs(targets[n]["shapley"].get(c), n) for n in names)]
                 for c in cons
             ],
             [
                 "beyond every constraint (target - all relaxed)",
-                *(fmt(targets[n]["beyond_constraints"], n) for n in names),
+                *(
+                    fmt((gap_to_target(targets[n]) or _NO_GAP)["parts"]["beyond_constraints"], n)
+                    for n in names
+                ),
+            ],
+            [
+                "= target - achieved (the sum of the parts above)",
+                *(fmt((gap_to_target(targets[n]) or _NO_GAP)["total"], n) for n in names),
+            ],
+            *[
+                [
+                    f"relaxing {c} alone changes the metric by",
+                    *(fmt(alone(targets[n]).get(c), n) for n in names),
+                ]
+                for c in cons
             ],
         ]
         days = [[c, _ivs(v, "occupancy")] for c, v in bn.get("binding_day_share", {}).items()]
@@ -376,8 +412,13 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
             "officer-hours unlimited; pools never deplete). Each target's shortfall from "
             "the constraints is split between them by exact Shapley values "
             "(docs/costs.md); what is left beyond every constraint is the goal's own "
-            "attempts falling short (arrests attempted at 110 % of the goal, and too few "
-            "arrests for a million removals).</p>"
+            "attempts falling short (too few arrests for a million removals), or, when "
+            "negative, how far the all-relaxed run overshoots the goal (arrests are attempted "
+            "at 110 % of it). The Shapley values and the part beyond every constraint add up "
+            "to target - achieved. A constraint that changes little when relaxed alone can "
+            "still earn a large Shapley value: beds matter only once officers are relaxed, and "
+            'Shapley shares that joint effect (docs/costs.md, "Shapley credit and '
+            'interactions", has a worked example).</p>'
             + _table(["per day", *names], rows, numeric=set(range(1, len(names) + 1)))
             + "<p>Share of days on which each constraint binds (mean [2.5 %, 97.5 %] "
             "over replicates):</p>" + _table(["constraint", "share of days"], days, numeric={1})
@@ -801,20 +842,31 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
         "ice_arrests",
         start,
         page.fig_path("intervals.png"),
-        f"{model_src} {scen_src}",
+        f"{runs_src}. Left: process noise only (the central run: every [uncertainty] input "
+        "at the file's value). Right: process noise and parameter uncertainty ([uncertainty] "
+        f"drawn per replicate); dashed: the central run's median. {scen_src}",
         "ICE arrests made (arrests/day, 7-day average)",
     )
+    sided = HL.one_sided_line(rs.summaries[main])
     page.section(
         "How to read the intervals",
         INTERVALS
+        + (
+            "<p>The <b>central run</b> beside each headline range is the same scenario, seed "
+            "and replicates with every [uncertainty] input at the value the scenario file "
+            "gives: what a reader of the file takes as the scenario's numbers. It is the left "
+            "panel below. The file's value is not always the middle of its range.</p>"
+        )
+        + ("" if sided is None else f"<p>{html.escape(sided)}</p>")
         + page.figure(
             "intervals.png",
             data,
             (
                 f"ICE arrests made per day in the main goal scenario ({main}), the same "
                 f"{plan['replicates']} replicates and seed: left with every input at the file's "
-                "value (process noise only), right with the [uncertainty] inputs drawn per "
-                "replicate. Bands: middle 50 % and 95 % of replicates."
+                "value (process noise only: the central run), right with the [uncertainty] "
+                "inputs drawn per replicate, the central run's median dashed. Each panel has "
+                "its own scale. Bands: middle 50 % and 95 % of replicates."
             ),
         ),
     )

@@ -305,7 +305,10 @@ def sweep(
         if i not in pending:
             skipped.append(i)
         else:
-            res = api_run(pending.pop(i), seed=seed, replicates=replicates, workers=workers)
+            # a point reports its intervals only: no central run
+            res = api_run(
+                pending.pop(i), seed=seed, replicates=replicates, workers=workers, central=False
+            )
             summary = res.summary_dict()
             per_rep = res.replicate_metrics()
             write_json(
