@@ -69,11 +69,21 @@ def _same(value: str | float | None, number: float | None) -> bool:
 def test_run_csv_is_the_summary_and_nothing_else(ran):
     r, summary = ran
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert list(rows[0]) == ["metric", "mean", "lo", "hi", "unit"]
+    central = summary.get("central", {}).get("metrics")
+    assert list(rows[0]) == [
+        "metric",
+        "mean",
+        *(["central"] if central else []),
+        "lo",
+        "hi",
+        "unit",
+    ]
     assert [row["metric"] for row in rows] == list(summary["metrics"])
     for row in rows:
         m = summary["metrics"][row["metric"]]
         assert all(_same(row[k], m[k]) for k in ("mean", "lo", "hi")), row
+        if central:
+            assert _same(row["central"], central[row["metric"]]), row
         assert row["unit"] == METRICS[row["metric"]][0]
     assert "Results in" in r.stderr and "Results in" not in r.stdout
     assert "Intervals:" in r.stderr
@@ -84,8 +94,17 @@ def test_run_and_show_json_match_summary_json(scen, tmp_path):
     r = invoke("run", scen, "--out", out, "--workers", "1", "--format", "json", "-q")
     assert r.exit_code == 0, r.output
     summary = json.loads((out / "summary.json").read_text())
+    central = summary.get("central", {}).get("metrics")
     expected = [
-        {"metric": k, **v, "unit": summary["units"][k]} for k, v in summary["metrics"].items()
+        {
+            "metric": k,
+            "mean": v["mean"],
+            **({"central": central[k]} if central else {}),
+            "lo": v["lo"],
+            "hi": v["hi"],
+            "unit": summary["units"][k],
+        }
+        for k, v in summary["metrics"].items()
     ]
     assert json.loads(r.stdout) == expected
     shown = invoke("show", out, "--format", "json")
