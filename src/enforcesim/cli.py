@@ -87,11 +87,13 @@ def run(
     """Run a scenario and write summary.json and daily.parquet to --out."""
     from .api import run as api_run
     from .options import option_problems
+    from .outdir import OutDirError, check
 
     bad = option_problems(seed, replicates, workers)
     if bad:
         _fail("\n".join(bad))
     try:
+        check(out, "run", inputs=[scenario])
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -118,6 +120,8 @@ def run(
         results.write(out)
     except ScenarioError as exc:
         _fail("\n".join(str(p) for p in exc.problems))
+    except OutDirError as exc:
+        _fail(str(exc), exc.code)
     except OSError as exc:
         _fail(f"{out}: cannot write results: {exc}", code=1)
     if not quiet:
