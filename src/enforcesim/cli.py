@@ -123,7 +123,9 @@ def run(
     except OutDirError as exc:
         _fail(str(exc), exc.code)
     except OSError as exc:
-        _fail(f"{out}: cannot write results: {exc}", code=1)
+        from .outdir import reason
+
+        _fail(f"--out {out}: cannot write the results ({reason(exc)})", code=1)
     if not quiet:
         _print_summary(results.summary_dict(), out)
 

@@ -98,7 +98,9 @@ def reason(exc: OSError) -> str:
         errno.EEXIST: "something else is already there",
         errno.ENOENT: "the system does not allow creating it there",
     }
-    return words.get(exc.errno or 0, (exc.strerror or type(exc).__name__).lower())
+    if exc.errno in words:
+        return words[exc.errno]
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
 
 
 def _fault_code(exc: OSError) -> int:
@@ -318,18 +320,18 @@ def replacing(
             f"--out {shown}: cannot write ({reason(exc)})", _fault_code(exc)
         ) from None
     try:
-        yield staging
+        yield staging  # an OSError while writing the results reaches the caller as it is
         _write_ledger(staging, command, {f: command for f in entries(staging)})
         target = check(shown, command, inputs=inputs)  # unchanged while we computed?
-        _install(staging, target, shown)
-    except OSError as exc:
+        try:
+            _install(staging, target, shown)
+        except OSError as exc:
+            raise OutDirError(
+                f"--out {shown}: cannot put the results in place ({reason(exc)})",
+                _fault_code(exc),
+            ) from None
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise OutDirError(
-            f"--out {shown}: cannot write the results ({reason(exc)})", _fault_code(exc)
-        ) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def resume(out: str | Path, command: str, *, inputs: Iterable[str | Path] = ()) -> Target:

@@ -48,7 +48,7 @@ def run_cmd(
     dist: str = typer.Option("gamma", help="Stay distribution: gamma or lognormal."),
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
-    from ..outdir import OutDirError, check, replacing
+    from ..outdir import OutDirError, check, reason, replacing
     from .report import calibrate
 
     t = _date(through, "--through")
@@ -63,7 +63,9 @@ def run_cmd(
             r = calibrate(t, tmp, bootstrap=bootstrap, seed=seed, streams=streams, dist=dist)
     except OutDirError as e:
         _fail(str(e), e.code)
-    except (ValueError, OSError) as e:
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
         _fail(str(e))
     typer.echo(
         f"wrote {out / r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
@@ -83,7 +85,7 @@ def backtest_cmd(
     through: str = typer.Option("2024-09-30", help="Last day of data used."),
 ) -> None:
     """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
-    from ..outdir import OutDirError, check, replacing
+    from ..outdir import OutDirError, check, reason, replacing
     from .backtest import mape_table, run_backtest
 
     t = _date(through, "--through")
@@ -104,6 +106,8 @@ def backtest_cmd(
             (tmp / "table.md").write_text("\n".join(md) + "\n")
     except OutDirError as e:
         _fail(str(e), e.code)
-    except (ValueError, OSError) as e:
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
         _fail(str(e))
     typer.echo("\n".join(md))
