@@ -97,12 +97,14 @@ def run(
     """Run a scenario and write summary.json and daily.parquet to --out."""
     from .api import run as api_run
     from .options import option_problems
+    from .outdir import OutDirError, check
     from .overrides import parse_sets
 
     bad = option_problems(seed, replicates, workers)
     if bad:
         _fail("\n".join(bad))
     try:
+        check(out, "run", inputs=[scenario])
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -128,15 +130,15 @@ def run(
                 bottlenecks=True if bottlenecks else None,
                 overrides=overrides,
             )
-        results.write(out)
-        if csv:
-            from .tables import write_csv_copies
-
-            write_csv_copies(out)
+        results.write(out, csv=csv)
     except ScenarioError as exc:
         _fail("\n".join(str(p) for p in exc.problems))
+    except OutDirError as exc:
+        _fail(str(exc), exc.code)
     except OSError as exc:
-        _fail(f"{out}: cannot write results: {exc}", code=1)
+        from .outdir import reason
+
+        _fail(f"--out {out}: cannot write the results ({reason(exc)})", code=1)
     except KeyboardInterrupt:
         _fail(f"interrupted; nothing written to {out}", code=130)
     if not quiet or fmt is not Format.table:

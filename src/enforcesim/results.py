@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
-import shutil
-import tempfile
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -775,22 +771,18 @@ class Results:
             },
         }
 
-    def write(self, out_dir: str | Path) -> Path:
-        """Write summary.json and daily.parquet into out_dir, atomically.
+    def write(self, out_dir: str | Path, csv: bool = False) -> Path:
+        """Write summary.json and daily.parquet into out_dir, atomically; with `csv`, each
+        daily table also as CSV beside its Parquet file.
 
         Everything is written into a hidden sibling folder first, which then replaces
         out_dir in one rename: an interrupted or failed write leaves no partial directory.
+        out_dir must be new, empty or hold earlier results of a run; anything else raises
+        `enforcesim.outdir.OutDirError` (docs/study-tools.md, "Output folders").
         """
-        out = Path(out_dir)
-        if out.exists() and not out.is_dir():
-            raise FileExistsError(f"{out} exists and is not a directory")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex}"
-        try:
+        from .outdir import replacing
+
+        with replacing(out_dir, "run") as tmp:
             table = pa.Table.from_pandas(self.daily(), preserve_index=False)
             pq.write_table(with_units(table, "daily"), tmp / "daily.parquet")
             if self.scenario.has_classes():
@@ -810,16 +802,11 @@ class Results:
                 pq.write_table(with_units(cases, "daily_cases"), tmp / "daily_cases.parquet")
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
-            if out.exists():
-                os.rename(out, old)
-            os.rename(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if old.exists() and not out.exists():
-                os.rename(old, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-        return out
+            if csv:
+                from .tables import write_csv_copies
+
+                write_csv_copies(tmp)
+        return Path(out_dir)
 
 
 def _numba_version() -> str:

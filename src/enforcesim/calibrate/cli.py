@@ -19,9 +19,9 @@ app = typer.Typer(
 FIRST, LAST = pd.Timestamp("2019-09-30"), pd.Timestamp("2024-09-30")
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str, code: int = 2) -> None:
     typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=code)
 
 
 def _date(value: str, name: str) -> str:
@@ -51,6 +51,7 @@ def run_cmd(
     dist: str = typer.Option("gamma", help="Stay distribution: gamma or lognormal."),
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
+    from ..outdir import OutDirError, check, reason, replacing
     from .report import calibrate
 
     t = _date(through, "--through")
@@ -59,14 +60,18 @@ def run_cmd(
         _fail(f"--bootstrap {bootstrap}: must be in 0..10000")
     if dist not in ("gamma", "lognormal"):
         _fail(f"--dist {dist!r}: must be 'gamma' or 'lognormal'")
-    if out.exists() and not out.is_dir():
-        _fail(f"--out {out}: exists and is not a folder")
     try:
-        r = calibrate(t, out, bootstrap=bootstrap, seed=seed, streams=streams, dist=dist)
-    except (ValueError, OSError) as e:
+        check(out, "calibrate run")
+        with replacing(out, "calibrate run") as tmp:
+            r = calibrate(t, tmp, bootstrap=bootstrap, seed=seed, streams=streams, dist=dist)
+    except OutDirError as e:
+        _fail(str(e), e.code)
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
         _fail(str(e))
     typer.echo(
-        f"wrote {r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
+        f"wrote {out / r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
         f"{out / 'fit.png'}, {out / 'stays.png'}, {out / 'in_sample.png'}"
     )
     ins = r["in_sample"]
@@ -84,28 +89,32 @@ def backtest_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
+    from ..outdir import OutDirError, check, reason, replacing
     from ..tables import write_records
     from .backtest import mape_table, run_backtest
 
     t = _date(through, "--through")
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        _fail(f"--out {out}: exists and is not a folder")
-    try:
-        bt = run_backtest(t)
-        out.mkdir(parents=True, exist_ok=True)
-    except (ValueError, OSError) as e:
-        _fail(str(e))
-    bt.forecasts.to_csv(out / "forecasts.csv", index=False)
-    bt.table.to_csv(out / "table.csv", index=False)
-    nc = mape_table(bt.forecasts, exclude_covid=True)
-    nc.to_csv(out / "table_no_covid.csv", index=False)
     md = ["| horizon (months) | method | MAPE % | origins |", "|---|---|---|---|"]
-    md += [
-        f"| {r.horizon_months} | {r.method} | {r.mape_pct:.1f} | {r.origins} |"
-        for r in bt.table.itertuples()
-    ]
-    (out / "table.md").write_text("\n".join(md) + "\n")
+    try:
+        check(out, "calibrate backtest")
+        bt = run_backtest(t)
+        md += [
+            f"| {r.horizon_months} | {r.method} | {r.mape_pct:.1f} | {r.origins} |"
+            for r in bt.table.itertuples()
+        ]
+        with replacing(out, "calibrate backtest") as tmp:
+            bt.forecasts.to_csv(tmp / "forecasts.csv", index=False)
+            bt.table.to_csv(tmp / "table.csv", index=False)
+            nc = mape_table(bt.forecasts, exclude_covid=True)
+            nc.to_csv(tmp / "table_no_covid.csv", index=False)
+            (tmp / "table.md").write_text("\n".join(md) + "\n")
+    except OutDirError as e:
+        _fail(str(e), e.code)
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
+        _fail(str(e))
     if fmt is Format.table:
         typer.echo("\n".join(md))
     else:

@@ -349,7 +349,8 @@ def calibrate(
         "history_parameters": hist_params,
         "segment_test": segs,
         "distribution_test": dist_test,
-        "scenario": str(scen),
+        # Relative to the report when written beside it, so the folder can move.
+        "scenario": scen.name if scen.parent == outp else str(scen),
     }
     (outp / "report.json").write_text(json.dumps(report, indent=2, default=str))
     plot_fit(sq, hist, outp / "fit.png")

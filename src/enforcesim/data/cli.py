@@ -75,7 +75,8 @@ def show(
         ),
     ] = None,
 ) -> None:
-    """Print one table of the store (building the store first if needed)."""
+    """Print one table of the store (building the default store first if it is missing or
+    out of date; a store given with --db is only read)."""
     from . import store
 
     try:

@@ -1,4 +1,10 @@
-"""Build the DuckDB store from the raw files, atomically, and read tables back."""
+"""Build the DuckDB store from the raw files, atomically, and read tables back.
+
+The store is written only by a build, and a build writes over a file only when it is an
+enforcesim store or lies at the default location: a path given with ``--db`` (or
+``$ENFORCESIM_DB``) that holds any other file, a folder, a user's own DuckDB database or a
+store that cannot be opened is refused and left as it was. Reading never builds anything
+except the default store when it is missing or out of date."""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ import pandas as pd
 from . import border, daily, facilities, ice_workbooks
 from .errors import DataError
 from .manifest import digest, read_manifest, verify
-from .paths import default_db_path, manifest_path, raw_dir
+from .paths import DB_ENV, DB_NAME, default_db_path, manifest_path, raw_dir
 
 SCHEMA_VERSION = 1
 
@@ -50,26 +56,71 @@ def _write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame)
     con.unregister("_frame")
 
 
-def _current(db: Path, want_digest: str) -> bool:
-    """True if ``db`` is a complete store built from exactly these raw files."""
+def _inspect(db: Path, want_digest: str) -> tuple[str, str]:
+    """What is at ``db``, without changing it: ('missing' | 'folder' | 'not-duckdb' |
+    'damaged' | 'foreign' | 'stale' | 'current', detail)."""
+    if not db.exists():
+        return "missing", ""
+    if db.is_dir():
+        return "folder", ""
+    try:
+        with open(db, "rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        return "damaged", exc.strerror or type(exc).__name__
+    # Every DuckDB file carries "DUCK" at byte 8; checking it first means duckdb never
+    # gets to open (or try an extension on) a file of some other kind.
+    if head[8:12] != b"DUCK":
+        return "not-duckdb", ""
     try:
         con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error:
-        return False
+    except duckdb.Error as exc:
+        return "damaged", (str(exc).strip().splitlines() or [""])[0]
     try:
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        if "build_info" not in tables:
+            return "foreign", ""
         row = con.execute(
             "SELECT schema_version, manifest_digest FROM build_info LIMIT 1"
         ).fetchone()
-        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
-    except duckdb.Error:
-        return False
+    except duckdb.Error as exc:
+        return "damaged", (str(exc).strip().splitlines() or [""])[0]
     finally:
         con.close()
-    return (
+    current = (
         row is not None
         and row[0] == SCHEMA_VERSION
         and row[1] == want_digest
         and set(TABLES) <= tables
+    )
+    return ("current" if current else "stale"), ""
+
+
+def _chosen(db_path: str | os.PathLike | None) -> bool:
+    """True when the user named the location (``--db`` or ``$ENFORCESIM_DB``)."""
+    return db_path is not None or bool(os.environ.get(DB_ENV))
+
+
+def _refusal(db: Path, state: str, detail: str) -> DataError:
+    """The error for a path that holds something other than a usable store."""
+    if state == "folder":
+        return DataError(
+            f"is a folder; give the store's file path, e.g. --db {db / DB_NAME}", file=str(db)
+        )
+    if state == "not-duckdb":
+        what = "is not an enforcesim store (not a DuckDB file)"
+    elif state == "foreign":
+        what = "is a DuckDB database but not an enforcesim store (no build_info table)"
+    else:
+        return DataError(
+            f"cannot be opened as a DuckDB database ({detail}); it was left as it is. If it "
+            f"is a damaged enforcesim store, delete it and run `enforcesim data build --db {db}`",
+            file=str(db),
+        )
+    return DataError(
+        f"{what}; it was left as it is. Give --db a new file name (a build creates it) or an "
+        "existing store",
+        file=str(db),
     )
 
 
@@ -100,11 +151,19 @@ def build(
     raw_path = Path(raw) if raw is not None else raw_dir()
     entries = read_manifest(manifest_path(raw_path))
     want = digest(entries)
-    if not force and db.exists() and _current(db, want):
+    state, detail = _inspect(db, want)
+    if state == "current" and not force:
         return db
+    if state == "folder" or (_chosen(db_path) and state in ("not-duckdb", "foreign", "damaged")):
+        raise _refusal(db, state, detail)
     verify(raw_path, entries)
 
-    db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from ..outdir import reason
+
+        raise DataError(f"cannot create the store's folder ({reason(exc)})", file=str(db)) from None
     tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -129,6 +188,10 @@ def build(
         os.replace(tmp, db)
     except duckdb.Error as exc:
         raise DataError(f"building the store failed: {exc}", file=str(db)) from exc
+    except OSError as exc:
+        from ..outdir import reason
+
+        raise DataError(f"cannot write the store ({reason(exc)})", file=str(db)) from None
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
@@ -136,9 +199,32 @@ def build(
 
 
 def connect(db_path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the store, building it first if needed."""
-    db = build(db_path)
-    return duckdb.connect(str(db), read_only=True)
+    """A read-only connection to the store. Only the default store is built here (when it
+    is missing or out of date); a store named by ``db_path`` or ``$ENFORCESIM_DB`` must
+    have been built by ``enforcesim data build``."""
+    db = Path(db_path) if db_path is not None else default_db_path()
+    state, detail = _inspect(db, digest(read_manifest(manifest_path(raw_dir()))))
+    if state in ("folder", "not-duckdb", "foreign") or (state == "damaged" and _chosen(db_path)):
+        raise _refusal(db, state, detail)
+    if state == "damaged":
+        raise DataError(
+            f"the store cannot be read ({detail}); rebuild it with `enforcesim data build`",
+            file=str(db),
+        )
+    if _chosen(db_path) and state != "current":
+        flag = f" --db {db}" if db_path is not None else ""
+        why = (
+            "no store here"
+            if state == "missing"
+            else "built from other raw files or by another version of enforcesim"
+        )
+        raise DataError(f"{why}; build it with `enforcesim data build{flag}`", file=str(db))
+    if state != "current":
+        db = build(None)
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise DataError(f"the store cannot be read ({exc})", file=str(db)) from None
 
 
 def table(name: str, db_path: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -157,5 +243,12 @@ def table(name: str, db_path: str | os.PathLike | None = None) -> pd.DataFrame:
             "border_encounters": "dataset, region, agency, month",
         }[key]
         return con.execute(f"SELECT * FROM {key} ORDER BY {order}").df()
+    except duckdb.Error as exc:
+        flag = f" --db {db_path}" if db_path is not None else ""
+        raise DataError(
+            f"table {key} cannot be read ({(str(exc).strip().splitlines() or [''])[0]}); "
+            f"rebuild the store with `enforcesim data build{flag} --force`",
+            file=str(db_path or default_db_path()),
+        ) from None
     finally:
         con.close()

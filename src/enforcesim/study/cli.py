@@ -26,6 +26,8 @@ from rich.progress import (
 
 from ..errors import ScenarioError
 from ..options import SetOpt
+from ..outdir import OutDirError, replacing
+from ..outdir import check as check_out
 from ..tables import Format, FormatOpt, Grid, note_console, print_grid, write_records
 from .common import StudyError, fmt, unit
 
@@ -60,6 +62,8 @@ def _user_errors() -> Iterator[None]:
         _fail([str(p) for p in exc.problems])
     except StudyError as exc:
         _fail(exc.problems)
+    except OutDirError as exc:
+        _fail([str(exc)], exc.code)
     except OSError as exc:
         _fail([f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")], 1)
 
@@ -140,6 +144,8 @@ def compare_cmd(
     _check_metrics(metric)
     overrides = _overrides(sets, "command line")
     with _user_errors():
+        if out is not None:
+            check_out(out, "compare", inputs=scenarios)
         with _progress(quiet) as progress:
             task = progress.add_task("scenarios", total=len(scenarios))
             cmp = compare(
@@ -153,8 +159,9 @@ def compare_cmd(
         if out is not None:
             from .report import render
 
-            cmp.write(out)
-            report = render(out)
+            with replacing(out, "compare", inputs=scenarios) as tmp:
+                cmp.write(tmp)
+                report = out / render(tmp).name
     table, diffs = cmp.table(), cmp.differences()
     shown = metric or cmp.metrics()
     if form is not Format.table:
@@ -258,6 +265,7 @@ def sweep_cmd(
     targets = _parse_targets(target)
     overrides = _overrides(sets, str(scenario))
     with _user_errors():
+        check_out(out, "sweep", inputs=[scenario])
         axes = []
         problems = []
         for spec in vary:
@@ -364,6 +372,7 @@ def sensitivity_cmd(
     _check_metrics(metric)
     overrides = _overrides(sets, str(scenario))
     with _user_errors():
+        check_out(out, "sensitivity", inputs=[scenario])
         with _progress(quiet) as progress:
             task = progress.add_task("runs", total=None)
             result = sensitivity(
@@ -377,10 +386,11 @@ def sensitivity_cmd(
                 on_run=lambda i, total: progress.update(task, completed=i, total=total),
                 overrides=overrides,
             )
-        result.write(out)
         from .report import render
 
-        report = render(out)
+        with replacing(out, "sensitivity", inputs=[scenario]) as tmp:
+            result.write(tmp)
+            report = out / render(tmp).name
     if form is not Format.table:
         idx = result.indices
         write_records(idx.to_dict("records"), form, list(idx.columns))
@@ -426,10 +436,10 @@ def report_cmd(
     ] = None,
 ) -> None:
     """Write a self-contained HTML report (and PNG figures) of a result or study folder."""
-    from .report import render
+    from .report_out import write_report
 
     with _user_errors():
-        path = render(folder, out, scenario=scenario, start=start_date)
+        path = write_report(folder, out, scenario=scenario, start=start_date)
     _console().print(f"Report: {path} (figures in {path.parent / 'figures'}/)")
 
 
@@ -456,6 +466,7 @@ def flagship_cmd(
     _check_common(None, None, workers)
     plan = QUICK if quick else FULL
     with _user_errors():
+        check_out(out, "study flagship")
         try:
             with _progress(quiet) as progress:
                 task = progress.add_task("flagship stages", total=None)

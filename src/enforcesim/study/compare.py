@@ -23,9 +23,18 @@ import pandas as pd
 
 from .. import __version__
 from ..api import run as api_run
+from ..outdir import add_file, replacing
 from ..results import Results
 from ..workload import check_study
-from .common import LoadedScenario, load, quantile_interval, unit, write_atomic, write_json
+from .common import (
+    LoadedScenario,
+    StudyError,
+    load,
+    quantile_interval,
+    unit,
+    write_atomic,
+    write_json,
+)
 
 
 @dataclass
@@ -116,13 +125,14 @@ class Comparison:
     def write(self, out_dir: str | Path) -> Path:
         """comparison.csv, differences.csv, manifest.json and one result folder per scenario
         (runs/LABEL: summary.json, daily.parquet and a copy of the scenario file)."""
-        out = Path(out_dir)
-        if out.exists() and not out.is_dir():
-            raise FileExistsError(f"{out} exists and is not a folder")
-        out.mkdir(parents=True, exist_ok=True)
+        with replacing(out_dir, "compare") as out:
+            self._write_into(out)
+        return Path(out_dir)
+
+    def _write_into(self, out: Path) -> None:
         for label, ls, res in zip(self.labels, self.scenarios, self.results, strict=True):
             run_dir = res.write(out / "runs" / label)
-            write_atomic(run_dir / "scenario.toml", ls.text)
+            add_file(run_dir, "scenario.toml", ls.text)
         write_atomic(out / "comparison.csv", self.table().to_csv(index=False))
         write_atomic(out / "differences.csv", self.differences().to_csv(index=False))
         write_json(
@@ -147,7 +157,6 @@ class Comparison:
                 ],
             },
         )
-        return out
 
 
 def _labels(scenarios: Sequence[LoadedScenario]) -> list[str]:
@@ -185,6 +194,13 @@ def compare(
     if len(paths) < 1:
         raise ValueError("compare needs at least one scenario")
     loaded = [load(p, overrides) for p in paths]
+    if len(loaded) < 2:
+        raise StudyError(
+            [
+                f"{paths[0]}: compare needs at least two scenario files (the first is the "
+                "baseline); to run one scenario use `enforcesim run`"
+            ]
+        )
     base = loaded[0].scenario.scenario
     explicit = (seed is not None, replicates is not None)
     seed = base.seed if seed is None else seed

@@ -42,6 +42,8 @@ from .. import headline as HL
 from ..api import run as api_run
 from ..bottlenecks import alone, gap_to_target
 from ..central import MIN_REPLICATES, few_replicates_note, number
+from ..outdir import add_file, resume
+from ..outdir import check as check_out
 from ..scenario import parse_scenario
 from .common import StudyError, content_hash, write_atomic, write_json
 
@@ -314,13 +316,6 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
                     "--out folder, or delete this one to start over"
                 ]
             )
-    elif out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-        raise StudyError(
-            [
-                f"{out}: not empty and not a flagship folder (no manifest.json); "
-                "use a new --out folder"
-            ]
-        )
 
 
 def run_flagship(
@@ -345,8 +340,9 @@ def run_flagship(
     inputs = [_read(library / f"{name}.toml") for name in (*COMPARED, *CONTEXT)]
     published = {n: _read(PUBLISHED / f"{n}.toml") for n in ("aic-2024", "pwbm-2025")}
     manifest = _manifest(plan, inputs + list(published.values()))
+    check_out(out, "study flagship")
     _check_folder(out, manifest)
-    out.mkdir(parents=True, exist_ok=True)
+    resume(out, "study flagship")
     write_json(out / "manifest.json", manifest)
     study = Flagship(out, plan)
     by_label = {i.label: i for i in inputs}
@@ -376,10 +372,8 @@ def run_flagship(
                 parse_scenario(raw, str(inp.path)), workers=workers, bottlenecks=bottlenecks
             )
             res.write(folder)
-            write_atomic(folder / "scenario.toml", inp.text)
-            write_atomic(
-                folder / "replicate_metrics.csv", res.replicate_metrics().to_csv(index=False)
-            )
+            add_file(folder, "scenario.toml", inp.text)
+            add_file(folder, "replicate_metrics.csv", res.replicate_metrics().to_csv(index=False))
             return True
 
         return go

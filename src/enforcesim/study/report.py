@@ -328,6 +328,9 @@ class RunData:
     start: pd.Timestamp | None
 
 
+_SUMMARY_KEYS = ("scenario", "seed", "replicates", "metrics")
+
+
 def load_run(folder: Path, scenario: Path | None = None, start: str | None = None) -> RunData:
     spath = folder / "summary.json"
     try:
@@ -339,12 +342,23 @@ def load_run(folder: Path, scenario: Path | None = None, start: str | None = Non
                 "`compare`, `sweep` or `sensitivity`)"
             ]
         ) from None
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StudyError([f"{spath}: not valid JSON: {exc}"]) from None
+    missing = [k for k in _SUMMARY_KEYS if not isinstance(summary, dict) or k not in summary]
+    if missing:
+        raise StudyError(
+            [f"{spath}: not a summary written by enforcesim run (no {', '.join(missing)})"]
+        )
+    dpath = folder / "daily.parquet"
     try:
-        daily = pd.read_parquet(folder / "daily.parquet")
-    except (FileNotFoundError, OSError) as exc:
-        raise StudyError([f"{folder / 'daily.parquet'}: cannot read: {exc}"]) from None
+        daily = pd.read_parquet(dpath)
+    except FileNotFoundError:
+        raise StudyError([f"{dpath}: not found"]) from None
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise StudyError(
+            [f"{dpath}: not a readable Parquet file ({first}); run the command that wrote it again"]
+        ) from None
     text, origin = _scenario_text(folder, summary, scenario)
     return RunData(folder, summary, daily, text, origin, _start(start) or start_date(text))
 

@@ -57,10 +57,13 @@ class Sensitivity:
     notes: list[str] = field(default_factory=list)
 
     def write(self, out_dir: str | Path) -> Path:
-        out = Path(out_dir)
-        if out.exists() and not out.is_dir():
-            raise StudyError([f"{out}: exists and is not a folder"])
-        out.mkdir(parents=True, exist_ok=True)
+        from ..outdir import replacing
+
+        with replacing(out_dir, "sensitivity") as out:
+            self._write_into(out)
+        return Path(out_dir)
+
+    def _write_into(self, out: Path) -> None:
         write_atomic(out / "samples.csv", self.samples.to_csv(index=False))
         write_atomic(out / "indices.csv", self.indices.to_csv(index=False))
         write_atomic(out / "scenario.toml", self.scenario.text)
@@ -88,7 +91,6 @@ class Sensitivity:
                 "notes": self.notes,
             },
         )
-        return out
 
 
 def sensitivity(

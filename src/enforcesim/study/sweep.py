@@ -30,6 +30,8 @@ import pandas as pd
 from .. import __version__
 from ..api import run as api_run
 from ..errors import ScenarioError
+from ..outdir import check as check_out
+from ..outdir import resume
 from ..scenario import parse_scenario
 from ..workload import check_study
 from .common import LoadedScenario, StudyError, load, write_atomic, write_json
@@ -265,6 +267,7 @@ def sweep(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise StudyError([f"{out}: exists and is not a folder"])
+    check_out(out, "sweep", inputs=[ls.path])
     manifest = _manifest(ls, axes, seed, replicates, all_targets)
     mpath = out / "manifest.json"
     if mpath.exists():
@@ -286,17 +289,13 @@ def sweep(
                     + "); use a new --out folder, or delete this one to start over"
                 ]
             )
-    elif out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
-        raise StudyError(
-            [f"{out}: not empty and not a sweep folder (no manifest.json); use a new --out folder"]
-        )
     pending = {
         i: parse_scenario(apply_point(ls.raw, axes, values), str(ls.path))
         for i, values in enumerate(grid)
         if not (out / "points" / f"{i:05d}.json").exists()
     }
     check_study(str(ls.path), "sweep", pending.values(), replicates)
-    out.mkdir(parents=True, exist_ok=True)
+    resume(out, "sweep", inputs=[ls.path])
     write_json(mpath, manifest)
     write_atomic(out / "scenario.toml", ls.text)
     ran, skipped = [], []
