@@ -18,7 +18,7 @@ def test_one_preferred_row_per_day_without_gaps(con):
     assert (days.iloc[:, 1] == 1).all()
     dates = pd.to_datetime(days["date"])
     assert dates.iloc[0] == pd.Timestamp("2011-10-01")
-    assert dates.iloc[-1] == pd.Timestamp("2024-09-30")
+    assert dates.iloc[-1] == pd.Timestamp("2025-09-30")
     assert len(dates) == (dates.iloc[-1] - dates.iloc[0]).days + 1
 
 
@@ -29,7 +29,7 @@ def test_preferred_source_switches_to_ddp_midnight(con):
     spans = {src: (str(a), str(b)) for src, a, b in rows}
     assert spans == {
         "uwchr_headcount": ("2011-10-01", "2022-09-30"),
-        "ddp_midnight": ("2022-10-01", "2024-09-30"),
+        "ddp_midnight": ("2022-10-01", "2025-09-30"),
     }
 
 
@@ -79,7 +79,7 @@ def cross_source(con):
 
 def test_daily_average_matches_workbook_adp(con):
     table = cross_source(con)
-    assert list(table["fiscal_year"]) == list(range(2019, 2025))
+    assert list(table["fiscal_year"]) == list(range(2019, 2026))
     gap = (table["daily_avg"] - table["adp"]) / table["adp"]
     for fy, g in zip(table["fiscal_year"], gap, strict=True):
         assert abs(g) <= ADP_TOLERANCE, f"FY{fy}: daily average off ADP by {g:.2%}"

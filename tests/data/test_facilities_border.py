@@ -31,7 +31,7 @@ def test_adelanto(facilities):
     # FY2021 budget request: $124.10; 2015 FOIA list: "1455 (GM); $111.92 (1-1455), ..."
     assert row["per_diem_rate"] == pytest.approx(124.10)
     assert "$111.92 (1-1455)" in row["per_diem_detail"]
-    assert pd.Timestamp(row["last_seen_daily"]) == pd.Timestamp("2024-09-30")
+    assert pd.Timestamp(row["last_seen_daily"]) == pd.Timestamp("2025-09-30")
 
 
 def test_per_diem_from_2015_list_only(facilities):

@@ -41,7 +41,7 @@ INT_COLS = ["book_ins", "book_ins_ice", "book_ins_cbp", "removals"]
 
 
 def test_every_fiscal_year_present(fiscal_years):
-    assert list(fiscal_years.index) == list(range(2019, 2025))
+    assert list(fiscal_years.index) == list(range(2019, 2026))
 
 
 @pytest.mark.parametrize("fy", sorted(PINNED))
@@ -78,11 +78,15 @@ def test_agency_parts_add_up(fiscal_years):
 
 
 def test_monthly_shape_and_partial_months(monthly):
-    assert len(monthly) == 72
+    assert len(monthly) == 84
     assert monthly.groupby("fiscal_year").size().eq(12).all()
     assert monthly["month"].is_monotonic_increasing
     partial = monthly[monthly["partial_month"]]
-    assert [str(pd.Timestamp(m).date()) for m in partial["month"]] == ["2021-09-01", "2022-09-01"]
+    assert [str(pd.Timestamp(m).date()) for m in partial["month"]] == [
+        "2021-09-01",
+        "2022-09-01",
+        "2025-09-01",
+    ]
 
 
 def test_monthly_book_ins_sum_to_fiscal_year(monthly, fiscal_years):

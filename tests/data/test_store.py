@@ -76,7 +76,7 @@ def _assert_intact(db: Path, digest: str):
     assert sha(db) == digest
     assert [p.name for p in db.parent.iterdir()] == [db.name]  # no temporary files left
     con = duckdb.connect(str(db), read_only=True)
-    assert con.execute("SELECT count(*) FROM fiscal_years").fetchone()[0] == 6
+    assert con.execute("SELECT count(*) FROM fiscal_years").fetchone()[0] == 7
     con.close()
 
 
@@ -171,7 +171,7 @@ def test_cli_show_fiscal_years_csv(store: Path):
         "fiscal_year", "adp", "adp_ice", "adp_cbp", "alos_days", "alos_ice_days",
         "alos_cbp_days", "book_ins", "book_ins_ice", "book_ins_cbp", "removals",
     ]  # fmt: skip
-    assert len(lines) == 7
+    assert len(lines) == 8
     assert lines[1].startswith("2019,50165.43836,")
 
 

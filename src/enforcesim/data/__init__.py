@@ -4,15 +4,28 @@
 >>> data.build()                      # no-op when the store is current
 >>> data.table("fiscal_years")        # pandas DataFrame
 
-Tables: ``fiscal_years``, ``monthly``, ``national_daily``, ``facilities``, ``facility_daily``,
-``border_encounters`` (see docs/data.md). Every problem with the raw files raises
-:class:`DataError`, whose message names the file and sheet.
+Tables: ``fiscal_years``, ``monthly``, ``monthly_rates``, ``book_outs``,
+``facility_type_monthly``, ``bond_monthly``, ``atd_snapshot``, ``headcounts``,
+``national_daily``, ``facilities``, ``facility_daily``, ``border_encounters`` (see
+docs/data.md). ``comparison_series(2025)``: the monthly FY2025 series a run is compared
+with. Every problem with the raw files raises :class:`DataError`, whose message names the
+file and sheet.
 """
 
 from __future__ import annotations
 
 from .errors import DataError
 from .paths import default_db_path, raw_dir
+from .series import comparison_series
 from .store import TABLES, build, connect, table
 
-__all__ = ["DataError", "TABLES", "build", "connect", "default_db_path", "raw_dir", "table"]
+__all__ = [
+    "DataError",
+    "TABLES",
+    "build",
+    "comparison_series",
+    "connect",
+    "default_db_path",
+    "raw_dir",
+    "table",
+]

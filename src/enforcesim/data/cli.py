@@ -26,6 +26,12 @@ class TableName(StrEnum):
     facilities = "facilities"
     facility_daily = "facility-daily"
     border_encounters = "border-encounters"
+    monthly_rates = "monthly-rates"
+    book_outs = "book-outs"
+    facility_type_monthly = "facility-type-monthly"
+    bond_monthly = "bond-monthly"
+    atd_snapshot = "atd-snapshot"
+    headcounts = "headcounts"
 
 
 class Format(StrEnum):

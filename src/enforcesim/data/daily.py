@@ -5,8 +5,10 @@ Two sources, each labelled on every row:
 * ``uwchr_headcount`` -- UWCHR's per-facility daily headcount rebuilt from ICE's FOIA
   placement records (2022-ICFO-09022), pipe-delimited, 2011-10-01 to 2024-01-04 (earlier
   dates are incomplete and are dropped);
-* ``ddp`` -- the Deportation Data Project's facility-day file, FY2023-FY2024, with both a
-  midnight count (ICE's ADP definition) and a 24-hour count (anyone present that day).
+* ``ddp`` -- the Deportation Data Project's facility-day files, FY2023-FY2024 and FY2025
+  (same columns), with both a midnight count (ICE's ADP definition) and a 24-hour count
+  (anyone present that day). Days after 30 Sep 2025 (the end of the period the project may
+  use) are refused.
 
 Where both cover a day, the DDP midnight count is marked ``preferred`` because it uses the
 definition ICE's published ADP uses; the other rows stay in the table for comparison.
@@ -21,7 +23,12 @@ import duckdb
 from .errors import DataError
 
 HEADCOUNT = "uwchr-ice-detain/inc_headcount_fy12-24ytd.csv.gz"
-DDP = "ddp-facility-daily/facilities-daily-population-fy23-fy24.parquet"
+DDP_FILES = (
+    "ddp-facility-daily/facilities-daily-population-fy23-fy24.parquet",
+    "ddp-facility-daily/facilities-daily-population-fy25.parquet",
+)
+DDP = DDP_FILES[0]  # the first file (kept for callers that name one file)
+LAST_DAY = "2025-09-30"  # nothing after FY2025 may be used
 HEADCOUNT_COMPLETE_FROM = "2011-10-01"
 
 _HEADCOUNT_COLUMNS = {"detention_facility_code", "n", "date"}
@@ -57,21 +64,38 @@ def headcount_relation(raw: Path) -> str:
     )
 
 
-def ddp_relation(raw: Path) -> str:
-    return f"read_parquet({_sql_str(str(raw / DDP))})"
+def ddp_relation(raw: Path, rel: str = DDP) -> str:
+    return f"read_parquet({_sql_str(str(raw / rel))})"
+
+
+def _check_ddp_files(con: duckdb.DuckDBPyConnection, raw: Path) -> str:
+    """Check each DDP file (columns, dates up to LAST_DAY, no day in two files); return the
+    earliest date as a SQL literal."""
+    spans = []
+    for rel in DDP_FILES:
+        rel_sql = ddp_relation(raw, rel)
+        _check_columns(con, rel_sql, _DDP_COLUMNS, rel)
+        try:
+            lo, hi = con.execute(
+                f"SELECT min(date::DATE), max(date::DATE) FROM {rel_sql}"
+            ).fetchone()
+        except duckdb.Error as exc:
+            raise DataError(f"cannot read file ({_first_line(exc)})", file=rel) from exc
+        if lo is None:
+            raise DataError("no rows", file=rel)
+        if str(hi) > LAST_DAY:
+            raise DataError(f"has days up to {hi}, after {LAST_DAY} (end of FY2025)", file=rel)
+        for other, olo, ohi in spans:
+            if lo <= ohi and olo <= hi:
+                raise DataError(f"dates {lo}..{hi} overlap {other} ({olo}..{ohi})", file=rel)
+        spans.append((rel, lo, hi))
+    return _sql_str(str(min(s[1] for s in spans)))
 
 
 def create_tables(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
-    hc, ddp = headcount_relation(raw), ddp_relation(raw)
+    hc = headcount_relation(raw)
     _check_columns(con, hc, _HEADCOUNT_COLUMNS, HEADCOUNT)
-    _check_columns(con, ddp, _DDP_COLUMNS, DDP)
-    try:
-        ddp_start = con.execute(f"SELECT min(date::DATE) FROM {ddp}").fetchone()[0]
-    except duckdb.Error as exc:
-        raise DataError(f"cannot read file ({_first_line(exc)})", file=DDP) from exc
-    if ddp_start is None:
-        raise DataError("no rows", file=DDP)
-    start = _sql_str(str(ddp_start))
+    start = _check_ddp_files(con, raw)
 
     try:
         con.execute(
@@ -91,17 +115,18 @@ def create_tables(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
         )
     except duckdb.Error as exc:
         raise DataError(f"cannot parse ({_first_line(exc)})", file=HEADCOUNT) from exc
-    try:
-        con.execute(
-            f"""
-            INSERT INTO facility_daily
-            SELECT detention_facility_code, date::DATE, n_detained_at_midnight, n_detained,
-                   'ddp', true, {_sql_str(DDP)}, NULL
-            FROM {ddp}
-            """
-        )
-    except duckdb.Error as exc:
-        raise DataError(f"cannot parse ({_first_line(exc)})", file=DDP) from exc
+    for rel in DDP_FILES:
+        try:
+            con.execute(
+                f"""
+                INSERT INTO facility_daily
+                SELECT detention_facility_code, date::DATE, n_detained_at_midnight, n_detained,
+                       'ddp', true, {_sql_str(rel)}, NULL
+                FROM {ddp_relation(raw, rel)}
+                """
+            )
+        except duckdb.Error as exc:
+            raise DataError(f"cannot parse ({_first_line(exc)})", file=rel) from exc
 
     con.execute(
         """

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .daily import DDP_FILES
 from .errors import DataError
 from .excel import load_xlsx, norm
 
@@ -169,17 +170,19 @@ def build(raw: Path, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM facility_daily WHERE population > 0 OR population_24h > 0 GROUP BY 1
         """
     ).df()
-    ddp_names = con.execute(
-        """
-        SELECT detention_facility_code AS code, any_value(detention_facility) AS name
-        FROM read_parquet(?) GROUP BY 1
-        """,
-        [str(raw / "ddp-facility-daily/facilities-daily-population-fy23-fy24.parquet")],
-    ).df()
-    extra = ddp_names[~ddp_names["code"].isin(base["code"])].copy()
-    extra["source_file"] = "ddp-facility-daily/facilities-daily-population-fy23-fy24.parquet"
-    extra["source_sheet"] = None
-    frame = pd.concat([base, extra], ignore_index=True)
+    frame = base
+    for rel in DDP_FILES:  # earlier file first: a code keeps the name it was first seen under
+        ddp_names = con.execute(
+            """
+            SELECT detention_facility_code AS code, any_value(detention_facility) AS name
+            FROM read_parquet(?) GROUP BY 1
+            """,
+            [str(raw / rel)],
+        ).df()
+        extra = ddp_names[~ddp_names["code"].isin(frame["code"])].copy()
+        extra["source_file"] = rel
+        extra["source_sheet"] = None
+        frame = pd.concat([frame, extra], ignore_index=True)
     # Codes that appear only in the UWCHR headcount: known by code alone.
     only_daily = con.execute(
         "SELECT DISTINCT facility_code AS code FROM facility_daily ORDER BY 1"

@@ -62,6 +62,9 @@ FISCAL_YEAR_COLUMNS = [
     "removals",
     "data_through",
     "partial_year",
+    "days",
+    "removals_famu",
+    "removals_definition",
     "source_file",
     "source_sheet",
 ]
@@ -72,11 +75,17 @@ def _adp_col(agency: str, crim: str | None) -> str:
     return "_".join(parts)
 
 
+def _alos_col(agency: str, crim: str) -> str:
+    return "_".join(["alos"] + ([agency] if agency else []) + [crim, "days"])
+
+
 MONTHLY_COLUMNS = (
     ["month", "fiscal_year", "partial_month", "book_ins", "book_ins_ice", "book_ins_cbp"]
     + [_adp_col(a, c) for a in AGENCIES for c in (None, *CRIMINALITY.values())]
     + ["alos_days", "alos_ice_days", "alos_cbp_days", "releases_basis", "releases"]
     + [f"releases_{v}" for v in RELEASE_REASONS.values()]
+    + ["days"]
+    + [_alos_col(a, c) for a in AGENCIES for c in CRIMINALITY.values() if c != "non_criminal"]
     + ["source_file", "source_sheet"]
 )
 
@@ -121,6 +130,37 @@ def _data_through(book: Workbook, fiscal_year: int) -> date:
                         month, day, year = (int(g) for g in m.groups())
                         return date(year, month, day)
     raise notes.error("no 'ADP and ALOS ... updated/filtered through mm/dd/yyyy' footnote found")
+
+
+def _removals_definition(book: Workbook) -> str:
+    """What the workbook's removals count, from its removals footnotes (ICE widened the
+    definition twice: ER hand-overs for ICE Air from 12 May 2023, Title 50 expulsions from
+    March 2025)."""
+    notes = book.sheet("Footnotes")
+    text, inside = [], False
+    for row in notes.rows:
+        head = norm(row[0]) if row else ""
+        if head:
+            inside = bool(re.search(r"\bice removals\b", head)) and "semiannual" not in head
+        if inside:
+            text.extend(norm(v) for v in row[1:] if v is not None)
+    if not text:
+        raise notes.error("no 'ICE Removals' footnote section")
+    joined = " ".join(text)
+    parts = ["removals and returns"]
+    if "may 12, 2023" in joined:
+        parts.append("from 12 May 2023 also ER cases Border Patrol hands to ICE for ICE Air")
+    if "title 50" in joined:
+        parts.append("from March 2025 also Title 50 expulsions")
+    return "; ".join(parts)
+
+
+def _famu_removals(det: Sheet) -> int | None:
+    """'Removals with a FAMU Identifier' under the removals table, where published."""
+    try:
+        return int(labelled_value(det, T_REMOVALS, label="removals with a famu identifier"))
+    except DataError:
+        return None
 
 
 def _agency(label: str, sheet: Sheet, title: str) -> str:
@@ -223,6 +263,9 @@ def parse_workbook(path: Path, display: str) -> tuple[dict, list[dict]]:
         "removals": int(removals),
         "data_through": through,
         "partial_year": through < date(fy, 9, 30),
+        "days": (through - date(fy - 1, 10, 1)).days + 1,
+        "removals_famu": _famu_removals(det),
+        "removals_definition": _removals_definition(book),
         "source_file": display,
         "source_sheet": det.name,
     }
@@ -251,6 +294,10 @@ def parse_workbook(path: Path, display: str) -> tuple[dict, list[dict]]:
         row["releases_basis"] = basis
         for col, months in releases.items():
             row[col] = months[m]
+        row["days"] = min(last_day, (through - start).days + 1)
+        for (agency, crim), values in alos.items():
+            if crim is not None and crim != "non_criminal":
+                row[_alos_col(agency, crim)] = values["months"][m]
         row["source_file"] = display
         row["source_sheet"] = det.name
         monthly.append(row)
@@ -270,6 +317,7 @@ def parse_all(raw: Path, files: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     if len(dup):
         raise DataError(f"two workbooks for FY{int(dup.iloc[0])}", file=SOURCE_FOLDER)
     fys = fys.sort_values("fiscal_year").reset_index(drop=True)
+    fys["removals_famu"] = fys["removals_famu"].astype("Int64")
     monthly = pd.DataFrame(monthly_rows, columns=MONTHLY_COLUMNS)
     for col in MONTHLY_COLUMNS:
         if col.startswith(("book_ins", "releases")) and col != "releases_basis":

@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import border, daily, facilities, ice_workbooks
+from . import border, daily, facilities, ice_fy2025, ice_workbooks, series
 from .errors import DataError
 from .manifest import digest, read_manifest, verify
 from .paths import DB_ENV, DB_NAME, default_db_path, manifest_path, raw_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = (
     "fiscal_years",
@@ -30,6 +30,12 @@ TABLES = (
     "facilities",
     "facility_daily",
     "border_encounters",
+    "monthly_rates",
+    "book_outs",
+    "facility_type_monthly",
+    "bond_monthly",
+    "atd_snapshot",
+    "headcounts",
 )
 
 _DATE_COLUMNS = {
@@ -37,6 +43,11 @@ _DATE_COLUMNS = {
     "monthly": ("month",),
     "facilities": ("first_use", "last_use", "first_seen_daily", "last_seen_daily"),
     "border_encounters": ("month",),
+    "book_outs": ("month",),
+    "facility_type_monthly": ("month",),
+    "bond_monthly": ("month",),
+    "atd_snapshot": ("as_of",),
+    "headcounts": ("date",),
 }
 
 
@@ -130,6 +141,9 @@ def _populate(con: duckdb.DuckDBPyConnection, raw: Path, entries) -> None:
     fiscal_years, monthly = ice_workbooks.parse_all(raw, workbooks)
     _write_frame(con, "fiscal_years", fiscal_years)
     _write_frame(con, "monthly", monthly)
+    series.create_table(con)
+    for name, frame in ice_fy2025.parse_all(raw, workbooks).items():
+        _write_frame(con, name, frame)
     daily.create_tables(con, raw)
     _write_frame(con, "facilities", facilities.build(raw, con))
     _write_frame(con, "border_encounters", border.parse(raw))
@@ -241,6 +255,12 @@ def table(name: str, db_path: str | os.PathLike | None = None) -> pd.DataFrame:
             "facilities": "code",
             "facility_daily": "facility_code, date, source",
             "border_encounters": "dataset, region, agency, month",
+            "monthly_rates": "month",
+            "book_outs": "month, reason, criminality",
+            "facility_type_monthly": "month, facility_type",
+            "bond_monthly": "month",
+            "atd_snapshot": "as_of, breakdown, aor, category",
+            "headcounts": "date, population_group, stay_band",
         }[key]
         return con.execute(f"SELECT * FROM {key} ORDER BY {order}").df()
     except duckdb.Error as exc:
