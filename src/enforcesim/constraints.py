@@ -222,7 +222,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         optional=True,
     ),
 }
-assert tuple(CONSTRAINTS) == CONSTRAINT_NAMES
+assert set(CONSTRAINTS) == set(CONSTRAINT_NAMES)
 
 
 def register_constraint(c: Constraint) -> None:

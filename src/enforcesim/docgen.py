@@ -1,4 +1,5 @@
-"""Generate docs/scenario-reference.md from the schema (scenario.py) and the metric table.
+"""Generate docs/scenario-reference.md from the schema (the stages' section models, stage by
+stage) and the metric tables.
 
     .venv/bin/python -m enforcesim.docgen          # rewrite the file
     .venv/bin/python -m enforcesim.docgen --check  # exit 1 if the file is stale
@@ -46,11 +47,22 @@ from .scenario import (
     TriangularDraw,
     UniformDraw,
 )
+from .schema.shapes import (
+    DictShape,
+    ListShape,
+    ModelShape,
+    TaggedUnion,
+    field_shape,
+    shape_of,
+)
+from .stages import STAGES
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "scenario-reference.md"
 
 
 def _type_name(annotation: Any) -> str:
+    if isinstance(shape_of(annotation), TaggedUnion):
+        return "table"
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
@@ -111,47 +123,85 @@ def _default(field: FieldInfo) -> str:
     return f"`{field.default}`"
 
 
-def _table(model: type[BaseModel], prefix: str) -> list[str]:
+Table = ModelShape | TaggedUnion
+
+
+def _fields(table: Table) -> dict[str, FieldInfo]:
+    return table.model.model_fields if isinstance(table, ModelShape) else table.fields()
+
+
+def _doc(table: Table) -> str:
+    if isinstance(table, ModelShape):
+        return inspect.cleandoc(table.model.__doc__ or "")
+    return table.doc()
+
+
+def _union_default(union: TaggedUnion, name: str, field: FieldInfo) -> str:
+    """A key of some branches only: for which tags it is required or allowed."""
+    having = union.tags_with(name)
+    required = [t for t in having if union.branches[t].model_fields[name].is_required()]
+    if len(having) == len(union.branches):
+        return _default(field) if len(required) in (0, len(having)) else "optional"
+    tags = ", ".join(f'"{t}"' for t in having)
+    word = "required" if required == having else _default(field)
+    return f"{word} (`{union.discriminator}` = {tags} only)"
+
+
+def _table(table: Table, prefix: str) -> list[str]:
     rows = ["| key | type | default | allowed | unit | meaning |", "|---|---|---|---|---|---|"]
-    for name, field in model.model_fields.items():
+    for name, field in _fields(table).items():
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         meaning = (field.description or "").replace("|", "\\|")
         if extra.get("source"):
             meaning += f" Source: {extra['source']}."
+        type_name, default = _type_name(field.annotation), _default(field)
+        if isinstance(table, TaggedUnion):
+            if name == table.discriminator:
+                type_name = " \\| ".join(f'`"{t}"`' for t in table.tags())
+            else:
+                default = _union_default(table, name, field)
         rows.append(
-            f"| `{prefix}{name}` | {_type_name(field.annotation)} | {_default(field)} | "
+            f"| `{prefix}{name}` | {type_name} | {default} | "
             f"{_range(field)} | {extra.get('unit', '')} | {meaning} |"
         )
     return rows
 
 
-def _nested(model: type[BaseModel]) -> list[tuple[str, type[BaseModel]]]:
-    """Sub-tables of a section: `name` for a table, `name[]` for an array of tables."""
-    out: dict[str, type[BaseModel]] = {}
-    for name, field in model.model_fields.items():
-        ann = field.annotation
-        candidates = [ann] if typing.get_origin(ann) is list else [ann, *typing.get_args(ann)]
-        for arg in candidates:
-            is_list = typing.get_origin(arg) is list
-            inner = typing.get_args(arg)[0] if is_list else arg
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                keyed = typing.get_origin(ann) is dict
-                out.setdefault(f"{name}[]" if is_list else f"{name}.NAME" if keyed else name, inner)
+def _nested(table: Table) -> list[tuple[str, Table]]:
+    """Sub-tables of a section: `name` for a table, `name[]` for an array of tables,
+    `name.NAME` for named tables."""
+    out: dict[str, Table] = {}
+    for name, field in _fields(table).items():
+        shape = field_shape(field)
+        key = name
+        if isinstance(shape, ListShape):
+            shape, key = shape_of(shape.item), f"{name}[]"
+        elif isinstance(shape, DictShape):
+            shape, key = shape_of(shape.value), f"{name}.NAME"
+        if isinstance(shape, ModelShape | TaggedUnion):
+            out.setdefault(key, shape)
     return list(out.items())
 
 
-def _sub_tables(model: type[BaseModel], prefix: str) -> list[str]:
+def _sub_tables(table: Table, prefix: str) -> list[str]:
     """The tables of a section's sub-tables, depth first (`arrests.sources.pool`)."""
     lines: list[str] = []
-    for name, sub in _nested(model):
+    for name, sub in _nested(table):
         path = f"{prefix}.{name}"
         lines += ["", f"### `{path}`", ""]
-        doc = inspect.cleandoc(sub.__doc__ or "")
+        doc = _doc(sub)
         if doc:
             lines += [doc, ""]
         lines += _table(sub, f"{path}.")
         lines += _sub_tables(sub, path)
     return lines
+
+
+def _section_keys() -> list[str]:
+    """The file's sections in pipeline order: the run, each stage's, then the others."""
+    staged = [key for stage in STAGES for key in stage.sections]
+    others = [k for k in Scenario.model_fields if k not in ("scenario", *staged)]
+    return ["scenario", *staged, *others]
 
 
 def _pathway_shares(field: FieldInfo) -> list[str]:
@@ -184,8 +234,9 @@ def render() -> str:
     lines = [
         "# Scenario reference",
         "",
-        "<!-- Generated by `python -m enforcesim.docgen` from src/enforcesim/scenario.py and "
-        "src/enforcesim/results.py. Do not edit by hand: a test fails when it is stale. -->",
+        "<!-- Generated by `python -m enforcesim.docgen` from the scenario schema "
+        "(src/enforcesim/stages, src/enforcesim/scenario) and src/enforcesim/results.py. "
+        "Do not edit by hand: a test fails when it is stale. -->",
         "",
         f"Scenario files are TOML (contract version {CONTRACT_VERSION}, "
         "`../shared/spec/scenario-contract.md`). Units: days, persons, U.S. dollars. Day d is "
@@ -194,26 +245,23 @@ def render() -> str:
         "per problem naming the file, the dotted key, the value and what is allowed.",
         "",
     ]
-    for section, field in Scenario.model_fields.items():
-        inner = [
-            a
-            for a in [field.annotation, *typing.get_args(field.annotation)]
-            if isinstance(a, type) and issubclass(a, BaseModel)
-        ]
+    for section in _section_keys():
+        field = Scenario.model_fields[section]
         if section == "uncertainty":
             continue
         if section == "pathway_shares":
             lines += _pathway_shares(field)
             continue
-        model = inner[0]
+        shape = field_shape(field)
+        if isinstance(shape, DictShape):  # named tables [section.NAME]
+            shape, section = shape_of(shape.value), f"{section}.NAME"
+        assert isinstance(shape, ModelShape | TaggedUnion), section
         required = "required" if field.is_required() else "optional"
-        if typing.get_origin(field.annotation) is dict:  # named tables [section.NAME]
-            section = f"{section}.NAME"
-        lines += [f"## `[{section}]` ({required})", "", inspect.cleandoc(model.__doc__ or ""), ""]
+        lines += [f"## `[{section}]` ({required})", "", _doc(shape), ""]
         if field.description:
             lines += [field.description, ""]
-        lines += _table(model, f"{section}.")
-        lines += _sub_tables(model, section)
+        lines += _table(shape, f"{section}.")
+        lines += _sub_tables(shape, section)
         lines.append("")
 
     lines += [

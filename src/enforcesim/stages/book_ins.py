@@ -1,0 +1,112 @@
+"""Book-ins: people booked into detention, as a Poisson process with a piecewise-constant
+rate, or the sum of several named streams."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from ..errors import NO_VALUE
+from ..schema.base import Name, StrictModel, meta
+from ..schema.errors import Violation
+from ..schema.stays import StayDistribution
+from ..schema.steps import Steps
+
+
+class RateStep(StrictModel):
+    day: int = Field(ge=0, description="First day the rate applies (integer in [0, days)).")
+    rate_per_day: float = Field(
+        ge=0,
+        description="Poisson rate from this day on.",
+        json_schema_extra=meta("persons/day", varies=True),
+    )
+
+
+class Stream(StrictModel):
+    """One named flow of book-ins (for example by arresting agency): its own Poisson rate and
+    schedule, and optionally its own stays and removal share."""
+
+    rate_per_day: float = Field(
+        ge=0,
+        description="Rate of this stream before its first schedule step, warm-up included.",
+        json_schema_extra=meta("persons/day", varies=True),
+    )
+    schedule: Steps[RateStep] = Field(
+        default_factory=list,
+        description="Piecewise-constant steps of this stream, same rules as `book_ins.schedule`.",
+    )
+    length_of_stay: StayDistribution | None = Field(
+        None, description="Stays of this stream (default: `detention.length_of_stay`)."
+    )
+    removal_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of this stream's decided cases ordered removed "
+        "(default: `detention.removal_share`).",
+        json_schema_extra=meta("share", varies=True),
+    )
+    initial_detained: int | None = Field(
+        None,
+        ge=0,
+        description="People of this stream in beds at the start. If no stream "
+        "sets it, `detention.initial_detained` is split between streams in proportion to "
+        "rate x mean stay at the start.",
+        json_schema_extra=meta("persons", varies=True),
+    )
+
+
+class BookIns(StrictModel):
+    """People booked into detention: a Poisson process with a piecewise-constant rate, or
+    the sum of several named streams (an extension of the contract)."""
+
+    SECTION_NEEDS: ClassVar[str] = "rate_per_day, or [book_ins.streams.NAME] tables"
+
+    rate_per_day: float | None = Field(
+        None,
+        ge=0,
+        description="Rate before the first schedule step, warm-up included. "
+        "Required unless `streams` are given (then not allowed).",
+        json_schema_extra=meta("persons/day", varies=True),
+    )
+    schedule: Steps[RateStep] = Field(
+        default_factory=list,
+        description="Piecewise-constant steps: from `day` on, `rate_per_day`. Days strictly "
+        "increasing, in [0, days).",
+    )
+    streams: dict[Name, Stream] = Field(
+        default_factory=dict,
+        description="Named streams `[book_ins.streams.NAME]` (NAME: lower-case letters, "
+        "digits, _), instead of `rate_per_day` and `schedule`.",
+    )
+
+    def violations(self) -> list[Violation]:
+        """Either one rate (and schedule) or named streams, each with its own."""
+        found = []
+        if self.streams:
+            for key, value in (("rate_per_day", self.rate_per_day), ("schedule", self.schedule)):
+                if value not in (None, []):
+                    found.append(
+                        Violation(
+                            (key,),
+                            NO_VALUE,
+                            "not allowed with [book_ins.streams]: each stream has its own",
+                        )
+                    )
+        elif self.rate_per_day is None:
+            found.append(
+                Violation(
+                    ("rate_per_day",),
+                    NO_VALUE,
+                    "required key is missing (or give [book_ins.streams.NAME] tables); "
+                    "must be a number >= 0",
+                )
+            )
+        return found
+
+    def stream_list(self) -> list[tuple[str, Stream]]:
+        """The streams in file order; a single rate is one stream named "all"."""
+        if self.streams:
+            return list(self.streams.items())
+        return [("all", Stream(rate_per_day=self.rate_per_day or 0.0, schedule=self.schedule))]

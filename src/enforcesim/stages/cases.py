@@ -1,0 +1,245 @@
+"""Cases and courts: how a detained case ends (pathways and their shares), the immigration
+judges hearing the detained docket, and the travel documents a removal order waits for."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from ..errors import NO_VALUE
+from ..schema.base import Name, StrictModel, meta
+from ..schema.errors import Violation, violations_error
+from ..schema.stays import StayDistribution
+from ..schema.steps import Steps
+
+# ICE detention statistics FY24, sheet "ATD EOFY24": average length in program of active
+# participants on 30 Sep 2024 (589.11 days over 179,071 participants).
+ATD_DAYS_IN_PROGRAM = 589.1
+
+
+class Pathway(StrictModel):
+    """One case pathway `[pathways.NAME]`: how a detained case ends and how long it takes."""
+
+    stay: StayDistribution | None = Field(
+        None,
+        description="Days from admission to the decision (for a court pathway: to "
+        "joining the judges' docket, default 0). Required unless court or diversion.",
+    )
+    outcome: Literal["removal", "release", "voluntary_departure"] | None = Field(
+        None,
+        description='"removal" (a removal order: travel document, then a seat), '
+        '"release" (bond, parole, relief) or "voluntary_departure" (leaves at once at own '
+        "expense). Required unless diversion.",
+    )
+    counts_as_removal: bool | None = Field(
+        None,
+        description="Whether the exit counts in removals_per_day. Default: true for "
+        "removal, false otherwise (voluntary departures and returns are not ICE removals); "
+        "never true for release.",
+    )
+    court: bool = Field(
+        False,
+        description="The detained immigration-court docket: after "
+        "`stay`, the case waits for a judge in [courts] and is decided when "
+        "the judge completes it.",
+    )
+    diversion: bool = Field(
+        False,
+        description="Alternatives to detention: diverted at "
+        "book-in, never takes a bed; counted in atd_diversions_per_day.",
+    )
+    days_in_program: float | None = Field(
+        None,
+        gt=0,
+        description="With diversion: days each diversion spends in alternatives "
+        "to detention, charged in full to the atd_days volume on the day of the diversion "
+        f"(default {ATD_DAYS_IN_PROGRAM}).",
+        json_schema_extra=meta(
+            "days",
+            "ICE detention statistics FY24 (data/raw/ice-detention-stats, sheet ATD "
+            "EOFY24): average length in program of the 179,071 active participants on "
+            "30 Sep 2024, 589.1 days; an elapsed time of those enrolled, equal to the mean "
+            "duration only for exponential durations (VERIFY)",
+        ),
+    )
+
+    def violations(self) -> list[Violation]:
+        return self.diversion_violations() if self.diversion else self.detained_violations()
+
+    def diversion_violations(self) -> list[Violation]:
+        """A diversion never takes a bed: no stay, outcome or court."""
+        found = [
+            Violation(
+                (k,), NO_VALUE, "not allowed with diversion = true (a diversion never takes a bed)"
+            )
+            for k in ("stay", "outcome", "counts_as_removal")
+            if getattr(self, k) is not None
+        ]
+        if self.court:
+            found.append(Violation(("court",), True, "not allowed with diversion = true"))
+        return found
+
+    def detained_violations(self) -> list[Violation]:
+        found = []
+        if self.days_in_program is not None:
+            found.append(
+                Violation(
+                    ("days_in_program",),
+                    self.days_in_program,
+                    "only allowed with diversion = true (days in alternatives to detention)",
+                )
+            )
+        if self.outcome is None:
+            found.append(
+                Violation(
+                    ("outcome",),
+                    NO_VALUE,
+                    "required key is missing (unless diversion = true); must be one of "
+                    '"removal", "release", "voluntary_departure"',
+                )
+            )
+        if self.stay is None and not self.court:
+            found.append(
+                Violation(
+                    ("stay",),
+                    NO_VALUE,
+                    "required key is missing (unless court = true or diversion = true); "
+                    "must be a table with keys dist, mean, sd",
+                )
+            )
+        if self.outcome == "release" and self.counts_as_removal is True:
+            found.append(
+                Violation(
+                    ("counts_as_removal",),
+                    True,
+                    'not allowed with outcome = "release"; a release is never a removal',
+                )
+            )
+        return found
+
+    def atd_days(self) -> float:
+        """Participant-days in ATD one diversion of this pathway commits to."""
+        return ATD_DAYS_IN_PROGRAM if self.days_in_program is None else self.days_in_program
+
+
+def _shares_sum_to_one(shares: dict[str, float]) -> dict[str, float]:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-9:
+        raise violations_error(
+            [Violation((), NO_VALUE, f"the shares must sum to 1 (they sum to {total:g})")]
+        )
+    return shares
+
+
+# One `[pathway_shares.KEY]` table: pathway -> share of the class's book-ins.
+PathwayShareTable = Annotated[
+    dict[str, Annotated[float, Field(ge=0, le=1)]], AfterValidator(_shares_sum_to_one)
+]
+
+
+class JudgeStep(StrictModel):
+    day: int = Field(ge=0, description="First day the judge count applies (integer in [0, days)).")
+    judges: int = Field(
+        ge=0, description="Judges from this day on.", json_schema_extra=meta("judges")
+    )
+
+
+# TRAC: about 290 completions per judge per quarter; a quarter is 365.25 / 4 days.
+COMPLETIONS_PER_JUDGE_DAY = 290 / (365.25 / 4)
+
+
+class Courts(StrictModel):
+    """Immigration judges hearing the detained docket: an M/M/c queue (c = judges, each
+    completing detained cases at completions_per_judge_per_day x detained_docket_share),
+    first come first served."""
+
+    judges: int = Field(
+        682,
+        ge=0,
+        description="Immigration judges at the start.",
+        json_schema_extra=meta(
+            "judges", "682 in Dec 2023, CRS R47637; capped at 800 by the 2025 law", varies=True
+        ),
+    )
+    judges_schedule: Steps[JudgeStep] = Field(
+        default_factory=list,
+        description="Steps in the judge count; a cut interrupts no "
+        "hearing, an increase starts cases at once.",
+    )
+    completions_per_judge_per_day: float = Field(
+        round(COMPLETIONS_PER_JUDGE_DAY, 3),
+        gt=0,
+        description="Cases a judge completes per day on all dockets.",
+        json_schema_extra=meta(
+            "cases/judge/day",
+            "TRAC: about 290 per judge per quarter (FY2024 Q1 pace), / 91.3 days",
+            varies=True,
+        ),
+    )
+    detained_docket_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Share of judges' capacity given to the detained docket.",
+        json_schema_extra=meta(
+            "share",
+            "assumption: the detained docket is a "
+            "small part of judges' work (VERIFY against EOIR "
+            "detained completions)",
+            varies=True,
+        ),
+    )
+    completion_time: Literal["exponential", "fixed"] = Field(
+        "exponential",
+        description="Distribution of a judge's time per case, mean 1 / "
+        "(completions_per_judge_per_day x detained_docket_share).",
+    )
+
+
+class DocumentGroup(StrictModel):
+    """A group of countries of return `[travel_documents.groups.NAME]`."""
+
+    share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of removal orders in this group (shares sum to 1).",
+        json_schema_extra=meta("share"),
+    )
+    delay: StayDistribution | None = Field(
+        None,
+        description="Days from the removal order until the travel document is ready "
+        "(absent: none needed, e.g. Mexico).",
+    )
+    uncooperative: bool = Field(
+        False,
+        description="Lever: a country slow to issue documents; its delays are "
+        "multiplied by travel_documents.uncooperative_delay_factor.",
+    )
+
+
+class TravelDocuments(StrictModel):
+    """Travel documents: a removal order waits, in its bed, for the document of its country
+    group before it queues for a seat."""
+
+    groups: dict[Name, DocumentGroup] = Field(
+        min_length=1,
+        description="Country groups `[travel_documents.groups.NAME]`, shares summing to 1.",
+    )
+    uncooperative_delay_factor: float = Field(
+        4.0,
+        ge=1,
+        description="Multiplier of the delay of groups marked uncooperative.",
+        json_schema_extra=meta(
+            "factor",
+            "assumption; 13 recalcitrant and 17 at-risk countries in 2020, CRS IF11025",
+            varies=True,
+        ),
+    )
+
+    def violations(self) -> list[Violation]:
+        total = sum(g.share for g in self.groups.values())
+        if abs(total - 1.0) <= 1e-9:
+            return []
+        message = f"the groups' shares must sum to 1 (they sum to {total:g})"
+        return [Violation(("groups",), NO_VALUE, message)]

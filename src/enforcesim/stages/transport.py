@@ -1,0 +1,239 @@
+"""Transport: removal departures (one schedule, or several modes such as charter flights and
+buses), and the escorted trips of intake and transfers between facilities."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..errors import NO_VALUE
+from ..schema.base import Name, StrictModel, meta
+from ..schema.errors import Violation
+
+
+class Escort(StrictModel):
+    """An escorted trip: officers x hours per trip, shared by the persons on it. Charged to
+    the officer-hours ledger (activity escort_transport); it takes no extra bed time."""
+
+    officers_per_trip: float = Field(
+        2.0,
+        ge=0,
+        description="Officers on each trip.",
+        json_schema_extra=meta(
+            "officers",
+            "assumption: two officers per van, as field officers describe the escort duty",
+        ),
+    )
+    hours_per_trip: float = Field(
+        3.0,
+        ge=0,
+        description="Duration of a trip, return included.",
+        json_schema_extra=meta("hours", "assumption, to be calibrated"),
+    )
+    persons_per_trip: float = Field(
+        1.0,
+        gt=0,
+        description="Persons carried per trip on average.",
+        json_schema_extra=meta("persons", "assumption: at-large arrests are mostly moved singly"),
+    )
+
+
+class Transfers(StrictModel):
+    """Transfers between facilities: a share of admissions is moved once, by road or by a
+    domestic flight. A transfer costs officer-hours at admission and no extra bed time."""
+
+    share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of admissions transferred once.",
+        json_schema_extra=meta(
+            "share",
+            "assumption; reports describe most detained people "
+            "as transferred at least once (VERIFY)",
+            varies=True,
+        ),
+    )
+    air_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Share of transfers made by domestic flight (the rest by road).",
+        json_schema_extra=meta("share", "assumption"),
+    )
+    ground: Escort = Field(
+        default_factory=lambda: Escort(
+            officers_per_trip=2.0, hours_per_trip=6.0, persons_per_trip=10.0
+        ),
+        description="Road transfers (default 2 officers, 6 hours, 10 persons per trip).",
+    )
+    air: Escort = Field(
+        default_factory=lambda: Escort(
+            officers_per_trip=4.0, hours_per_trip=8.0, persons_per_trip=60.0
+        ),
+        description="Domestic transfer flights (default 4 officers, 8 hours, 60 persons).",
+    )
+
+
+class TransportMode(StrictModel):
+    """One way of removing people: scheduled departures with seats (a charter flight, a bus
+    to the land border)."""
+
+    departures_per_day: float = Field(
+        gt=0,
+        description="Departures at t = k / departures_per_day for every integer k.",
+        json_schema_extra=meta(
+            "departures/day",
+            "ICE Air: about 100-150 removal flights a month in 2023 (parameters.md, VERIFY)",
+            varies=True,
+        ),
+    )
+    seats_per_departure: int = Field(
+        gt=0,
+        description="Seats on each departure.",
+        json_schema_extra=meta(
+            "seats", "135 per charter (ICE Air descriptions, 2017)", varies=True
+        ),
+    )
+    hours_per_departure: float = Field(
+        5.0,
+        ge=0,
+        description="Hours of each departure that carries anyone (flight-hours "
+        "of a charter, driving hours of a bus).",
+        json_schema_extra=meta(
+            "hours",
+            "assumption; flight-hours are priced at about $8,600 each (parameters.md, VERIFY)",
+        ),
+    )
+    officers_per_departure: float = Field(
+        2.0,
+        ge=0,
+        description="ICE officers escorting each departure that carries anyone "
+        "(contract guards are not counted).",
+        json_schema_extra=meta("officers", "assumption"),
+    )
+    groups: list[str] | None = Field(
+        None,
+        description="Travel-document groups removed by this mode. Absent: the default "
+        "mode, for every group no other mode names (at most one default mode).",
+    )
+    kind: Literal["flight", "bus"] = Field(
+        "flight",
+        description='What a departure carrying anyone costs: "flight" (its '
+        'hours_per_departure are flight-hours, priced by costs.per_flight_hour) or "bus" '
+        "(one bus trip, priced by costs.per_bus_trip; its hours are driving hours, not "
+        "priced). Default flight: ICE Air charters carry most removals other than over the "
+        "land border.",
+    )
+
+
+class Transport(StrictModel):
+    """Removal transport and escorts. v1: scheduled departures (`departures_per_day`,
+    `seats_per_departure`); a person ordered removed keeps the bed until a seat takes them.
+    Extension: several `modes`, intake escorts and transfers."""
+
+    departures_per_day: float | None = Field(
+        None,
+        gt=0,
+        description="Departures at t = k / departures_per_day for every integer "
+        "k. Required with seats_per_departure unless `modes` are given (then not allowed).",
+        json_schema_extra=meta("departures/day", varies=True),
+    )
+    seats_per_departure: int | None = Field(
+        None,
+        gt=0,
+        description="Seats on each departure (with departures_per_day).",
+        json_schema_extra=meta("seats", varies=True),
+    )
+    modes: dict[Name, TransportMode] = Field(
+        default_factory=dict,
+        description="Removal modes `[transport.modes.NAME]` (for "
+        "example charter, bus), instead of departures_per_day and seats_per_departure.",
+    )
+    intake: Escort | None = Field(
+        None,
+        description="Escort from arrest to the hold room and the detention centre, "
+        "charged per admission.",
+    )
+    transfers: Transfers | None = Field(
+        None, description="Transfers between facilities, charged per transferred admission."
+    )
+
+    def violations(self) -> list[Violation]:
+        return self.form_violations() + self.mode_violations()
+
+    def form_violations(self) -> list[Violation]:
+        """Either one departure schedule or named modes; intake or transfers alone are fine."""
+        given = [
+            k for k in ("departures_per_day", "seats_per_departure") if getattr(self, k) is not None
+        ]
+        if self.modes:
+            return [
+                Violation(
+                    (k,),
+                    getattr(self, k),
+                    "not allowed with [transport.modes]: each mode has its own",
+                )
+                for k in given
+            ]
+        if len(given) == 1 or not (given or self.intake or self.transfers):
+            missing = (
+                "seats_per_departure" if given == ["departures_per_day"] else ("departures_per_day")
+            )
+            allowed = "a number > 0" if missing == "departures_per_day" else "an integer > 0"
+            return [
+                Violation(
+                    (missing,),
+                    NO_VALUE,
+                    "required key is missing (or give [transport.modes.NAME] tables); "
+                    f"must be {allowed}",
+                )
+            ]
+        return []
+
+    def mode_violations(self) -> list[Violation]:
+        """At most one default mode (one without groups); each group removed by one mode."""
+        found = []
+        defaults = [name for name, mode in self.modes.items() if mode.groups is None]
+        claimed: dict[str, str] = {}
+        for name, mode in self.modes.items():
+            for i, group in enumerate(mode.groups or []):
+                if group in claimed:
+                    found.append(
+                        Violation(
+                            ("modes", name, "groups", i),
+                            group,
+                            f"already removed by mode {claimed[group]}; a group uses one mode",
+                        )
+                    )
+                claimed.setdefault(group, name)
+        if len(defaults) > 1:
+            found.append(
+                Violation(
+                    ("modes", defaults[1], "groups"),
+                    NO_VALUE,
+                    f"required: only one mode may be the default (mode {defaults[0]} has no "
+                    "groups either)",
+                )
+            )
+        return found
+
+    def mode_list(self) -> list[tuple[str, TransportMode]]:
+        """The removal modes in file order; a single departure schedule is one mode named
+        "default" that charges no officer-hours."""
+        if self.modes:
+            return list(self.modes.items())
+        if self.departures_per_day is None or self.seats_per_departure is None:
+            return []
+        return [
+            (
+                "default",
+                TransportMode(
+                    departures_per_day=self.departures_per_day,
+                    seats_per_departure=self.seats_per_departure,
+                    hours_per_departure=0.0,
+                    officers_per_departure=0.0,
+                ),
+            )
+        ]
