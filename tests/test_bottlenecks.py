@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 import enforcesim
+from builders import run_exe
 from enforcesim.bottlenecks import relaxed, shapley
 from enforcesim.constraints import UNLIMITED_SEATS
 
@@ -125,14 +126,10 @@ def test_seats_bind_when_beds_are_relaxed():
     assert "bottlenecks" not in res.summary_dict()
 
 
-def test_cli_bottlenecks_option(tmp_path):
+def test_cli_bottlenecks_option(tmp_path, write_toml):
     import json
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    scen = tmp_path / "s.toml"
-    scen.write_text("""
+    scen = write_toml("""
 [scenario]
 name = "cli-bottlenecks"
 days = 20
@@ -146,13 +143,7 @@ length_of_stay = { dist = "fixed", mean = 5.0 }
 departures_per_day = 1.0
 seats_per_departure = 10
 """)
-    exe = Path(sys.executable).with_name("enforcesim")
-    r = subprocess.run(
-        [str(exe), "run", str(scen), "--out", str(tmp_path / "o"), "--bottlenecks"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    r = run_exe("run", str(scen), "--out", str(tmp_path / "o"), "--bottlenecks")
     assert r.returncode == 0, r.stderr
     assert "bottlenecks of removals_per_day" in r.stdout
     s = json.loads((tmp_path / "o" / "summary.json").read_text())

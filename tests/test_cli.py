@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 import enforcesim
+from builders import EXE, ROOT, run_exe
 from enforcesim.results import DAILY_COLUMNS, METRICS
 
-ROOT = Path(__file__).resolve().parents[1]
-EXE = Path(sys.executable).with_name("enforcesim")
 SMALL = """
 [scenario]
 name = "cli-small"
@@ -34,14 +31,9 @@ book_ins_per_day = 19.0
 """
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=300)
-
-
-def test_run_writes_summary_and_daily(tmp_path):
-    scen = tmp_path / "s.toml"
-    scen.write_text(SMALL)
-    r = cli("run", str(scen), "--out", str(tmp_path / "o"), "--workers", "2")
+def test_run_writes_summary_and_daily(tmp_path, write_toml):
+    scen = write_toml(SMALL)
+    r = run_exe("run", str(scen), "--out", str(tmp_path / "o"), "--workers", "2")
     assert r.returncode == 0, r.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert summary["contract"] == 1 and summary["scenario"] == "cli-small"
@@ -53,15 +45,14 @@ def test_run_writes_summary_and_daily(tmp_path):
     # the contract's columns first, in order; later columns are extensions (issue 6)
     assert table.column_names[: len(DAILY_COLUMNS)] == DAILY_COLUMNS and table.num_rows == 3 * 30
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    shown = cli("show", str(tmp_path / "o"))
+    shown = run_exe("show", str(tmp_path / "o"))
     assert shown.returncode == 0 and "book_ins_per_day" in shown.stdout
     assert "process noise only" in shown.stdout
 
 
-def test_seed_and_replicates_options_override_the_file(tmp_path):
-    scen = tmp_path / "s.toml"
-    scen.write_text(SMALL)
-    r = cli(
+def test_seed_and_replicates_options_override_the_file(tmp_path, write_toml):
+    scen = write_toml(SMALL)
+    r = run_exe(
         "run", str(scen), "--out", str(tmp_path / "o"), "--seed", "9", "--replicates", "2", "-q"
     )
     assert r.returncode == 0, r.stderr
@@ -69,9 +60,8 @@ def test_seed_and_replicates_options_override_the_file(tmp_path):
     assert summary["seed"] == 9 and summary["replicates"] == 2
 
 
-def test_a_failed_write_leaves_the_previous_results_untouched(tmp_path, monkeypatch):
-    scen = tmp_path / "s.toml"
-    scen.write_text(SMALL)
+def test_a_failed_write_leaves_the_previous_results_untouched(tmp_path, write_toml, monkeypatch):
+    scen = write_toml(SMALL)
     out = tmp_path / "o"
     enforcesim.run(scen, workers=1).write(out)
     before = (out / "summary.json").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from builders import ROOT, SCENARIOS, code_blocks, read_toml
 from enforcesim import docgen
 
 
@@ -28,30 +29,18 @@ def test_reference_names_every_key_of_the_schema():
         assert f"`{key}`" in text, key
 
 
-def _blocks(text: str, lang: str) -> list[str]:
-    import re
-
-    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
-
-
 def test_readme_first_scenario_is_the_shipped_example():
     """The README walks through scenarios/example.toml line by line: same values."""
     import tomllib
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    (block,) = _blocks((root / "README.md").read_text(), "toml")
-    shipped = tomllib.loads((root / "scenarios" / "example.toml").read_text())
-    assert tomllib.loads(block) == shipped
+    (block,) = code_blocks((ROOT / "README.md").read_text(), "toml")
+    assert tomllib.loads(block) == read_toml(SCENARIOS / "example.toml")
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):
     """The README's Python example runs as written (from a folder that has the scenarios)."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    (code,) = _blocks((root / "README.md").read_text(), "python")
-    (tmp_path / "scenarios").symlink_to(root / "scenarios")
+    (code,) = code_blocks((ROOT / "README.md").read_text(), "python")
+    (tmp_path / "scenarios").symlink_to(SCENARIOS)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)

@@ -9,17 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
-from typer.testing import CliRunner
 
 import enforcesim
+from builders import ROOT, SCENARIOS, invoke_study
 from enforcesim.study import StudyError, compare, parse_vary, read_sweep, render, sweep
-from enforcesim.study.cli import register
 from enforcesim.study.report import assumptions, start_date
 from enforcesim.study.sensitivity import sensitivity
 
-ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = sorted((ROOT / "scenarios" / "library").glob("*.toml"))
+LIBRARY = sorted((SCENARIOS / "library").glob("*.toml"))
 
 SMALL = """# A small test scenario. Day 0 = 2024-10-01.
 [scenario]
@@ -49,25 +46,21 @@ removals_per_day = 16.0
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> Path:
-    path = tmp_path / "small.toml"
-    path.write_text(SMALL)
-    return path
+def small(write_toml) -> Path:
+    return write_toml(SMALL, "small.toml")
 
 
-def variant(tmp_path: Path, name: str, **repl: str) -> Path:
-    text = SMALL.replace('name = "small"', f'name = "{name}"')
-    for old, new in repl.items():
-        text = text.replace(old, new)
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text)
-    return path
+@pytest.fixture
+def variant(write_toml):
+    """variant(name, **{old: new}): SMALL named `name`, with each `old` text replaced."""
 
+    def write(name: str, **repl: str) -> Path:
+        text = SMALL.replace('name = "small"', f'name = "{name}"')
+        for old, new in repl.items():
+            text = text.replace(old, new)
+        return write_toml(text, f"{name}.toml")
 
-def cli(*args: str):
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    register(app)
-    return CliRunner().invoke(app, list(args))
+    return write
 
 
 # --- compare ------------------------------------------------------------------------------------
@@ -83,8 +76,8 @@ def test_a_scenario_against_itself_differs_by_exactly_zero(small):
     assert (d["pairs"] == 4).all()
 
 
-def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path):
-    more = variant(tmp_path, "more-beds", **{"beds = 260": "beds = 400"})
+def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path, variant):
+    more = variant("more-beds", **{"beds = 260": "beds = 400"})
     cmp = compare([small, more], replicates=5, workers=1)
     a = cmp.results[0].replicate_metrics()["detained"].to_numpy()
     b = cmp.results[1].replicate_metrics()["detained"].to_numpy()
@@ -99,20 +92,18 @@ def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path):
     assert (ta <= 0).all() and ta.sum() < 0
 
 
-def test_compare_seeds_every_scenario_like_the_baseline(small, tmp_path):
-    other = variant(
-        tmp_path, "other-seed", **{"seed = 7": "seed = 99", "replicates = 4": "replicates = 2"}
-    )
+def test_compare_seeds_every_scenario_like_the_baseline(small, tmp_path, variant):
+    other = variant("other-seed", **{"seed = 7": "seed = 99", "replicates = 4": "replicates = 2"})
     cmp = compare([small, other], workers=1)
     assert cmp.seed == 7 and cmp.replicates == 4
     assert len(cmp.results[1].replicate_metrics()) == 4
     assert cmp.notes and "seed 7" in cmp.notes[0]
 
 
-def test_compare_command_prints_and_writes_a_report(small, tmp_path):
-    more = variant(tmp_path, "more-beds", **{"beds = 260": "beds = 400"})
+def test_compare_command_prints_and_writes_a_report(small, tmp_path, variant):
+    more = variant("more-beds", **{"beds = 260": "beds = 400"})
     out = tmp_path / "cmp"
-    r = cli(
+    r = invoke_study(
         "compare", str(small), str(more), "--out", str(out), "--replicates", "3", "--workers", "1"
     )
     assert r.exit_code == 0, r.output
@@ -180,7 +171,7 @@ def test_compare_command_prints_and_writes_a_report(small, tmp_path):
 )
 def test_bad_input_names_the_problem_and_exits_2(small, tmp_path, args, expected):
     args = [str(small) if a == "SMALL" else str(tmp_path / "o") if a == "OUT" else a for a in args]
-    r = cli(*args)
+    r = invoke_study(*args)
     assert r.exit_code == 2, r.output
     assert expected in r.output
     assert "Traceback" not in r.output
@@ -262,15 +253,15 @@ def test_an_interrupted_sweep_resumes_and_equals_an_uninterrupted_one(small, tmp
     assert whole.table().equals(read_sweep(tmp_path / "a")["table"])
 
 
-def test_a_sweep_folder_refuses_another_grid_or_scenario(small, tmp_path):
+def test_a_sweep_folder_refuses_another_grid_or_scenario(small, tmp_path, variant):
     out = tmp_path / "sw"
     sweep(small, [parse_vary("detention.beds=200,300")], out, replicates=2, workers=1)
     with pytest.raises(StudyError, match="holds a different sweep \\(grid differ"):
         sweep(small, [parse_vary("detention.beds=200,400")], out, replicates=2, workers=1)
-    changed = variant(tmp_path, "small", **{"removal_share = 0.6": "removal_share = 0.7"})
+    changed = variant("small", **{"removal_share = 0.6": "removal_share = 0.7"})
     with pytest.raises(StudyError, match="the scenario differ"):
         sweep(changed, [parse_vary("detention.beds=200,300")], out, replicates=2, workers=1)
-    r = cli("sweep", str(small), "--vary", "detention.beds=200,400", "--out", str(out))
+    r = invoke_study("sweep", str(small), "--vary", "detention.beds=200,400", "--out", str(out))
     assert r.exit_code == 2 and "use a new --out folder" in r.output
 
 
@@ -285,12 +276,11 @@ TOY = (
 )
 
 
-def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path):
+def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path, write_toml):
     """removals_per_day does not depend on the bed rate: with common random numbers its
     indices are 0 (tolerance 0.02), and the arrival rate carries nearly all the variance
     (S1 > 0.8). cost_per_removal depends on both. N = 16: 64 runs of 1 replicate."""
-    path = tmp_path / "toy.toml"
-    path.write_text(TOY)
+    path = write_toml(TOY, "toy.toml")
     sa = sensitivity(path, n=16, seed=3, workers=1)
     assert len(sa.samples) == 16 * (2 + 2)
     idx = sa.indices.set_index(["metric", "input"])
@@ -309,9 +299,8 @@ def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path):
     assert html.count('src="data:image/png;base64,') == 1
 
 
-def test_sensitivity_needs_uncertainty(small, tmp_path):
+def test_sensitivity_needs_uncertainty(small, tmp_path, variant):
     path = variant(
-        tmp_path,
         "certain",
         **{'"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }': ""},
     )
@@ -337,7 +326,7 @@ RUN_HEADINGS = (
 def test_report_of_a_result_folder_has_every_section(small, tmp_path):
     out = tmp_path / "run"
     enforcesim.run(small, workers=1).write(out)
-    r = cli("report", str(out))
+    r = invoke_study("report", str(out))
     assert r.exit_code == 0, r.output
     html = (out / "report.html").read_text()
     for heading in RUN_HEADINGS:
@@ -353,9 +342,8 @@ def test_report_of_a_result_folder_has_every_section(small, tmp_path):
     assert "USD per bed-day (ICE, 2024-25)" in html  # the file's comments are its sources
 
 
-def test_report_without_uncertainty_says_process_noise_only(small, tmp_path):
+def test_report_without_uncertainty_says_process_noise_only(small, tmp_path, variant):
     path = variant(
-        tmp_path,
         "certain",
         **{'"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }': ""},
     )
