@@ -299,5 +299,16 @@ def test_example_scenario_runs_and_arrest_values_can_vary():
     drawn = res.drawn_parameters()
     assert drawn["arrests.sources.jails.rate_per_day"].between(1000.0, 1200.0).all()
     m = res.replicate_metrics()
+    # each replicate's officers work the hours drawn for it, every day
+    hours = drawn["officers.productive_hours_per_day"]
+    assert hours.between(4.0, 5.0).all() and hours.nunique() == 2
+    np.testing.assert_allclose(m["officer_hours_available_per_day"], hours * m["officers"])
+    # every ICE attempt is made or foregone for one named cause; every arrest made is
+    # booked in, not booked in or diverted
+    foregone = m[[f"arrests_foregone_{c}_per_day" for c in ("officers", "beds", "pool")]]
+    np.testing.assert_allclose(
+        m["ice_arrest_attempts_per_day"], m["ice_arrests_per_day"] + foregone.sum(axis=1)
+    )
+    made = m[[f"arrests_{c}_per_day" for c in ("booked_in", "not_booked_in", "diverted")]]
+    np.testing.assert_allclose(m["arrests_per_day"], made.sum(axis=1))
     assert (m["ice_arrests_per_day"] > 0).all()
-    assert (m["officer_hours_available_per_day"] <= 5.0 * m["officers"] + 1e-6).all()

@@ -148,3 +148,12 @@ seats_per_departure = 10
     assert "bottlenecks of removals_per_day" in r.stdout
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert s["bottlenecks"]["constraints"] == ["beds", "seats"]
+    # the option runs the same attribution as the API (same seed, same numbers) ...
+    api = enforcesim.run(scen, workers=1, bottlenecks=True).summary_dict()["bottlenecks"]
+    assert s["bottlenecks"] == json.loads(json.dumps(api))
+    # ... whose Shapley values add up to the shortfall the constraints cause; seats (10 a
+    # day against 50 orders a day) hold removals below what beds alone would allow
+    t = s["bottlenecks"]["targets"]["removals_per_day"]
+    total = t["shapley"]["beds"]["mean"] + t["shapley"]["seats"]["mean"]
+    assert total == pytest.approx(t["shortfall_from_constraints"]["mean"], rel=1e-12)
+    assert t["subsets"]["none"] <= 10.0 < t["subsets"]["beds+seats"]

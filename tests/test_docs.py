@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pyarrow.parquet as pq
+
 from builders import ROOT, SCENARIOS, code_blocks, read_toml
 from enforcesim import docgen
 
@@ -46,4 +50,8 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     results = namespace["results"]
     assert len(results.replicate_metrics()) == 5
-    assert (tmp_path / "out" / "example" / "summary.json").exists()
+    # what it wrote is what it computed
+    written = json.loads((tmp_path / "out" / "example" / "summary.json").read_text())
+    assert written == json.loads(json.dumps(results.summary_dict()))
+    daily = pq.read_table(tmp_path / "out" / "example" / "daily.parquet").to_pandas()
+    assert len(daily) == 5 * results.scenario.scenario.days

@@ -179,7 +179,9 @@ def test_a_finished_study_reruns_nothing_and_prints_the_answers(study):
     assert "The $45B for detention" in r.output
     r = invoke_study("report", str(study), "--out", str(study.parent / "again"))
     assert r.exit_code == 0, r.output
-    assert (study.parent / "again" / "report.html").exists()
+    again = (study.parent / "again" / "report.html").read_text()
+    for heading in SECTIONS:
+        assert f">{heading}</h2>" in again, heading
 
 
 def test_a_folder_with_another_plan_is_refused(study):

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import enforcesim
@@ -135,6 +136,18 @@ def test_compare_command_prints_and_writes_a_report(small, tmp_path, variant):
         assert f">{heading}</h2>" in html, heading
     assert html.count('src="data:image/png;base64,') >= 4
     assert "http://" not in html and "https://" not in html  # no external assets
+    # the files hold the comparison the API makes (same seed, same replicates)
+    api = compare([small, more], replicates=3, workers=1)
+    written = pd.read_csv(out / "differences.csv")
+    assert list(written["metric"]) == list(api.differences()["metric"])
+    cols = ["diff_mean", "diff_lo", "diff_hi", "diff_ci_lo", "diff_ci_hi"]
+    np.testing.assert_allclose(
+        written[cols].to_numpy(float), api.differences()[cols].to_numpy(float), rtol=1e-12
+    )
+    for label, res in zip(api.labels, api.results, strict=True):
+        summary = json.loads((out / "runs" / label / "summary.json").read_text())
+        assert summary["replicates"] == 3
+        assert summary["metrics"] == json.loads(json.dumps(res.summary_dict()["metrics"]))
 
 
 @pytest.mark.parametrize(
@@ -194,7 +207,7 @@ def test_parse_vary_ranges_include_stop_on_the_grid():
 AXES = ["detention.beds=200:300:100", "book_ins.rate_per_day=25,35"]
 
 
-def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path):
+def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path, variant):
     out = tmp_path / "sw"
     res = sweep(
         small,
@@ -209,10 +222,20 @@ def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path):
     assert list(table["detention.beds"]) == [200, 200, 300, 300]
     assert list(table["book_ins.rate_per_day"]) == [25, 35, 25, 35]
     assert {"p_removals_per_day", "p_admitted_per_day", "cost_per_removal_mean"} <= set(table)
-    assert table["p_admitted_per_day"].between(0, 1).all()
     # the swept value replaces the file's; the bed count is the grid's
     point = json.loads((out / "points" / "00002.json").read_text())
     assert point["values"] == {"detention.beds": 300, "book_ins.rate_per_day": 25}
+    # a point is the run of the file with those values (same seed and replicates), and the
+    # probability of a target is the share of its replicates that meet it
+    edited = variant("point-2", **{"beds = 260": "beds = 300", "= 30.0  #": "= 25.0  #"})
+    direct = enforcesim.run(edited, replicates=3, workers=1).replicate_metrics()
+    admitted = direct["admitted_per_day"].to_numpy()
+    np.testing.assert_allclose(point["replicate_metrics"]["admitted_per_day"], admitted)
+    assert table.loc[2, "p_admitted_per_day"] == np.mean(admitted >= 26.0)
+    for i in range(4):
+        got = json.loads((out / "points" / f"{i:05d}.json").read_text())["replicate_metrics"]
+        p = np.mean(np.asarray(got["admitted_per_day"]) >= 26.0)
+        assert table.loc[i, "p_admitted_per_day"] == p
     html = render(out).read_text()
     for heading in (
         "Grid",
@@ -389,6 +412,10 @@ def test_every_library_scenario_parses_runs_and_is_documented(path):
     assert text.startswith("# Library: ")
     res = enforcesim.run(path, replicates=2, workers=2)
     assert len(res.replicate_metrics()) == 2
+    summary = res.summary_dict()
+    assert set(summary["targets"]) == set(sc.targets.model_dump(exclude_none=True))
+    assert set(summary["parameters"]) == set(sc.uncertainty)
+    assert "parameter uncertainty" in summary["interval"]["kind"]
 
 
 def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
@@ -403,4 +430,11 @@ def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
         ),
         {},
     )
-    assert (tmp_path / "out" / "doc-example" / "sweep" / "report.html").exists()
+    out = tmp_path / "out" / "doc-example"
+    # a scenario compared with itself differs by exactly 0, in the written file too
+    written = pd.read_csv(out / "compare" / "differences.csv")
+    assert (written["diff_mean"].fillna(0) == 0).all()
+    swept = read_sweep(out / "sweep")["table"]
+    assert list(swept["detention.beds"]) == [30000, 40000]
+    html = (out / "sweep" / "report.html").read_text()
+    assert ">Feasibility map</h2>" in html and ">Results by grid point</h2>" in html
