@@ -10,10 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from builders import (
+    CONVICTED_ONLY,
+    FIXED1,
+    SCENARIOS,
+    TWO_OFFICERS,
+    read_toml,
+    simulate_fixed,
+    tiny_book_in_scenario,
+)
 from enforcesim import ScenarioError, parse_scenario
 from enforcesim.engine import arrests as ar
 from enforcesim.engine import kernel as k
-from enforcesim.engine.runner import simulate_replicate
 from enforcesim.results import Results, arrest_metrics, replicate_metrics
 
 
@@ -25,42 +33,22 @@ def scenario(
         "rate_per_day": 0.0,
         "officer_hours_per_arrest": 3.0,
         "share_booked_in": 1.0,
-        "mix": {"convicted": 1.0, "pending": 0.0, "none": 0.0},
+        "mix": CONVICTED_ONLY,
     }
     src.update(source)
     return parse_scenario(
         {
             "scenario": {"name": "exact-arrests", "days": days},
             "arrests": {"when_full": when_full, "priority": priority, "sources": {"jail": src}},
-            # 2 officers x 5 h = 10 productive hours a day: 2 casework, 8 for arrests and escorts.
-            "officers": officers
-            or {
-                "headcount": 2,
-                "productive_hours_per_day": 5.0,
-                "casework_share": 0.2,
-                "escort_hours_per_book_in": 1.0,
-            },
-            "detention": {
-                "beds": beds,
-                "when_full": "release",
-                "length_of_stay": {"dist": "fixed", "mean": 1.0},
-            },
+            "officers": officers or TWO_OFFICERS,
+            "detention": {"beds": beds, "when_full": "release", "length_of_stay": FIXED1},
         }
     )
 
 
 def run_fixed(sc, times, stays, classes=None):
-    classes = classes if classes is not None else [0] * len(times)
-    out = simulate_replicate(
-        sc,
-        0,
-        validate=True,
-        fixed=(
-            np.array(times, float),
-            np.array(stays, float),
-            np.zeros(len(times), bool),
-            np.array(classes, np.int64),
-        ),
+    out = simulate_fixed(
+        sc, times, stays, classes=classes if classes is not None else [0] * len(times)
     )
     total = out.daily_arrests.sum(axis=1)  # (days, columns), summed over classes
     cols = {name: total[:, i].tolist() for i, name in enumerate(ar.ARREST_COLUMNS)}
@@ -272,17 +260,9 @@ def test_bad_arrest_sections_name_the_key(extra, key, text):
 
 
 def test_ice_arrest_target_and_officers_need_arrests():
-    raw = {
-        "scenario": {"name": "v1", "days": 5},
-        "book_ins": {"rate_per_day": 1.0},
-        "detention": {
-            "beds": 10,
-            "when_full": "release",
-            "length_of_stay": {"dist": "fixed", "mean": 1.0},
-        },
-        "targets": {"ice_arrests_per_day": 3000.0},
-        "officers": {"headcount": 10},
-    }
+    raw = tiny_book_in_scenario(days=5, rate=1.0, stay=1.0)
+    raw["targets"] = {"ice_arrests_per_day": 3000.0}
+    raw["officers"] = {"headcount": 10}
     with pytest.raises(ScenarioError) as err:
         parse_scenario(raw, "f.toml")
     assert {p.key for p in err.value.problems} == {"targets.ice_arrests_per_day", "officers"}
@@ -307,13 +287,9 @@ def test_reference_names_the_arrest_keys_and_metrics():
 
 
 def test_example_scenario_runs_and_arrest_values_can_vary():
-    import tomllib
-    from pathlib import Path
-
     import enforcesim
 
-    path = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "arrest-side.toml"
-    raw = tomllib.loads(path.read_text())
+    raw = read_toml(SCENARIOS / "examples" / "arrest-side.toml")
     raw["scenario"].update(days=200, warmup_days=0, replicates=2)
     raw["uncertainty"] = {
         "arrests.sources.jails.rate_per_day": {"dist": "uniform", "low": 1000.0, "high": 1200.0},
@@ -323,5 +299,16 @@ def test_example_scenario_runs_and_arrest_values_can_vary():
     drawn = res.drawn_parameters()
     assert drawn["arrests.sources.jails.rate_per_day"].between(1000.0, 1200.0).all()
     m = res.replicate_metrics()
+    # each replicate's officers work the hours drawn for it, every day
+    hours = drawn["officers.productive_hours_per_day"]
+    assert hours.between(4.0, 5.0).all() and hours.nunique() == 2
+    np.testing.assert_allclose(m["officer_hours_available_per_day"], hours * m["officers"])
+    # every ICE attempt is made or foregone for one named cause; every arrest made is
+    # booked in, not booked in or diverted
+    foregone = m[[f"arrests_foregone_{c}_per_day" for c in ("officers", "beds", "pool")]]
+    np.testing.assert_allclose(
+        m["ice_arrest_attempts_per_day"], m["ice_arrests_per_day"] + foregone.sum(axis=1)
+    )
+    made = m[[f"arrests_{c}_per_day" for c in ("booked_in", "not_booked_in", "diverted")]]
+    np.testing.assert_allclose(m["arrests_per_day"], made.sum(axis=1))
     assert (m["ice_arrests_per_day"] > 0).all()
-    assert (m["officer_hours_available_per_day"] <= 5.0 * m["officers"] + 1e-6).all()

@@ -2,73 +2,22 @@
 throttling at the bed turnover (issue 4).
 
 Each test runs a dict scenario through the public API and states its theory, seed and
-tolerance. As in test_theory.py, the statistical tolerance is K_SE = 5 standard errors of the
-mean over replicates (replicates are independent), and each check also shows that the value
-theory gives for an input 10% off lies outside that tolerance (the test can fail).
+tolerance. As in test_theory.py (see theory_checks.py), the statistical tolerance is K_SE = 5
+standard errors of the mean over replicates (replicates are independent), and each check also
+shows that the simulated value lies outside that tolerance of the value theory gives for an
+input 10% off (the test can fail).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 from scipy import stats
 
 import enforcesim
+from builders import OFFICERS_5000_HOURS, arrest_scenario
 from enforcesim.engine import arrests as ar
-
-K_SE = 5.0
-
-
-def erlang_b(c: int, a: float) -> float:
-    b = 1.0
-    for j in range(1, c + 1):
-        b = a * b / (j + a * b)
-    return b
-
-
-def one_source(
-    source: dict,
-    officers: dict,
-    days=200,
-    warmup=0,
-    seed=11,
-    replicates=8,
-    beds="unlimited",
-    when_full="throttle",
-    **extra,
-) -> dict:
-    sc = {
-        "scenario": {
-            "name": "arrest-theory",
-            "days": days,
-            "warmup_days": warmup,
-            "seed": seed,
-            "replicates": replicates,
-        },
-        "arrests": {"when_full": when_full, "sources": {"s": source}},
-        "officers": officers,
-        "detention": {
-            "beds": beds,
-            "when_full": "release",
-            "length_of_stay": {"dist": "exponential", "mean": 10.0},
-        },
-    }
-    sc.update(extra)
-    return sc
-
-
-def check(values: np.ndarray, expected: float, wrong: float, extra_tol: float = 0.0) -> None:
-    mean = float(np.mean(values))
-    se = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
-    tol = K_SE * se + extra_tol
-    assert abs(mean - expected) <= tol, (mean, expected, tol)
-    assert abs(wrong - expected) > tol, ("test cannot fail", wrong, expected, tol)
-
-
-# 1 officer-hour budget: 1,000 officers x 5 h, no casework = 5,000 h/day.
-OFFICERS = {"headcount": 1000, "productive_hours_per_day": 5.0, "casework_share": 0.0}
+from theory_checks import check_escorts_follow_wald, check_se, erlang_b
 
 
 def test_a_target_above_officer_capacity_gives_arrests_at_capacity():
@@ -83,19 +32,26 @@ def test_a_target_above_officer_capacity_gives_arrests_at_capacity():
         "officer_hours_per_arrest": 10.0,
         "share_booked_in": 0.0,
     }
-    res = enforcesim.run(one_source(src, OFFICERS, targets={"ice_arrests_per_day": 3000.0}))
+    res = enforcesim.run(
+        arrest_scenario(src, OFFICERS_5000_HOURS, targets={"ice_arrests_per_day": 3000.0})
+    )
     m = res.replicate_metrics()
     assert (res.daily_arrests().groupby(["replicate", "day"])["made"].sum() == 500).all()
     assert m["ice_arrests_per_day"].tolist() == [500.0] * 8
-    check(m["arrests_foregone_officers_per_day"].to_numpy(), 2500.0, 2750.0)
+    check_se(
+        "arrests_foregone_officers_per_day",
+        m["arrests_foregone_officers_per_day"],
+        2500.0,
+        wrong=2750.0,
+    )
     assert res.summary_dict()["targets"]["ice_arrests_per_day"]["probability_met"] == 0.0
 
     src["rate_per_day"] = 520.0
-    m = enforcesim.run(one_source(src, OFFICERS)).replicate_metrics()
+    m = enforcesim.run(arrest_scenario(src, OFFICERS_5000_HOURS)).replicate_metrics()
     n = np.arange(0, 2000)
     expected = float(np.sum(np.minimum(n, 500) * stats.poisson.pmf(n, 520.0)))
     wrong = float(np.sum(np.minimum(n, 500) * stats.poisson.pmf(n, 520.0 * 0.9)))
-    check(m["ice_arrests_per_day"].to_numpy(), expected, wrong)
+    check_se("ice_arrests_per_day", m["ice_arrests_per_day"], expected, wrong=wrong)
 
 
 def test_escort_hours_reduce_arrests_by_the_expected_amount():
@@ -114,22 +70,12 @@ def test_escort_hours_reduce_arrests_by_the_expected_amount():
     }
     h, e, s, budget = 10.0, 4.0, 0.5, 5000.0
     m = enforcesim.run(
-        one_source(src, OFFICERS | {"escort_hours_per_book_in": e})
+        arrest_scenario(src, OFFICERS_5000_HOURS | {"escort_hours_per_book_in": e})
     ).replicate_metrics()
-    mu = h + s * e
-    lo, hi = (budget - h - e) / mu, (budget + e) / mu
-    check(
-        m["ice_arrests_per_day"].to_numpy(),
-        (lo + hi) / 2,
-        budget / (h + s * 1.1 * e),
-        extra_tol=(hi - lo) / 2,
-    )
-    # the ledger: escort hours = e x book-ins, and arrests + escorts use the whole budget
-    # but for less than one arrest's hours a day
+    check_escorts_follow_wald(m, h, e, s, budget)
+    # the ledger: escort hours = e x book-ins
     assert np.allclose(m["officer_hours_escort_per_day"], e * m["arrests_booked_in_per_day"])
-    used = m["officer_hours_arrests_per_day"] + m["officer_hours_escort_per_day"]
-    assert ((used > budget - h) & (used <= budget + e)).all()
-    base = enforcesim.run(one_source(src, OFFICERS)).replicate_metrics()
+    base = enforcesim.run(arrest_scenario(src, OFFICERS_5000_HOURS)).replicate_metrics()
     assert base["ice_arrests_per_day"].tolist() == [500.0] * 8
 
 
@@ -151,7 +97,7 @@ def test_a_depleting_pool_gives_the_yield_curve_it_was_given(k):
         "pool": {"size": 100000.0, "yield_exponent": k},
     }
     officers = {"headcount": 400, "productive_hours_per_day": 5.0, "casework_share": 0.0}
-    res = enforcesim.run(one_source(src, officers, days=100, seed=5, replicates=1))
+    res = enforcesim.run(arrest_scenario(src, officers, days=100, seed=5, replicates=1))
     left = res.replicates[0].pool_left[:, 0]
     d = np.arange(1, 101)
 
@@ -182,7 +128,7 @@ def test_criminal_first_narrows_the_pool_and_cuts_throughput():
             "share_booked_in": 0.0,
             "pool": pool,
         }
-        sc = one_source(src, officers, days=1, seed=2, replicates=1)
+        sc = arrest_scenario(src, officers, days=1, seed=2, replicates=1)
         sc["arrests"]["priority"] = priority
         res = enforcesim.run(sc)
         made[priority] = res.daily_arrests()
@@ -209,22 +155,22 @@ def test_throttling_when_full_holds_book_ins_at_the_bed_turnover(when_full):
         "officer_hours_per_arrest": 0.0,
         "share_booked_in": 1.0,
     }
-    sc = one_source(src, OFFICERS, warmup=100, beds=1000, when_full=when_full)
+    sc = arrest_scenario(src, OFFICERS_5000_HOURS, warmup=100, beds=1000, when_full=when_full)
     sc["detention"]["initial_detained"] = 1000
     m = enforcesim.run(sc).replicate_metrics()
     lam, a = 300.0, 3000.0
     b, b_wrong = erlang_b(1000, a), erlang_b(900, a)
-    check(m["book_ins_per_day"].to_numpy(), lam * (1 - b), lam * (1 - b_wrong))
+    check_se("book_ins_per_day", m["book_ins_per_day"], lam * (1 - b), wrong=lam * (1 - b_wrong))
     lost = (
         "arrests_foregone_beds_per_day" if when_full == "throttle" else "arrests_diverted_per_day"
     )
-    check(m[lost].to_numpy(), lam * b, lam * b_wrong)
+    check_se(lost, m[lost], lam * b, wrong=lam * b_wrong)
     if when_full == "throttle":
         assert (m["arrests_diverted_per_day"] == 0).all()
-        check(m["arrests_per_day"].to_numpy(), lam * (1 - b), lam * (1 - b_wrong))
+        check_se("arrests_per_day", m["arrests_per_day"], lam * (1 - b), wrong=lam * (1 - b_wrong))
     else:
         assert (m["arrests_foregone_beds_per_day"] == 0).all()
-        check(m["arrests_per_day"].to_numpy(), lam, lam * 0.9)
+        check_se("arrests_per_day", m["arrests_per_day"], lam, wrong=lam * 0.9)
     assert (m["turned_away_per_day"] == 0).all()
 
 
@@ -233,8 +179,8 @@ def test_cbp_transfers_follow_encounters_and_do_not_count_as_ice_arrests():
     (FY2024) makes Poisson arrests at 510.6/day, all booked in, none counted as ICE arrests,
     and uses no officer-hours (default 0 per arrest). Seed 11, 8 replicates x 200 days; 5 SE."""
     src = {"kind": "cbp_transfer", "per_encounter": 0.12, "encounters_per_day": 4255.0}
-    m = enforcesim.run(one_source(src, OFFICERS)).replicate_metrics()
-    check(m["arrests_per_day"].to_numpy(), 0.12 * 4255.0, 0.9 * 0.12 * 4255.0)
+    m = enforcesim.run(arrest_scenario(src, OFFICERS_5000_HOURS)).replicate_metrics()
+    check_se("arrests_per_day", m["arrests_per_day"], 0.12 * 4255.0, wrong=0.9 * 0.12 * 4255.0)
     assert (m["ice_arrests_per_day"] == 0).all()
     assert np.allclose(m["book_ins_per_day"], m["arrests_per_day"])
     assert (m["officer_hours_arrests_per_day"] == 0).all()
@@ -248,9 +194,9 @@ def test_arrest_classes_keep_source_and_criminality_shares():
         "rate_per_day": 400.0,
         "mix": {"convicted": 0.5, "pending": 0.3, "none": 0.2},
     }
-    res = enforcesim.run(one_source(src, OFFICERS | {"headcount": 100000}))
+    res = enforcesim.run(arrest_scenario(src, OFFICERS_5000_HOURS | {"headcount": 100000}))
     by_rep = res.daily_arrests().groupby(["replicate", "criminality"], observed=True)["made"]
     per_day = by_rep.sum().unstack() / 200.0
     for crim, share in (("convicted", 0.5), ("pending", 0.3), ("none", 0.2)):
-        check(per_day[crim].to_numpy(), 400.0 * share, 0.9 * 400.0 * share)
+        check_se(crim, per_day[crim], 400.0 * share, wrong=0.9 * 400.0 * share)
     assert set(ar.ARREST_COLUMNS) <= set(res.daily_arrests().columns)

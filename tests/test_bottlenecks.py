@@ -28,6 +28,7 @@ import numpy as np
 import pytest
 
 import enforcesim
+from builders import run_exe
 from enforcesim.bottlenecks import alone, gap_to_target, relaxed, shapley
 from enforcesim.constraints import UNLIMITED_SEATS
 
@@ -127,14 +128,10 @@ def test_seats_bind_when_beds_are_relaxed():
     assert "bottlenecks" not in res.summary_dict()
 
 
-def test_cli_bottlenecks_option(tmp_path):
+def test_cli_bottlenecks_option(tmp_path, write_toml):
     import json
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    scen = tmp_path / "s.toml"
-    scen.write_text("""
+    scen = write_toml("""
 [scenario]
 name = "cli-bottlenecks"
 days = 20
@@ -148,17 +145,20 @@ length_of_stay = { dist = "fixed", mean = 5.0 }
 departures_per_day = 1.0
 seats_per_departure = 10
 """)
-    exe = Path(sys.executable).with_name("enforcesim")
-    r = subprocess.run(
-        [str(exe), "run", str(scen), "--out", str(tmp_path / "o"), "--bottlenecks"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    r = run_exe("run", str(scen), "--out", str(tmp_path / "o"), "--bottlenecks")
     assert r.returncode == 0, r.stderr
     assert "bottlenecks of removals_per_day" in r.stdout
     s = json.loads((tmp_path / "o" / "summary.json").read_text())
     assert s["bottlenecks"]["constraints"] == ["beds", "seats"]
+    # the option runs the same attribution as the API (same seed, same numbers) ...
+    api = enforcesim.run(scen, workers=1, bottlenecks=True).summary_dict()["bottlenecks"]
+    assert s["bottlenecks"] == json.loads(json.dumps(api))
+    # ... whose Shapley values add up to the shortfall the constraints cause; seats (10 a
+    # day against 50 orders a day) hold removals below what beds alone would allow
+    t = s["bottlenecks"]["targets"]["removals_per_day"]
+    total = t["shapley"]["beds"]["mean"] + t["shapley"]["seats"]["mean"]
+    assert total == pytest.approx(t["shortfall_from_constraints"]["mean"], rel=1e-12)
+    assert t["subsets"]["none"] <= 10.0 < t["subsets"]["beds+seats"]
 
 
 def test_the_gap_to_the_target_adds_up_part_by_part(two_constraints):

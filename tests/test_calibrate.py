@@ -5,7 +5,6 @@ command line."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import enforcesim
+from builders import SCENARIOS
 from enforcesim.calibrate.backtest import run_backtest
 from enforcesim.calibrate.cli import app
 from enforcesim.calibrate.fit import Series, fit_agency, observed, removal_shares
@@ -24,8 +24,6 @@ from enforcesim.calibrate.status_quo import (
     status_quo_dict,
 )
 from enforcesim.scenario import load_scenario, parse_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _scenario(rate0, steps, days, mean, sd, n0, reps, seed, dist="lognormal"):
@@ -152,7 +150,7 @@ def test_in_sample_fy2024_mape_below_5_percent(status_quo):
 def test_shipped_status_quo_matches_the_fit(status_quo):
     """scenarios/status-quo-fy2024.toml carries the two-stream fit (to its rounding), its
     populations on day 0 are anchored to ICE's Sep 2024 ADP by agency, and it runs."""
-    sc = load_scenario(ROOT / "scenarios" / "status-quo-fy2024.toml")
+    sc = load_scenario(SCENARIOS / "status-quo-fy2024.toml")
     streams = dict(sc.book_ins.stream_list())
     assert set(streams) == {"ice", "cbp"}
     sep = {"ice": 14073.2, "cbp": 23909.8}
@@ -174,7 +172,7 @@ def test_shipped_status_quo_matches_the_fit(status_quo):
 def test_policy_2025_runs_and_is_dated():
     """policy-2025.toml: dated streams (status quo closed on 21 Jan 2025 = day 112, new
     streams opened then), bed build-out, targets, sources and labelled assumptions."""
-    path = ROOT / "scenarios" / "policy-2025.toml"
+    path = SCENARIOS / "policy-2025.toml"
     sc = load_scenario(path)
     streams = dict(sc.book_ins.stream_list())
     assert set(streams) == {"ice", "cbp", "ice_2025", "cbp_2025", "er"}

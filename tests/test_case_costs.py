@@ -26,6 +26,14 @@ import numpy as np
 import pytest
 
 import enforcesim
+from builders import (
+    FIXED1,
+    REMOVAL_MODES,
+    exact_scenario,
+    removal_modes_scenario,
+    simulate_fixed,
+    travel_documents_scenario,
+)
 from enforcesim import parse_scenario
 from enforcesim.bottlenecks import relaxed
 from enforcesim.constraints import (
@@ -35,43 +43,15 @@ from enforcesim.constraints import (
     reported,
 )
 from enforcesim.costs import replicate_costs, volumes
-from enforcesim.engine.runner import simulate_replicate
 from enforcesim.scenario import ATD_DAYS_IN_PROGRAM
 
-FIXED1 = {"dist": "fixed", "mean": 1.0}
-ZERO = {
-    "overhead_per_funded_bed_day": 0.0,
-    "per_officer_hour": 0.0,
-    "per_flight_hour": 0.0,
-    "per_atd_day": 0.0,
-}
 
-
-def scenario(days=6, beds="unlimited", costs=None, **extra):
-    raw = {
-        "scenario": {"name": "case-costs", "days": days},
-        "book_ins": {"rate_per_day": 0.0},
-        "detention": {"beds": beds, "when_full": "wait", "length_of_stay": FIXED1},
-        "costs": {**ZERO, **(costs or {})},
-    }
-    raw.update(extra)
-    return parse_scenario(raw)
+def scenario(days=6, beds="unlimited", costs=None, **sections):
+    return exact_scenario(name="case-costs", days=days, beds=beds, costs=costs or {}, **sections)
 
 
 def run_fixed(sc, arrivals, stays, pathways):
-    n = len(arrivals)
-    return simulate_replicate(
-        sc,
-        0,
-        validate=True,
-        fixed=(
-            np.array(arrivals, float),
-            np.array(stays, float),
-            np.zeros(n, bool),
-            np.zeros(n, np.int64),
-            np.array(pathways, np.int64),
-        ),
-    )
+    return simulate_fixed(sc, arrivals, stays, pathways=pathways)
 
 
 def court_scenario(**costs):
@@ -103,22 +83,8 @@ def test_court_and_docket_days_and_the_judges_flag():
     assert "judges" in reported(sc) and "documents" not in reported(sc)
 
 
-def docs_scenario(uncooperative, **extra):
-    return scenario(
-        pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
-        pathway_shares={"default": {"removal": 1.0}},
-        travel_documents={
-            "uncooperative_delay_factor": 4.0,
-            "groups": {
-                "slow": {
-                    "share": 1.0,
-                    "delay": {"dist": "fixed", "mean": 0.5},
-                    "uncooperative": uncooperative,
-                }
-            },
-        },
-        **extra,
-    )
+def docs_scenario(uncooperative):
+    return travel_documents_scenario(4.0, uncooperative, costs={})
 
 
 @pytest.mark.parametrize(
@@ -165,40 +131,15 @@ def test_days_in_program_only_on_a_diversion():
         )
 
 
-MODES = {
-    "bus": {
-        "departures_per_day": 1.0,
-        "seats_per_departure": 1,
-        "kind": "bus",
-        "hours_per_departure": 10.0,
-        "officers_per_departure": 2.0,
-        "groups": ["near"],
-    },
-    "charter": {
-        "departures_per_day": 0.5,
-        "seats_per_departure": 100,
-        "hours_per_departure": 6.0,
-        "officers_per_departure": 3.0,
-    },
-}
+# builders.REMOVAL_MODES with the bus priced by the trip (kind "bus") rather than by the hour
+MODES = {**REMOVAL_MODES, "bus": {**REMOVAL_MODES["bus"], "kind": "bus"}}
 MODE_COSTS = {"per_flight_hour": 8600.0, "per_bus_trip": 2000.0, "per_escorted_trip": 300.0}
 
 
 def modes_scenario(near_share, modes=MODES):
     # As in test_cases_exact: "near" (no document) rides the bus, 1 one-seat departure a day;
     # "far" (document in 0.25 days) the charter, departures at t = 0, 2, 4.
-    return scenario(
-        pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
-        pathway_shares={"default": {"removal": 1.0}},
-        travel_documents={
-            "groups": {
-                "near": {"share": near_share},
-                "far": {"share": 1.0 - near_share, "delay": {"dist": "fixed", "mean": 0.25}},
-            }
-        },
-        transport={"modes": modes},
-        costs=MODE_COSTS,
-    )
+    return removal_modes_scenario(near_share, modes, costs=MODE_COSTS)
 
 
 def test_bus_trips_flight_hours_and_escorted_departures():

@@ -14,46 +14,33 @@ import pandas as pd
 import pytest
 
 import enforcesim
-from enforcesim import parse_scenario
+from builders import (
+    DOCS,
+    FIXED1,
+    REMOVAL_MODES,
+    code_blocks,
+    daily_columns,
+    exact_scenario,
+    removal_modes_scenario,
+    simulate_fixed,
+    travel_documents_scenario,
+)
 from enforcesim.engine import cases as cs
-from enforcesim.engine.runner import simulate_replicate
 from enforcesim.results import (
-    DAILY_COLUMNS,
     case_metrics,
     mode_metrics,
     pathway_metrics,
     replicate_metrics,
 )
 
-FIXED1 = {"dist": "fixed", "mean": 1.0}
 
-
-def scenario(days=6, beds="unlimited", **extra):
-    raw = {
-        "scenario": {"name": "cases-exact", "days": days},
-        "book_ins": {"rate_per_day": 0.0},
-        "detention": {"beds": beds, "when_full": "wait", "length_of_stay": FIXED1},
-    }
-    raw.update(extra)
-    return parse_scenario(raw)
+def scenario(days=6, beds="unlimited", **sections):
+    return exact_scenario(name="cases-exact", days=days, beds=beds, **sections)
 
 
 def run_fixed(sc, arrivals, stays, pathways):
-    n = len(arrivals)
-    out = simulate_replicate(
-        sc,
-        0,
-        validate=True,
-        fixed=(
-            np.array(arrivals, float),
-            np.array(stays, float),
-            np.zeros(n, bool),
-            np.zeros(n, np.int64),
-            np.array(pathways, np.int64),
-        ),
-    )
-    daily = dict(zip(DAILY_COLUMNS[2:], out.daily.T.tolist(), strict=False))
-    return out, daily, {**replicate_metrics(out), **case_metrics(out)}
+    out = simulate_fixed(sc, arrivals, stays, pathways=pathways)
+    return out, daily_columns(out), {**replicate_metrics(out), **case_metrics(out)}
 
 
 PATHWAYS = {
@@ -148,29 +135,11 @@ def test_court_stay_comes_before_the_docket_and_no_judges_means_waiting():
     assert m["length_of_stay_days"] == pytest.approx(2.75)
 
 
-def docs_scenario(uncooperative=False, **extra):
-    return scenario(
-        pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
-        pathway_shares={"default": {"removal": 1.0}},
-        travel_documents={
-            "uncooperative_delay_factor": 3.0,
-            "groups": {
-                "slow": {
-                    "share": 1.0,
-                    "delay": {"dist": "fixed", "mean": 0.5},
-                    "uncooperative": uncooperative,
-                }
-            },
-        },
-        **extra,
-    )
-
-
 @pytest.mark.parametrize("uncooperative, delay", [(False, 0.5), (True, 1.5)])
 def test_travel_document_delay_keeps_the_bed(uncooperative, delay):
     # Stay 1 day from 0.2, then the document takes 0.5 days (x 3 if uncooperative); no
     # transport, so the person leaves when the document is ready.
-    out, d, m = run_fixed(docs_scenario(uncooperative), [0.2], [1.0], [0])
+    out, d, m = run_fixed(travel_documents_scenario(3.0, uncooperative), [0.2], [1.0], [0])
     left = 0.2 + 1.0 + delay
     assert d["removals"] == [int(day <= left < day + 1) for day in range(6)]
     assert m["length_of_stay_days"] == pytest.approx(1.0 + delay)
@@ -180,38 +149,12 @@ def test_travel_document_delay_keeps_the_bed(uncooperative, delay):
 
 
 def test_removal_modes_seats_groups_and_officer_hours():
-    # Group "near" (no document) rides the bus, 1 departure a day with 1 seat, 10 hours,
-    # 2 officers; group "far" (document in 0.25 days) takes the charter, 0.5 departures a
-    # day (t = 0, 2, 4), 100 seats, 6 hours, 3 officers. The group is drawn per removal
-    # order, so the shares are 1 and 0 in two runs.
-    modes = {
-        "bus": {
-            "departures_per_day": 1.0,
-            "seats_per_departure": 1,
-            "hours_per_departure": 10.0,
-            "officers_per_departure": 2.0,
-            "groups": ["near"],
-        },
-        "charter": {
-            "departures_per_day": 0.5,
-            "seats_per_departure": 100,
-            "hours_per_departure": 6.0,
-            "officers_per_departure": 3.0,
-        },
-    }
-
+    # The modes of builders.REMOVAL_MODES: group "near" (no document) rides the bus, 1
+    # departure a day with 1 seat, 10 hours, 2 officers; group "far" (document in 0.25 days)
+    # takes the charter, 0.5 departures a day (t = 0, 2, 4), 100 seats, 6 hours, 3 officers.
+    # The group is drawn per removal order, so the shares are 1 and 0 in two runs.
     def run(near_share):
-        sc = scenario(
-            pathways={"removal": {"stay": FIXED1, "outcome": "removal"}},
-            pathway_shares={"default": {"removal": 1.0}},
-            travel_documents={
-                "groups": {
-                    "near": {"share": near_share},
-                    "far": {"share": 1.0 - near_share, "delay": {"dist": "fixed", "mean": 0.25}},
-                }
-            },
-            transport={"modes": modes},
-        )
+        sc = removal_modes_scenario(near_share, REMOVAL_MODES)
         return run_fixed(sc, [0.1, 0.2, 0.3], [0.5, 0.5, 0.5], [0, 0, 0])
 
     # Bus: orders at 0.6, 0.7, 0.8; one seat a day at t = 1, 2, 3.
@@ -296,12 +239,9 @@ def test_case_side_without_pathways_follows_the_v1_rules_exactly():
 
 def test_the_documentation_example_runs():
     """The TOML block of docs/cases-and-transport.md is a whole scenario that runs."""
-    import re
     import tomllib
-    from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "docs/cases-and-transport.md").read_text()
-    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    blocks = code_blocks((DOCS / "cases-and-transport.md").read_text(), "toml")
     assert len(blocks) == 1
     res = enforcesim.run(tomllib.loads(blocks[0]), validate=True, workers=1)
     m = res.summary()["mean"]

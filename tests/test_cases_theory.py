@@ -7,18 +7,14 @@ under a 10% input error, which the check must be able to tell apart.
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import enforcesim
+from builders import SCENARIOS, read_toml
 from enforcesim.results import mode_metrics, pathway_metrics
 from enforcesim.scenario import resolve_share_key
-from test_theory import check, check_se, erlang_c
-
-ROOT = Path(__file__).resolve().parents[1]
+from theory_checks import check, check_se, erlang_c
 
 
 def base(
@@ -190,7 +186,7 @@ def test_stocks_balance_with_diversions_and_exits_that_are_not_removals(when_ful
     """The example scenario (every mechanism), shortened, in validation mode; and the daily
     tables: detained moves by admitted - removals - releases - departures_not_removals, the
     holding queue by book_ins - turned_away - admitted - diverted."""
-    raw = tomllib.loads((ROOT / "scenarios/examples/case-side.toml").read_text())
+    raw = read_toml(SCENARIOS / "examples" / "case-side.toml")
     raw["scenario"].update(days=60, warmup_days=20, replicates=2)
     raw["detention"].update(when_full=when_full, beds=40000)
     res = enforcesim.run(raw, validate=True, workers=2)

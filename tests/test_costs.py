@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from enforcesim import parse_scenario
+from builders import exact_scenario, simulate_fixed
 from enforcesim.costs import (
     budget_replicate,
     budgets_summary,
@@ -25,42 +25,26 @@ from enforcesim.costs import (
     year_labels,
 )
 from enforcesim.engine import kernel as k
-from enforcesim.engine.runner import simulate_replicate
 from enforcesim.errors import ScenarioError
 from enforcesim.results import replicate_metrics
 from enforcesim.scenario import BedTier
 
-ZERO = {
-    "overhead_per_funded_bed_day": 0.0,
-    "per_officer_hour": 0.0,
-    "per_flight_hour": 0.0,
-    "per_atd_day": 0.0,
-}
 
-
-def scenario(days=4, beds="unlimited", when_full="wait", costs=None, meta=None, **extra):
-    raw = {
-        "scenario": {"name": "costs", "days": days, **(meta or {})},
-        "book_ins": {"rate_per_day": 0.0},
-        "detention": {
-            "beds": beds,
-            "when_full": when_full,
-            "length_of_stay": {"dist": "fixed", "mean": 1.0},
-        },
-        "costs": {**ZERO, **(costs or {})},
-        **extra,
-    }
-    return parse_scenario(raw)
+def scenario(days=4, beds="unlimited", when_full="wait", costs=None, meta=None, **sections):
+    return exact_scenario(
+        name="costs",
+        days=days,
+        beds=beds,
+        when_full=when_full,
+        meta=meta,
+        costs=costs or {},
+        **sections,
+    )
 
 
 def run_two(sc):
     """0.5 stays 1.0 and 1.25 stays 2.0, both ordered removed (no transport: leave at once)."""
-    return simulate_replicate(
-        sc,
-        0,
-        validate=True,
-        fixed=(np.array([0.5, 1.25]), np.array([1.0, 2.0]), np.array([True, True])),
-    )
+    return simulate_fixed(sc, [0.5, 1.25], [1.0, 2.0], [True, True])
 
 
 def test_tiers_guaranteed_minimum_paid_whether_used_or_not():

@@ -3,13 +3,12 @@ unit costs): within 2 % of their totals (scenarios/published/, docs/costs.md).""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import enforcesim
+from builders import SCENARIOS
 
-PUBLISHED = Path(__file__).resolve().parents[1] / "scenarios" / "published"
+PUBLISHED = SCENARIOS / "published"
 TOL = 0.02
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
+import pyarrow.parquet as pq
+
+from builders import ROOT, SCENARIOS, code_blocks, read_toml
 from enforcesim import docgen
 
 
@@ -28,33 +33,25 @@ def test_reference_names_every_key_of_the_schema():
         assert f"`{key}`" in text, key
 
 
-def _blocks(text: str, lang: str) -> list[str]:
-    import re
-
-    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
-
-
 def test_readme_first_scenario_is_the_shipped_example():
     """The README walks through scenarios/example.toml line by line: same values."""
     import tomllib
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    (block,) = _blocks((root / "README.md").read_text(), "toml")
-    shipped = tomllib.loads((root / "scenarios" / "example.toml").read_text())
-    assert tomllib.loads(block) == shipped
+    (block,) = code_blocks((ROOT / "README.md").read_text(), "toml")
+    assert tomllib.loads(block) == read_toml(SCENARIOS / "example.toml")
 
 
 def test_readme_python_example_runs(tmp_path, monkeypatch):
     """The README's Python example runs as written (from a folder that has the scenarios)."""
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    (code,) = _blocks((root / "README.md").read_text(), "python")
-    (tmp_path / "scenarios").symlink_to(root / "scenarios")
+    (code,) = code_blocks((ROOT / "README.md").read_text(), "python")
+    (tmp_path / "scenarios").symlink_to(SCENARIOS)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     results = namespace["results"]
     assert len(results.replicate_metrics()) == 5
-    assert (tmp_path / "out" / "example" / "summary.json").exists()
+    # what it wrote is what it computed
+    written = json.loads((tmp_path / "out" / "example" / "summary.json").read_text())
+    assert written == json.loads(json.dumps(results.summary_dict()))
+    daily = pq.read_table(tmp_path / "out" / "example" / "daily.parquet").to_pandas()
+    assert len(daily) == 5 * results.scenario.scenario.days

@@ -10,36 +10,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from builders import daily_columns, exact_scenario, simulate_fixed
 from enforcesim import parse_scenario
-from enforcesim.engine.runner import simulate_replicate
-from enforcesim.results import DAILY_COLUMNS, replicate_metrics
+from enforcesim.results import replicate_metrics
 
 
 def scenario(days=6, beds=1, when_full="release", transport=None, warmup=0, **det):
-    raw = {
-        "scenario": {"name": "exact", "days": days, "warmup_days": warmup},
-        "book_ins": {"rate_per_day": 0.0},
-        "detention": {
-            "beds": beds,
-            "when_full": when_full,
-            "length_of_stay": {"dist": "fixed", "mean": 1.0},
-            **det,
-        },
-    }
+    sections = {}
     if transport:
-        raw["transport"] = {"departures_per_day": transport[0], "seats_per_departure": transport[1]}
-    return parse_scenario(raw)
+        sections["transport"] = {
+            "departures_per_day": transport[0],
+            "seats_per_departure": transport[1],
+        }
+    return exact_scenario(
+        days=days, beds=beds, when_full=when_full, warmup=warmup, detention=det, **sections
+    )
 
 
 def run_fixed(sc, arrivals, stays, removal):
-    out = simulate_replicate(
-        sc,
-        0,
-        validate=True,
-        fixed=(np.array(arrivals, float), np.array(stays, float), np.array(removal, bool)),
-    )
-    daily = dict(zip(DAILY_COLUMNS[2:], out.daily.T.tolist(), strict=False))
-    return out, daily, replicate_metrics(out)
+    out = simulate_fixed(sc, arrivals, stays, removal)
+    return out, daily_columns(out), replicate_metrics(out)
 
 
 def test_one_bed_release_turns_away_the_second_arrival():

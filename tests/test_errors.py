@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import SCENARIOS
 from enforcesim import ScenarioError, load_scenario, parse_scenario
 from enforcesim.engine.runner import check_fits_in_memory
 
@@ -159,7 +160,7 @@ def test_good_fixture_is_valid() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [GOOD, Path(__file__).parents[1] / "scenarios" / "example.toml"],
+    [GOOD, SCENARIOS / "example.toml"],
     ids=["tiny", "example"],
 )
 def test_valid_scenario_round_trips(path: Path) -> None:

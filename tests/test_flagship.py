@@ -10,13 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
-from typer.testing import CliRunner
 
+from builders import DOCS, code_blocks, invoke_study, read_toml
 from enforcesim.headline import QUICK_LABEL
 from enforcesim.scenario import parse_scenario
 from enforcesim.study import StudyError
-from enforcesim.study.cli import register
 from enforcesim.study.flagship import (
     COMPARED,
     CONTEXT,
@@ -30,7 +28,6 @@ from enforcesim.study.flagship import (
     to_toml,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 ARREST_SIDE = [LIBRARY / f"{name}.toml" for name in COMPARED]
 
 SECTIONS = (
@@ -67,16 +64,12 @@ FIGURES = {
 }
 
 
-def _raw(path: Path) -> dict:
-    return tomllib.loads(path.read_text())
-
-
 # --- the library ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ARREST_SIDE, ids=[p.stem for p in ARREST_SIDE])
 def test_goal_scenarios_are_arrest_driven_with_the_goals_and_the_law(path):
-    raw = _raw(path)
+    raw = read_toml(path)
     sc = parse_scenario(raw, str(path))
     assert sc.arrests is not None and sc.book_ins is None
     assert str(sc.scenario.start_date) == "2025-05-28"
@@ -89,8 +82,8 @@ def test_goal_scenarios_are_arrest_driven_with_the_goals_and_the_law(path):
 
 def test_criminal_first_differs_from_the_baseline_only_in_the_priority():
     base, cf = (
-        _raw(LIBRARY / "goal-3000-beds-50k.toml"),
-        _raw(LIBRARY / "priority-criminal-first.toml"),
+        read_toml(LIBRARY / "goal-3000-beds-50k.toml"),
+        read_toml(LIBRARY / "priority-criminal-first.toml"),
     )
     assert base["arrests"]["priority"] == "anyone"
     assert cf["arrests"]["priority"] == "criminal_first"
@@ -103,7 +96,7 @@ def test_criminal_first_differs_from_the_baseline_only_in_the_priority():
 
 
 def test_more_officers_hires_the_10000_with_a_training_lag():
-    sc = parse_scenario(_raw(LIBRARY / "more-officers.toml"), "more-officers")
+    sc = parse_scenario(read_toml(LIBRARY / "more-officers.toml"), "more-officers")
     assert sum(h.officers for h in sc.officers.hires) == 10_000
     assert sc.officers.training_lag_days > 0
 
@@ -113,12 +106,12 @@ def test_more_officers_hires_the_10000_with_a_training_lag():
 
 @pytest.mark.parametrize("name", [*COMPARED, *CONTEXT])
 def test_to_toml_writes_what_it_read(name):
-    raw = _raw(LIBRARY / f"{name}.toml")
+    raw = read_toml(LIBRARY / f"{name}.toml")
     assert tomllib.loads(to_toml(raw)) == raw
 
 
 def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
-    raw = _raw(LIBRARY / "more-officers.toml")
+    raw = read_toml(LIBRARY / "more-officers.toml")
     raw["uncertainty"]["officers.hires.3.officers"] = {"dist": "uniform", "low": 1.0, "high": 2.0}
     d = shorten(raw, 400, warmup_days=30, replicates=3)
     assert [h["day"] for h in d["officers"]["hires"]] == [126, 308]
@@ -126,7 +119,7 @@ def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
     assert "officers.hires.3.officers" not in d["uncertainty"]
     assert d["scenario"]["days"] == 400 and d["scenario"]["warmup_days"] == 30
     assert raw["scenario"]["days"] == 730  # the original is untouched
-    parse_scenario(shorten(_raw(LIBRARY / "more-officers.toml"), 60, 20), "short")
+    parse_scenario(shorten(read_toml(LIBRARY / "more-officers.toml"), 60, 20), "short")
 
 
 # --- the study end to end ------------------------------------------------------------------------
@@ -134,12 +127,6 @@ def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
 
 class Interrupted(Exception):
     pass
-
-
-def cli(*args: str):
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    register(app)
-    return CliRunner().invoke(app, list(args))
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +143,7 @@ def study(tmp_path_factory) -> Path:
     with pytest.raises(Interrupted):
         run_flagship(out, plan=QUICK, workers=2, on_stage=stop_after_three)
     assert not (out / "report.html").exists()
-    text = (ROOT / "docs" / "flagship.md").read_text()
-    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    block = code_blocks((DOCS / "flagship.md").read_text(), "python")[0]
     import os
 
     old = Path.cwd()
@@ -191,7 +177,7 @@ def test_the_study_resumes_and_its_report_has_every_section(study):
 
 
 def test_a_finished_study_reruns_nothing_and_prints_the_answers(study):
-    r = cli("study", "flagship", "--quick", "--out", str(study), "--workers", "2")
+    r = invoke_study("study", "flagship", "--quick", "--out", str(study), "--workers", "2")
     assert r.exit_code == 0, r.output
     assert "0 stages run now, 13 reused" in r.output
     assert "3,000 ICE arrests a day" in r.output and "Cost per removal" in r.output
@@ -199,15 +185,17 @@ def test_a_finished_study_reruns_nothing_and_prints_the_answers(study):
     numbered = [line for line in r.output.splitlines() if re.match(r"\d+\. ", line)]
     assert numbered and all(f"[{QUICK_LABEL}]" in line for line in numbered)
     assert f"reused) - {QUICK_LABEL}" in r.output
-    r = cli("report", str(study), "--out", str(study.parent / "again"))
+    r = invoke_study("report", str(study), "--out", str(study.parent / "again"))
     assert r.exit_code == 0, r.output
-    assert (study.parent / "again" / "report.html").exists()
+    again = (study.parent / "again" / "report.html").read_text()
+    for heading in SECTIONS:
+        assert f">{heading}</h2>" in again, heading
 
 
 def test_a_folder_with_another_plan_is_refused(study):
     with pytest.raises(StudyError, match="holds another flagship study \\(the plan differ"):
         run_flagship(study, plan=QUICK.__class__(**{**QUICK.__dict__, "replicates": 3}))
-    r = cli("study", "flagship", "--out", str(study))
+    r = invoke_study("study", "flagship", "--out", str(study))
     assert r.exit_code == 2 and "use a new --out folder" in r.output
 
 

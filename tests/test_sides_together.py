@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 import enforcesim
-from test_arrests_theory import OFFICERS, check, one_source
+from builders import OFFICERS_5000_HOURS, arrest_scenario
+from theory_checks import check_escorts_follow_wald
 
 
 def test_intake_escorts_of_the_case_side_reduce_arrests_like_the_arrest_sides_own_escorts():
@@ -30,17 +31,8 @@ def test_intake_escorts_of_the_case_side_reduce_arrests_like_the_arrest_sides_ow
             "intake": {"officers_per_trip": 2.0, "hours_per_trip": 2.0, "persons_per_trip": 1.0}
         }
     }
-    m = enforcesim.run(one_source(src, OFFICERS, **intake)).replicate_metrics()
-    mu = h + s * e
-    lo, hi = (budget - h - e) / mu, (budget + e) / mu
-    check(
-        m["ice_arrests_per_day"].to_numpy(),
-        (lo + hi) / 2,
-        budget / (h + s * 1.1 * e),
-        extra_tol=(hi - lo) / 2,
-    )
+    m = enforcesim.run(arrest_scenario(src, OFFICERS_5000_HOURS, **intake)).replicate_metrics()
+    check_escorts_follow_wald(m, h, e, s, budget)
     np.testing.assert_allclose(
         m["officer_hours_escort_per_day"], e * m["admitted_per_day"], rtol=1e-9
     )
-    used = m["officer_hours_arrests_per_day"] + m["officer_hours_escort_per_day"]
-    assert ((used > budget - h) & (used <= budget + e)).all()

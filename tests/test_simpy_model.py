@@ -12,16 +12,16 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import enforcesim
+from builders import ROOT
 
 pytest.importorskip("simpy")
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "simpy_model.py"
+_PATH = ROOT / "benchmarks" / "simpy_model.py"
 _spec = importlib.util.spec_from_file_location("simpy_model", _PATH)
 assert _spec is not None and _spec.loader is not None
 simpy_model = importlib.util.module_from_spec(_spec)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import enforcesim
+from builders import simulate_fixed
 from enforcesim import ScenarioError, parse_scenario
 from enforcesim.engine.runner import simulate_replicate, split_initial
 from enforcesim.results import stream_metrics
@@ -56,17 +57,7 @@ def test_exact_small_case_is_reported_per_stream():
         }
     )
     # a at 0.5 (stay 2, removed), b at 0.6 (stay 1, released), b at 0.7 turned away.
-    out = simulate_replicate(
-        sc,
-        0,
-        validate=True,
-        fixed=(
-            np.array([0.5, 0.6, 0.7]),
-            np.array([2.0, 1.0, 1.0]),
-            np.array([True, False, False]),
-            np.array([0, 1, 1]),
-        ),
-    )
+    out = simulate_fixed(sc, [0.5, 0.6, 0.7], [2.0, 1.0, 1.0], [True, False, False], [0, 1, 1])
     m = stream_metrics(out)
     assert m["a"]["book_ins_per_day"] == 0.25 and m["b"]["book_ins_per_day"] == 0.5
     assert m["a"]["admitted_per_day"] == 0.25 and m["b"]["admitted_per_day"] == 0.25

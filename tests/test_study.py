@@ -8,18 +8,16 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
-import typer
-from typer.testing import CliRunner
 
 import enforcesim
+from builders import ROOT, SCENARIOS, invoke_study
 from enforcesim.study import StudyError, compare, parse_vary, read_sweep, render, sweep
-from enforcesim.study.cli import register
 from enforcesim.study.report import assumptions, start_date
 from enforcesim.study.sensitivity import sensitivity
 
-ROOT = Path(__file__).resolve().parents[1]
-LIBRARY = sorted((ROOT / "scenarios" / "library").glob("*.toml"))
+LIBRARY = sorted((SCENARIOS / "library").glob("*.toml"))
 
 SMALL = """# A small test scenario. Day 0 = 2024-10-01.
 [scenario]
@@ -49,25 +47,21 @@ removals_per_day = 16.0
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> Path:
-    path = tmp_path / "small.toml"
-    path.write_text(SMALL)
-    return path
+def small(write_toml) -> Path:
+    return write_toml(SMALL, "small.toml")
 
 
-def variant(tmp_path: Path, name: str, **repl: str) -> Path:
-    text = SMALL.replace('name = "small"', f'name = "{name}"')
-    for old, new in repl.items():
-        text = text.replace(old, new)
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text)
-    return path
+@pytest.fixture
+def variant(write_toml):
+    """variant(name, **{old: new}): SMALL named `name`, with each `old` text replaced."""
 
+    def write(name: str, **repl: str) -> Path:
+        text = SMALL.replace('name = "small"', f'name = "{name}"')
+        for old, new in repl.items():
+            text = text.replace(old, new)
+        return write_toml(text, f"{name}.toml")
 
-def cli(*args: str):
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    register(app)
-    return CliRunner().invoke(app, list(args))
+    return write
 
 
 # --- compare ------------------------------------------------------------------------------------
@@ -83,8 +77,8 @@ def test_a_scenario_against_itself_differs_by_exactly_zero(small):
     assert (d["pairs"] == 4).all()
 
 
-def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path):
-    more = variant(tmp_path, "more-beds", **{"beds = 260": "beds = 400"})
+def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path, variant):
+    more = variant("more-beds", **{"beds = 260": "beds = 400"})
     cmp = compare([small, more], replicates=5, workers=1)
     a = cmp.results[0].replicate_metrics()["detained"].to_numpy()
     b = cmp.results[1].replicate_metrics()["detained"].to_numpy()
@@ -99,20 +93,18 @@ def test_differences_pair_replicate_i_with_replicate_i(small, tmp_path):
     assert (ta <= 0).all() and ta.sum() < 0
 
 
-def test_compare_seeds_every_scenario_like_the_baseline(small, tmp_path):
-    other = variant(
-        tmp_path, "other-seed", **{"seed = 7": "seed = 99", "replicates = 4": "replicates = 2"}
-    )
+def test_compare_seeds_every_scenario_like_the_baseline(small, tmp_path, variant):
+    other = variant("other-seed", **{"seed = 7": "seed = 99", "replicates = 4": "replicates = 2"})
     cmp = compare([small, other], workers=1)
     assert cmp.seed == 7 and cmp.replicates == 4
     assert len(cmp.results[1].replicate_metrics()) == 4
     assert cmp.notes and "seed 7" in cmp.notes[0]
 
 
-def test_compare_command_prints_and_writes_a_report(small, tmp_path):
-    more = variant(tmp_path, "more-beds", **{"beds = 260": "beds = 400"})
+def test_compare_command_prints_and_writes_a_report(small, tmp_path, variant):
+    more = variant("more-beds", **{"beds = 260": "beds = 400"})
     out = tmp_path / "cmp"
-    r = cli(
+    r = invoke_study(
         "compare", str(small), str(more), "--out", str(out), "--replicates", "3", "--workers", "1"
     )
     assert r.exit_code == 0, r.output
@@ -144,6 +136,18 @@ def test_compare_command_prints_and_writes_a_report(small, tmp_path):
         assert f">{heading}</h2>" in html, heading
     assert html.count('src="data:image/png;base64,') >= 4
     assert "http://" not in html and "https://" not in html  # no external assets
+    # the files hold the comparison the API makes (same seed, same replicates)
+    api = compare([small, more], replicates=3, workers=1)
+    written = pd.read_csv(out / "differences.csv")
+    assert list(written["metric"]) == list(api.differences()["metric"])
+    cols = ["diff_mean", "diff_lo", "diff_hi", "diff_ci_lo", "diff_ci_hi"]
+    np.testing.assert_allclose(
+        written[cols].to_numpy(float), api.differences()[cols].to_numpy(float), rtol=1e-12
+    )
+    for label, res in zip(api.labels, api.results, strict=True):
+        summary = json.loads((out / "runs" / label / "summary.json").read_text())
+        assert summary["replicates"] == 3
+        assert summary["metrics"] == json.loads(json.dumps(res.summary_dict()["metrics"]))
 
 
 @pytest.mark.parametrize(
@@ -180,7 +184,7 @@ def test_compare_command_prints_and_writes_a_report(small, tmp_path):
 )
 def test_bad_input_names_the_problem_and_exits_2(small, tmp_path, args, expected):
     args = [str(small) if a == "SMALL" else str(tmp_path / "o") if a == "OUT" else a for a in args]
-    r = cli(*args)
+    r = invoke_study(*args)
     assert r.exit_code == 2, r.output
     assert expected in r.output
     assert "Traceback" not in r.output
@@ -203,7 +207,7 @@ def test_parse_vary_ranges_include_stop_on_the_grid():
 AXES = ["detention.beds=200:300:100", "book_ins.rate_per_day=25,35"]
 
 
-def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path):
+def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path, variant):
     out = tmp_path / "sw"
     res = sweep(
         small,
@@ -218,10 +222,20 @@ def test_sweep_on_a_2x2_grid_maps_feasibility_and_costs(small, tmp_path):
     assert list(table["detention.beds"]) == [200, 200, 300, 300]
     assert list(table["book_ins.rate_per_day"]) == [25, 35, 25, 35]
     assert {"p_removals_per_day", "p_admitted_per_day", "cost_per_removal_mean"} <= set(table)
-    assert table["p_admitted_per_day"].between(0, 1).all()
     # the swept value replaces the file's; the bed count is the grid's
     point = json.loads((out / "points" / "00002.json").read_text())
     assert point["values"] == {"detention.beds": 300, "book_ins.rate_per_day": 25}
+    # a point is the run of the file with those values (same seed and replicates), and the
+    # probability of a target is the share of its replicates that meet it
+    edited = variant("point-2", **{"beds = 260": "beds = 300", "= 30.0  #": "= 25.0  #"})
+    direct = enforcesim.run(edited, replicates=3, workers=1).replicate_metrics()
+    admitted = direct["admitted_per_day"].to_numpy()
+    np.testing.assert_allclose(point["replicate_metrics"]["admitted_per_day"], admitted)
+    assert table.loc[2, "p_admitted_per_day"] == np.mean(admitted >= 26.0)
+    for i in range(4):
+        got = json.loads((out / "points" / f"{i:05d}.json").read_text())["replicate_metrics"]
+        p = np.mean(np.asarray(got["admitted_per_day"]) >= 26.0)
+        assert table.loc[i, "p_admitted_per_day"] == p
     html = render(out).read_text()
     for heading in (
         "Grid",
@@ -262,15 +276,15 @@ def test_an_interrupted_sweep_resumes_and_equals_an_uninterrupted_one(small, tmp
     assert whole.table().equals(read_sweep(tmp_path / "a")["table"])
 
 
-def test_a_sweep_folder_refuses_another_grid_or_scenario(small, tmp_path):
+def test_a_sweep_folder_refuses_another_grid_or_scenario(small, tmp_path, variant):
     out = tmp_path / "sw"
     sweep(small, [parse_vary("detention.beds=200,300")], out, replicates=2, workers=1)
     with pytest.raises(StudyError, match="holds a different sweep \\(grid differ"):
         sweep(small, [parse_vary("detention.beds=200,400")], out, replicates=2, workers=1)
-    changed = variant(tmp_path, "small", **{"removal_share = 0.6": "removal_share = 0.7"})
+    changed = variant("small", **{"removal_share = 0.6": "removal_share = 0.7"})
     with pytest.raises(StudyError, match="the scenario differ"):
         sweep(changed, [parse_vary("detention.beds=200,300")], out, replicates=2, workers=1)
-    r = cli("sweep", str(small), "--vary", "detention.beds=200,400", "--out", str(out))
+    r = invoke_study("sweep", str(small), "--vary", "detention.beds=200,400", "--out", str(out))
     assert r.exit_code == 2 and "use a new --out folder" in r.output
 
 
@@ -285,12 +299,11 @@ TOY = (
 )
 
 
-def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path):
+def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path, write_toml):
     """removals_per_day does not depend on the bed rate: with common random numbers its
     indices are 0 (tolerance 0.02), and the arrival rate carries nearly all the variance
     (S1 > 0.8). cost_per_removal depends on both. N = 16: 64 runs of 1 replicate."""
-    path = tmp_path / "toy.toml"
-    path.write_text(TOY)
+    path = write_toml(TOY, "toy.toml")
     sa = sensitivity(path, n=16, seed=3, workers=1)
     assert len(sa.samples) == 16 * (2 + 2)
     idx = sa.indices.set_index(["metric", "input"])
@@ -309,9 +322,8 @@ def test_sobol_indices_of_a_toy_whose_answer_is_known(tmp_path):
     assert html.count('src="data:image/png;base64,') == 1
 
 
-def test_sensitivity_needs_uncertainty(small, tmp_path):
+def test_sensitivity_needs_uncertainty(small, tmp_path, variant):
     path = variant(
-        tmp_path,
         "certain",
         **{'"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }': ""},
     )
@@ -337,7 +349,7 @@ RUN_HEADINGS = (
 def test_report_of_a_result_folder_has_every_section(small, tmp_path):
     out = tmp_path / "run"
     enforcesim.run(small, workers=1).write(out)
-    r = cli("report", str(out))
+    r = invoke_study("report", str(out))
     assert r.exit_code == 0, r.output
     html = (out / "report.html").read_text()
     for heading in RUN_HEADINGS:
@@ -353,9 +365,8 @@ def test_report_of_a_result_folder_has_every_section(small, tmp_path):
     assert "USD per bed-day (ICE, 2024-25)" in html  # the file's comments are its sources
 
 
-def test_report_without_uncertainty_says_process_noise_only(small, tmp_path):
+def test_report_without_uncertainty_says_process_noise_only(small, tmp_path, variant):
     path = variant(
-        tmp_path,
         "certain",
         **{'"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }': ""},
     )
@@ -401,6 +412,10 @@ def test_every_library_scenario_parses_runs_and_is_documented(path):
     assert text.startswith("# Library: ")
     res = enforcesim.run(path, replicates=2, workers=2)
     assert len(res.replicate_metrics()) == 2
+    summary = res.summary_dict()
+    assert set(summary["targets"]) == set(sc.targets.model_dump(exclude_none=True))
+    assert set(summary["parameters"]) == set(sc.uncertainty)
+    assert "parameter uncertainty" in summary["interval"]["kind"]
 
 
 def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
@@ -415,4 +430,11 @@ def test_the_python_example_of_the_docs_runs(tmp_path, monkeypatch):
         ),
         {},
     )
-    assert (tmp_path / "out" / "doc-example" / "sweep" / "report.html").exists()
+    out = tmp_path / "out" / "doc-example"
+    # a scenario compared with itself differs by exactly 0, in the written file too
+    written = pd.read_csv(out / "compare" / "differences.csv")
+    assert (written["diff_mean"].fillna(0) == 0).all()
+    swept = read_sweep(out / "sweep")["table"]
+    assert list(swept["detention.beds"]) == [30000, 40000]
+    html = (out / "sweep" / "report.html").read_text()
+    assert ">Feasibility map</h2>" in html and ">Results by grid point</h2>" in html

@@ -24,28 +24,12 @@ import pytest
 from scipy import integrate, stats
 
 import enforcesim
-
-K_SE = 5.0  # standard errors allowed for a statistical check
+from theory_checks import K_SE, check, check_se, erlang_b, erlang_c, mean_se
 
 
 # --------------------------------------------------------------------------------------------
 # Theory
 # --------------------------------------------------------------------------------------------
-def erlang_b(c: int, a: float) -> float:
-    """Erlang B blocking probability by the stable recursion B(k) = a B(k-1) / (k + a B(k-1))."""
-    b = 1.0
-    for k in range(1, c + 1):
-        b = a * b / (k + a * b)
-    return b
-
-
-def erlang_c(c: int, a: float) -> float:
-    """Erlang C probability of waiting in M/M/c (a = lambda / mu < c), from Erlang B."""
-    assert a < c
-    b = erlang_b(c, a)
-    return c * b / (c - a * (1.0 - b))
-
-
 def stay_frozen(stay: dict):
     """The scipy distribution of a length_of_stay table (same parametrisation as the engine)."""
     m = stay["mean"]
@@ -131,37 +115,6 @@ def scenario(
 
 def run(sc: dict):
     return enforcesim.run(sc)
-
-
-def mean_se(values) -> tuple[float, float]:
-    """Mean and standard error over independent replicates (NaN = null, dropped)."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    assert v.size >= 2
-    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(v.size))
-
-
-def check(what: str, sim: float, theory: float, tol: float, wrong: float | None = None) -> None:
-    """|sim - theory| <= tol; and, if `wrong` (theory under a 10% input error) is given, the
-    check must be able to tell it apart: |sim - wrong| > tol."""
-    msg = f"{what}: simulated {sim:.6g}, theory {theory:.6g}, tolerance {tol:.3g}"
-    print(msg)
-    assert abs(sim - theory) <= tol, msg
-    if wrong is not None:
-        assert abs(sim - wrong) > tol, (
-            f"{what}: no power: simulated {sim:.6g} is also within {tol:.3g} of {wrong:.6g}, "
-            f"the value under a 10% error"
-        )
-
-
-def check_se(
-    what: str, values, theory: float, wrong: float | None = None, max_rel_se: float = 0.02
-) -> float:
-    """Replicate mean within K_SE standard errors of theory; returns the mean."""
-    m, se = mean_se(values)
-    assert se <= max_rel_se * abs(theory) + 1e-12, f"{what}: se {se:.3g} too large to test"
-    check(what, m, theory, K_SE * se, wrong)
-    return m
 
 
 STAYS = {
