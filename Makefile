@@ -30,6 +30,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/execution.py
 
 docs: install
 	$(BIN)/python -m enforcesim.docgen

@@ -16,6 +16,7 @@ from . import __version__
 from .calibrate.cli import app as calibrate_app
 from .data.cli import app as data_app
 from .errors import ScenarioError
+from .execution.cli import app as cluster_app
 from .options import SetOpt
 from .study.cli import register as register_study_commands
 from .tables import Format, FormatOpt
@@ -32,6 +33,9 @@ app.add_typer(
     calibrate_app,
     name="calibrate",
     help="Fit the model to ICE's statistics and back-test its forecasts.",
+)
+app.add_typer(
+    cluster_app, name="cluster", help="Start a Dask cluster for studies (docs/execution.md)."
 )
 register_study_commands(app)
 err_console = Console(stderr=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -586,6 +586,18 @@ def ensure_compiled(case_side: bool = False) -> None:
             np.zeros(1, dtype=np.int64),
         )
         _compiled.add(flavour)
+
+
+def simulate_replicates(
+    sc: Scenario, replicates: Iterable[int], validate: bool = False
+) -> list[ReplicateOutput]:
+    """The given replicates of a scenario, one after another, in the order given.
+
+    Replicate i depends only on the seed and i (rng.py), so any split of 0..n-1 into ranges
+    run anywhere and put back in order equals `run_replicates`.
+    """
+    ensure_compiled(sc.has_case_side())
+    return [simulate_replicate(sc, i, validate) for i in replicates]
 
 
 def run_replicates(

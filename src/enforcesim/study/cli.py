@@ -256,9 +256,18 @@ def sweep_cmd(
     quiet: QuietOpt = False,
     sets: SetOpt = None,
     form: FormatOpt = Format.table,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ENFORCESIM_CLUSTER",
+            help="Run the points on the Dask cluster at this address (tcp://HOST:PORT, "
+            "see `enforcesim cluster local`); the numbers are the same as locally.",
+        ),
+    ] = None,
 ) -> None:
     """Run a grid of scenario values; feasibility maps and cost surfaces. Resumable.
     --set applies to every grid point."""
+    from ..execution.cli import executor_for
     from .sweep import parse_vary, sweep
 
     _check_common(seed, replicates, workers)
@@ -276,7 +285,7 @@ def sweep_cmd(
         if problems:
             raise StudyError(problems)
         try:
-            with _progress(quiet) as progress:
+            with executor_for(cluster, workers) as executor, _progress(quiet) as progress:
                 task = progress.add_task("grid points", total=None)
 
                 def done(i: int, total: int, _skipped: bool) -> None:
@@ -292,6 +301,8 @@ def sweep_cmd(
                     targets=targets,
                     on_point=done,
                     overrides=overrides,
+                    executor=executor,
+                    on_progress=lambda ev: progress.update(task, description=ev.describe()),
                 )
         except KeyboardInterrupt:
             _fail(

@@ -28,10 +28,13 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..api import run as api_run
 from ..errors import ScenarioError
+from ..execution import Executor, LocalExecutor, Run, RunOutput, run_all
+from ..execution.executors import ProgressCallback
+from ..execution.fanout import provenance
 from ..outdir import check as check_out
 from ..outdir import resume
+from ..results import Results
 from ..scenario import parse_scenario
 from ..workload import check_study
 from .common import LoadedScenario, StudyError, load, write_atomic, write_json
@@ -234,9 +237,16 @@ def sweep(
     targets: dict[str, float] | None = None,
     on_point: Callable[[int, int, bool], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> SweepResult:
     """Run every grid point not already in out_dir; `on_point(done, total, skipped)` is
-    called after each point (its result is on disk by then).
+    called after each point (its result is on disk by then), in the order points finish.
+
+    Points run as tasks on `executor` (default: `workers` local threads; a
+    ClusterExecutor runs them on a Dask cluster) with the same numbers wherever they run;
+    `on_progress` gets the executor's task counts and time-left estimate. Each point file's
+    `provenance` says where its tasks ran.
 
     `targets` adds or overrides targets (any metric -> value) for the feasibility map; the
     scenario's own [targets] are used otherwise. `overrides` (`--set`) apply to every point
@@ -298,31 +308,43 @@ def sweep(
     resume(out, "sweep", inputs=[ls.path])
     write_json(mpath, manifest)
     write_atomic(out / "scenario.toml", ls.text)
-    ran, skipped = [], []
-    for i, values in enumerate(grid):
-        ppath = out / "points" / f"{i:05d}.json"
-        if i not in pending:
-            skipped.append(i)
-        else:
-            # a point reports its intervals only: no central run
-            res = api_run(
-                pending.pop(i), seed=seed, replicates=replicates, workers=workers, central=False
-            )
-            summary = res.summary_dict()
-            per_rep = res.replicate_metrics()
-            write_json(
-                ppath,
-                {
-                    "index": i,
-                    "values": {a.path: v for a, v in zip(axes, values, strict=True)},
-                    "metrics": summary["metrics"],
-                    "replicate_metrics": {m: per_rep[m].tolist() for m in per_rep.columns},
-                    "parameters": summary["parameters"],
-                },
-            )
-            ran.append(i)
+    skipped = [i for i in range(len(grid)) if i not in pending]
+    if on_point is not None:
+        for n in range(len(skipped)):
+            on_point(n + 1, len(grid), True)
+    todo = sorted(pending)
+    # a point reports its intervals only: no central run
+    runs = [Run(pending[i], seed, replicates) for i in todo]
+    ran: list[int] = []
+    own = executor is None
+    ex = LocalExecutor(workers) if executor is None else executor
+
+    def write_point(done: RunOutput) -> None:
+        # Written as soon as the point's last task is in: an interrupted sweep keeps it.
+        i = todo[done.index]
+        res = Results(done.scenario, done.outputs, ls.content_sha256, str(ls.path))
+        summary = res.summary_dict()
+        per_rep = res.replicate_metrics()
+        write_json(
+            out / "points" / f"{i:05d}.json",
+            {
+                "index": i,
+                "values": {a.path: v for a, v in zip(axes, grid[i], strict=True)},
+                "metrics": summary["metrics"],
+                "replicate_metrics": {m: per_rep[m].tolist() for m in per_rep.columns},
+                "parameters": summary["parameters"],
+                "provenance": provenance(ex, done),
+            },
+        )
+        ran.append(i)
         if on_point is not None:
-            on_point(i + 1, len(grid), i in skipped)
+            on_point(len(skipped) + len(ran), len(grid), False)
+
+    try:
+        run_all(runs, ex, write_point, on_progress)
+    finally:
+        if own:
+            ex.close()
     table = read_sweep(out)["table"]
     write_atomic(out / "grid.csv", table.to_csv(index=False))
     return SweepResult(out, list(axes), ran, skipped)
