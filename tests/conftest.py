@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from enforcesim import data
+
 
 @pytest.fixture
 def write_toml(tmp_path: Path) -> Callable[..., Path]:
@@ -20,3 +22,10 @@ def write_toml(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One statistics store per test session, built into a temporary folder from the
+    vendored raw files (as `enforcesim data build --db PATH` builds it)."""
+    return data.build(tmp_path_factory.mktemp("store") / "enforcesim.duckdb")

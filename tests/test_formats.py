@@ -179,8 +179,8 @@ def test_sensitivity_csv_is_indices_csv(scen, tmp_path):
     assert "Results in" in r.stderr
 
 
-def test_data_show_json_matches_csv(tmp_path):
-    db = tmp_path / "store"
+def test_data_show_json_matches_csv(store):
+    db = store
     c = invoke("data", "show", "fiscal-years", "--format", "csv", "--db", db)
     assert c.exit_code == 0, c.output
     j = invoke("data", "show", "fiscal-years", "--format", "json", "--db", db)

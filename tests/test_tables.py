@@ -111,10 +111,10 @@ def test_sweep_and_sensitivity_show_every_number_whole(width, tmp_path):
 
 
 @pytest.mark.parametrize("width", [60, 80, None])
-def test_data_show_shows_every_value_whole(width, tmp_path):
-    r = invoke(["data", "show", "fiscal-years", "--db", tmp_path / "store"], width)
+def test_data_show_shows_every_value_whole(width, store):
+    r = invoke(["data", "show", "fiscal-years", "--db", store], width)
     assert r.exit_code == 0, r.output
-    csv = invoke(["data", "show", "fiscal-years", "--format", "csv", "--db", tmp_path / "store"], 0)
+    csv = invoke(["data", "show", "fiscal-years", "--format", "csv", "--db", store], 0)
     data = pd.read_csv(io.StringIO(csv.stdout))
     numbers = [f"{v:,.2f}" for v in data["adp"]] + [str(v) for v in data["source_file"]]
     assert_whole(r.stdout, numbers, width)

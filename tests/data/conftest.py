@@ -1,4 +1,4 @@
-"""One store per test session, built into a temporary folder from the vendored raw files."""
+"""Tables of the session's store (the `store` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ import duckdb
 import pytest
 
 from enforcesim import data
-
-
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return data.build(tmp_path_factory.mktemp("store") / "enforcesim.duckdb")
 
 
 @pytest.fixture(scope="session")

@@ -139,7 +139,7 @@ def test_the_default_store_is_built_on_first_read_but_never_silently_rebuilt(
     monkeypatch.delenv("ENFORCESIM_DB", raising=False)
     monkeypatch.setattr("enforcesim.data.store.default_db_path", lambda: default)
     shutil.copytree(store.parent, default.parent)
-    assert data.table("fiscal_years").shape[0] == 6  # a current store is only read
+    assert data.table("fiscal_years").shape[0] == 7  # FY2019-FY2025; a current store is only read
     damage(default)
     before = sha(default)
     r = runner.invoke(app, SHOW)
