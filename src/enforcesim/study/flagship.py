@@ -42,10 +42,11 @@ from .. import headline as HL
 from ..api import run as api_run
 from ..bottlenecks import alone, gap_to_target
 from ..central import MIN_REPLICATES, few_replicates_note, number
+from ..files import write_atomic, write_json
 from ..outdir import add_file, resume
 from ..outdir import check as check_out
 from ..scenario import parse_scenario
-from .common import StudyError, content_hash, write_atomic, write_json
+from .common import StudyError, content_hash
 
 ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "scenarios" / "library"

@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 
 from .. import __version__
+from ..files import write_atomic
 from . import figures as F
-from .common import StudyError, fmt, meaning, sha256_bytes, unit, write_atomic
+from .common import StudyError, fmt, meaning, sha256_bytes, unit
 
 ICE_SOURCE = (
     "ICE detention statistics workbooks FY2019-FY2024 (public domain; enforcesim "
