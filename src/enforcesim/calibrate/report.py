@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import tomlfile
 from .fit import AGENCIES, AgencyFit, bic, fit_agency, observed
 from .status_quo import (
     DIST,
@@ -16,7 +17,6 @@ from .status_quo import (
     fit_status_quo,
     in_sample_check,
     status_quo_dict,
-    to_toml,
 )
 
 # Okabe-Ito colour-blind-safe palette; line styles differ too, so the plots read in grey
@@ -282,7 +282,7 @@ def calibrate(
     hist = history_fits(through, dist)
     d = status_quo_dict(sq, streams=streams)
     header = scenario_header(sq, bootstrap, streams)
-    text = to_toml(d, scenario_comments(sq, streams), header)
+    text = tomlfile.dumps(d, header=header, comments=scenario_comments(sq, streams))
     scen = Path(scenario_path) if scenario_path else outp / f"{d['scenario']['name']}.toml"
     scen.write_text(text)
     check = in_sample_check(sq, replicates=4, seed=0)

@@ -26,18 +26,16 @@ from __future__ import annotations
 import copy
 import json
 import math
-import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .. import __version__, tomlfile
 from .. import headline as HL
 from ..api import run as api_run
 from ..bottlenecks import alone, gap_to_target
@@ -139,7 +137,7 @@ class Input:
     raw: dict[str, Any]
 
 
-def _read(path: Path) -> Input:
+def read_input(path: Path) -> Input:
     try:
         text = path.read_text()
     except OSError as exc:
@@ -149,9 +147,6 @@ def _read(path: Path) -> Input:
     return Input(path.stem, path, text, raw)
 
 
-_SCHEDULES = ("schedule", "beds_schedule", "hires", "encounters_schedule")
-
-
 def shorten(
     raw: dict[str, Any],
     days: int | None,
@@ -159,81 +154,51 @@ def shorten(
     replicates: int | None = None,
     seed: int | None = None,
 ) -> dict[str, Any]:
-    """A copy with another horizon: schedule steps on or after the new last day are dropped
-    (and any [uncertainty] entry on them); a shorter warm-up when given."""
+    """A copy with another horizon (see `set_horizon`), replicate count or seed."""
     d = copy.deepcopy(raw)
     meta = d["scenario"]
     if replicates is not None:
         meta["replicates"] = replicates
     if seed is not None:
         meta["seed"] = seed
-    if days is None:
-        return d
+    if days is not None:
+        set_horizon(d, days, warmup_days)
+    return d
+
+
+def set_horizon(doc: MutableMapping[str, Any], days: int, warmup_days: int | None = None) -> None:
+    """Give a scenario (a dict, or a tomlkit document whose comments then survive) a horizon
+    of `days`, in place: every step of every schedule on or after the new last day is dropped,
+    whatever the schedule is called (a list of `{ day, ... }` steps anywhere outside
+    [uncertainty]), with any [uncertainty] entry on it; a shorter warm-up when given."""
+    meta = doc["scenario"]
     meta["days"] = days
     if warmup_days is not None and meta.get("warmup_days", 0) > warmup_days:
         meta["warmup_days"] = warmup_days
     dropped: list[str] = []
-
-    def walk(node: Any, path: str) -> None:
-        if not isinstance(node, dict):
-            return
-        for key, value in node.items():
-            here = f"{path}.{key}" if path else key
-            if key in _SCHEDULES and isinstance(value, list):
-                kept = [s for s in value if s.get("day", 0) < days]
-                dropped.extend(
-                    f"{here}.{i}" for i, s in enumerate(value) if s.get("day", 0) >= days
-                )
-                node[key] = kept
-            elif key != "uncertainty":
-                walk(value, here)
-
-    walk(d, "")
-    unc = d.get("uncertainty", {})
+    for path, steps in _step_lists(doc, ""):
+        late = [i for i, step in enumerate(steps) if step["day"] >= days]
+        for i in reversed(late):  # from the end, so that earlier indices stay valid
+            del steps[i]
+        dropped.extend(f"{path}.{i}" for i in late)
+    unc = doc.get("uncertainty", {})
     for key in [k for k in unc if any(k.startswith(p + ".") for p in dropped)]:
         del unc[key]
-    return d
 
 
-def to_toml(d: dict[str, Any], header: str = "") -> str:
-    """A small TOML writer for scenario dicts: tables, inline tables (stay distributions,
-    draws, mixes, pools) and arrays of inline tables; dates as TOML dates."""
-    lines = [header.rstrip()] if header else []
-
-    def val(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, int | date):
-            return str(v) if not isinstance(v, date) else v.isoformat()
-        if isinstance(v, float):
-            return repr(v)
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{_key(k)} = {val(x)}" for k, x in v.items()) + " }"
-        if isinstance(v, list):
-            return "[" + ", ".join(val(x) for x in v) + "]"
-        raise TypeError(f"cannot write {type(v).__name__} as TOML")
-
-    def inline(key: str, v: dict[str, Any], table: str) -> bool:
-        return "dist" in v or table == "uncertainty" or key in ("pool", "mix")
-
-    def emit(table: str, body: dict[str, Any]) -> None:
-        scalars = {k: v for k, v in body.items() if not isinstance(v, dict) or inline(k, v, table)}
-        subs = {k: v for k, v in body.items() if k not in scalars}
-        if scalars or not subs:
-            lines.extend(["", f"[{table}]"])
-            lines.extend(f"{_key(k)} = {val(v)}" for k, v in scalars.items())
-        for k, v in subs.items():
-            emit(f"{table}.{k}", v)
-
-    for table, body in d.items():
-        emit(table, body)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+def _step_lists(node: Mapping[str, Any], path: str) -> Iterator[tuple[str, list[Any]]]:
+    for key, value in node.items():
+        here = f"{path}.{key}" if path else key
+        if key == "uncertainty" and not path:
+            continue
+        if isinstance(value, Mapping):
+            yield from _step_lists(value, here)
+        elif (
+            isinstance(value, list)
+            and value
+            and all(isinstance(s, Mapping) and "day" in s for s in value)
+        ):
+            yield here, value
 
 
 # --- the published static estimates under capacity ---------------------------------------------
@@ -338,8 +303,8 @@ def run_flagship(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise StudyError([f"{out}: exists and is not a folder"])
-    inputs = [_read(library / f"{name}.toml") for name in (*COMPARED, *CONTEXT)]
-    published = {n: _read(PUBLISHED / f"{n}.toml") for n in ("aic-2024", "pwbm-2025")}
+    inputs = [read_input(library / f"{name}.toml") for name in (*COMPARED, *CONTEXT)]
+    published = {n: read_input(PUBLISHED / f"{n}.toml") for n in ("aic-2024", "pwbm-2025")}
     manifest = _manifest(plan, inputs + list(published.values()))
     check_out(out, "study flagship")
     _check_folder(out, manifest)
@@ -386,8 +351,7 @@ def run_flagship(
 
     def sweep_stage() -> bool:
         path = out / "inputs" / "sweep-scenario.toml"
-        raw = shorten(by_label[BASELINE].raw, plan.sweep_days, plan.warmup_days)
-        write_atomic(path, to_toml(raw, _derived_header(BASELINE, plan.sweep_days)))
+        write_atomic(path, derived_file(by_label[BASELINE], plan.sweep_days, plan.warmup_days))
         folder = out / "sweep"
         total = len(plan.sweep_beds) * len(plan.sweep_officers)
         before = len(list((folder / "points").glob("*.json"))) if folder.exists() else 0
@@ -409,8 +373,7 @@ def run_flagship(
         if (folder / "indices.csv").exists():
             return False
         path = out / "inputs" / "sobol-scenario.toml"
-        raw = shorten(by_label[MAIN].raw, plan.sobol_days, plan.warmup_days)
-        write_atomic(path, to_toml(raw, _derived_header(MAIN, plan.sobol_days)))
+        write_atomic(path, derived_file(by_label[MAIN], plan.sobol_days, plan.warmup_days))
         sensitivity(
             path,
             n=plan.sobol_n,
@@ -459,12 +422,18 @@ def run_flagship(
     return study
 
 
-def _derived_header(name: str, days: int) -> str:
-    return (
-        f"# Derived by `enforcesim study flagship` from scenarios/library/{name}.toml (its "
-        f"comments\n# date and source every value) with a horizon of {days} days; schedule "
-        "steps after it dropped."
+def derived_file(inp: Input, days: int, warmup_days: int | None) -> str:
+    """The text of a library file with a shorter horizon: its values edited in place, so
+    that its comments still date and source every value kept."""
+    doc = tomlfile.parse(inp.text)
+    set_horizon(doc, days, warmup_days)
+    doc["scenario"].item("days").comment(f"cut from {inp.raw['scenario']['days']} days")
+    header = (
+        f"# Derived by `enforcesim study flagship` from scenarios/library/{inp.label}.toml "
+        f"with a horizon of {days} days;\n# schedule steps after it dropped. The comments "
+        "below are the library file's."
     )
+    return tomlfile.dumps(doc, header=header)
 
 
 # --- reading the results back --------------------------------------------------------------------
