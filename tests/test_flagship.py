@@ -22,12 +22,11 @@ from enforcesim.study.flagship import (
     MAIN,
     QUICK,
     derived_file,
-    headlines,
-    read_flagship,
     read_input,
     run_flagship,
     shorten,
 )
+from enforcesim.study.flagship_results import headlines, read_flagship
 
 ARREST_SIDE = [LIBRARY / f"{name}.toml" for name in COMPARED]
 
@@ -41,7 +40,7 @@ SECTIONS = (
     "Costs and cost per removal",
     "Feasibility map",
     "Sensitivity: what drives the answers",
-    "ICE&#x27;s published series and the goals",
+    "ICE&#39;s published series and the goals",
     "Published static estimates and capacity",
     "All scenarios: key metrics and differences",
     "How to read the intervals",
