@@ -11,7 +11,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -26,11 +25,14 @@ from .flagship_results import (
     ARRESTS_GOAL,
     BOTTLENECKS,
     BUDGET,
+    LABELS,
     NOISE_ONLY,
     REMOVALS_GOAL,
     RunSet,
     answers,
     headlines,
+    ice_arrests_daily,
+    paired_difference,
     read_flagship,
 )
 from .report_parts import (
@@ -47,37 +49,9 @@ from .sweep import read_sweep
 ICE_ARRESTS_FY = {2019: 143_099, 2022: 142_750, 2023: 170_590, 2024: 113_431}
 ARRESTS_SOURCE = "ICE administrative arrests FY2019, FY2022-FY2024: ICE annual reports"
 
-LABELS = {
-    "goal-3000-beds-50k": "goal, ~6,000 officers, 50,000 beds",
-    "goal-3000-buildout-100k": "goal, build-out to 100,000 beds",
-    "more-officers": "goal, build-out + 10,000 officers",
-    "more-flights": "goal, build-out + flights for 1M/yr",
-    "priority-criminal-first": "goal, 50,000 beds, criminal first",
-    "expedited-removal-wide": "goal, 50,000 beds, wider expedited removal",
-    "status-quo-fy2024": "status quo FY2024 (book-ins)",
-    "removals-1m-per-year": "1M removals/yr (book-ins, if arrests happen)",
-}
 SCENARIO_SOURCE = "Scenarios: scenarios/library/ (every value dated and sourced in its comments)."
 
 _NO_GAP = {"total": None, "parts": {"beyond_constraints": None}}
-
-
-def ice_arrests_daily(rs: RunSet, label: str) -> pd.DataFrame:
-    """ICE arrests made per replicate and day (CBP transfers and sources that do not count
-    as ICE arrests left out)."""
-    sources = rs.raw(label).get("arrests", {}).get("sources", {})
-    ice = [
-        n
-        for n, s in sources.items()
-        if s.get("kind") != "cbp_transfer" and s.get("counts_as_ice_arrest", True)
-    ]
-    a = rs.daily(label, "daily_arrests")
-    a = a[a["source"].isin(ice)]
-    return (
-        a.groupby(["replicate", "day"], as_index=False)["made"]
-        .sum()
-        .rename(columns={"made": "ice_arrests"})
-    )
 
 
 def band(iv: tuple[float, float, float] | dict[str, Any] | None, metric: str = "") -> str:
@@ -87,20 +61,6 @@ def band(iv: tuple[float, float, float] | dict[str, Any] | None, metric: str = "
     if not iv or iv[0] is None or (isinstance(iv[0], float) and math.isnan(iv[0])):
         return "-"
     return f"{fmt(iv[0], metric)} [{fmt(iv[1], metric)}, {fmt(iv[2], metric)}]"
-
-
-def paired_difference(rs: RunSet, base: str, label: str, metric: str) -> tuple[float, float, float]:
-    """Mean difference label - base over paired replicates, with its 95 % Student t CI."""
-    a = rs.metrics[base][metric].to_numpy(dtype=float)
-    b = rs.metrics[label][metric].to_numpy(dtype=float)
-    d = (b - a)[~np.isnan(b - a)]
-    if d.size < 2:
-        v = float(d.mean()) if d.size else math.nan
-        return (v, v, v)
-    from scipy import stats
-
-    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
-    return (float(d.mean()), float(d.mean() - half), float(d.mean() + half))
 
 
 @dataclass
@@ -194,7 +154,7 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
         "Headline answers",
         T.headline(quick, QUICK_LABEL, st.plan, headlines(folder), st.main, st.start.date()),
     )
-    page.section("The question and the scenarios", T.question(_scenarios_table(st)))
+    page.section("The question and the scenarios", T.question(_scenarios_rows(st)))
     page.section("Arrests against the goal", _arrests(st, T))
     page.section("Detained population and beds", _detained(st, T))
     page.section("Removals and releases", _removals(st, T))
@@ -225,7 +185,7 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
     return page.write()
 
 
-def _scenarios_table(st: Study) -> Any:
+def _scenarios_rows(st: Study) -> list[list[Any]]:
     rows = []
     for label in st.labels:
         raw = st.rs.raw(label)
@@ -240,8 +200,7 @@ def _scenarios_table(st: Study) -> Any:
                 st.rs.summaries[label]["replicates"],
             ]
         )
-    headers = ["scenario", "what", "day 0", "days", "driven by", "file", "replicates"]
-    return table(headers, rows, numeric={3, 6})
+    return rows
 
 
 def _arrests(st: Study, T: Any) -> Markup:
@@ -279,17 +238,7 @@ def _arrests(st: Study, T: Any) -> Markup:
                 band(m.get("officers")),
             ]
         )
-    headers = [
-        "scenario",
-        "ICE arrests/day",
-        "P(3,000 met)",
-        "attempted/day",
-        "foregone: officers",
-        "foregone: beds",
-        "foregone: pool",
-        "officers",
-    ]
-    return T.arrests(st.figure("arrests_vs_goal.png", data), table(headers, rows, range(1, 8)), src)
+    return T.arrests(st.figure("arrests_vs_goal.png", data), rows, src)
 
 
 def _detained(st: Study, T: Any) -> Markup:
@@ -330,13 +279,7 @@ def _removals(st: Study, T: Any) -> Markup:
                 band(s["metrics"]["wait_for_transport_days"]),
             ]
         )
-    headers = ["scenario", "removals/day", "P(2,740 met)", "releases/day", "wait for a seat (days)"]
-    return T.removals(
-        st.figure("removals_releases.png", data),
-        window,
-        table(headers, rows, numeric={1, 2, 3, 4}),
-        src,
-    )
+    return T.removals(st.figure("removals_releases.png", data), window, rows, src)
 
 
 def _binding(st: Study, T: Any) -> Markup:
@@ -443,13 +386,6 @@ def _costs(st: Study, T: Any) -> Markup:
                 band(s["metrics"]["cost_per_removal"], "cost_per_removal"),
             ]
         )
-    headers = [
-        "scenario",
-        "all-in cost per removal (USD)",
-        "all-in cost per year (USD)",
-        "cost per occupied bed-day (USD)",
-        "direct cost per removal (USD; per-diem and departures)",
-    ]
     b = st.answers.get("budget")
     budget = None
     if b:
@@ -474,20 +410,9 @@ def _costs(st: Study, T: Any) -> Markup:
             "years_lo": f"{ya[1]:.1f}",
             "years_hi": f"{ya[2]:.1f}",
             "sustainable_beds": band(b["sustainable_beds"], "detained"),
-            "by_scenario": table(
-                [
-                    "scenario",
-                    "P(runs out by 30 Sep 2029)",
-                    "spent within the horizon (USD)",
-                    "sustainable beds",
-                ],
-                by_scenario,
-                numeric={1, 2, 3},
-            ),
+            "by_scenario": by_scenario,
         }
-    return T.costs(
-        st.figure("costs.png", data), src, table(headers, rows, numeric={1, 2, 3, 4}), budget
-    )
+    return T.costs(st.figure("costs.png", data), src, rows, budget)
 
 
 def _feasibility(st: Study, T: Any) -> Markup:
@@ -617,17 +542,7 @@ def _history(st: Study, T: Any) -> Markup:
         ]
     )
     rows.append(["goals", "3,000", "-", "2,740", "50,000-100,000 beds", "-"])
-    headers = [
-        "",
-        "ICE arrests/day",
-        "book-ins/day",
-        "removals/day",
-        "ADP / detained",
-        "ALOS / stay (days)",
-    ]
-    return T.history(
-        st.figure("ice_history.png", data), src, table(headers, rows, numeric=range(1, 6))
-    )
+    return T.history(st.figure("ice_history.png", data), src, rows)
 
 
 def _published(st: Study, T: Any) -> Markup:
@@ -649,18 +564,8 @@ def _published(st: Study, T: Any) -> Markup:
         ]
         for r in pub.itertuples()
     ]
-    headers = [
-        "analysis",
-        "capacity",
-        "removals a year",
-        "detained (mean)",
-        "total $B a year",
-        "$ per removal",
-    ]
     main_cost = band(st.answers["cost_per_removal"])
-    return T.published(
-        st.figure("published.png", data), src, table(headers, rows, {2, 3, 4, 5}), main_cost
-    )
+    return T.published(st.figure("published.png", data), src, rows, main_cost)
 
 
 def _all_scenarios(st: Study, T: Any) -> Markup:
@@ -688,11 +593,7 @@ def _all_scenarios(st: Study, T: Any) -> Markup:
     return T.all_scenarios(
         table(["metric", *labels, "unit"], rows, numeric=range(1, len(labels) + 1)),
         st.base,
-        table(
-            ["scenario", "metric", "difference (mean)", "95 % CI", "unit"],
-            diff_rows,
-            numeric={2, 3},
-        ),
+        diff_rows,
     )
 
 
@@ -760,6 +661,6 @@ def _method(st: Study, T: Any) -> Markup:
     return T.method(
         str(st.folder),
         plan["name"],
-        table(["stage", "what", "size"], stages),
+        stages,
         [table(["key", "value"], settings), table(["key", "value"], provenance)],
     )

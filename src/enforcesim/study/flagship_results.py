@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import headline as HL
@@ -34,6 +35,18 @@ BOTTLENECKS = f"{MAIN}-bottlenecks"
 ARRESTS_GOAL = 3000.0  # ICE arrests/day, May 2025 (press)
 REMOVALS_GOAL = 2740.0  # 1,000,000 removals a year / 365
 BUDGET = "detention_2025_law"
+
+
+LABELS = {
+    "goal-3000-beds-50k": "goal, ~6,000 officers, 50,000 beds",
+    "goal-3000-buildout-100k": "goal, build-out to 100,000 beds",
+    "more-officers": "goal, build-out + 10,000 officers",
+    "more-flights": "goal, build-out + flights for 1M/yr",
+    "priority-criminal-first": "goal, 50,000 beds, criminal first",
+    "expedited-removal-wide": "goal, 50,000 beds, wider expedited removal",
+    "status-quo-fy2024": "status quo FY2024 (book-ins)",
+    "removals-1m-per-year": "1M removals/yr (book-ins, if arrests happen)",
+}
 
 
 @dataclass
@@ -340,3 +353,35 @@ def headlines(folder: str | Path) -> list[str]:
             f"{_b(b['sustainable_beds'], b['sustainable_beds_central'])} occupied beds."
         )
     return [HL.quick(line, a["quick"]) for line in lines]
+
+
+def ice_arrests_daily(rs: RunSet, label: str) -> pd.DataFrame:
+    """ICE arrests made per replicate and day (CBP transfers and sources that do not count
+    as ICE arrests left out)."""
+    sources = rs.raw(label).get("arrests", {}).get("sources", {})
+    ice = [
+        n
+        for n, s in sources.items()
+        if s.get("kind") != "cbp_transfer" and s.get("counts_as_ice_arrest", True)
+    ]
+    a = rs.daily(label, "daily_arrests")
+    a = a[a["source"].isin(ice)]
+    return (
+        a.groupby(["replicate", "day"], as_index=False)["made"]
+        .sum()
+        .rename(columns={"made": "ice_arrests"})
+    )
+
+
+def paired_difference(rs: RunSet, base: str, label: str, metric: str) -> tuple[float, float, float]:
+    """Mean difference label - base over paired replicates, with its 95 % Student t CI."""
+    a = rs.metrics[base][metric].to_numpy(dtype=float)
+    b = rs.metrics[label][metric].to_numpy(dtype=float)
+    d = (b - a)[~np.isnan(b - a)]
+    if d.size < 2:
+        v = float(d.mean()) if d.size else math.nan
+        return (v, v, v)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    return (float(d.mean()), float(d.mean() - half), float(d.mean() + half))
