@@ -35,8 +35,7 @@ BOTTLENECKS = f"{MAIN}-bottlenecks"
 ARRESTS_GOAL = 3000.0  # ICE arrests/day, May 2025 (press)
 REMOVALS_GOAL = 2740.0  # 1,000,000 removals a year / 365
 BUDGET = "detention_2025_law"
-
-
+# What each scenario changes, in the report's words.
 LABELS = {
     "goal-3000-beds-50k": "goal, ~6,000 officers, 50,000 beds",
     "goal-3000-buildout-100k": "goal, build-out to 100,000 beds",
