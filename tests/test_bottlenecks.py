@@ -196,12 +196,12 @@ def test_the_printed_split_adds_up_to_target_minus_achieved(tmp_path):
     from typer.testing import CliRunner
 
     from enforcesim.cli import app
-    from enforcesim.study.flagship import to_toml
+    from enforcesim.tomlfile import dumps
 
     d = two_constraint_scenario(days=200)
     d["targets"]["removals_per_day"] = 90.0
     scen = tmp_path / "s.toml"
-    scen.write_text(to_toml(d))
+    scen.write_text(dumps(d))
     r = CliRunner().invoke(app, ["run", str(scen), "--out", str(tmp_path / "o"), "--workers", "1"])
     assert r.exit_code == 0, r.output
     text = " ".join(r.output.split())

@@ -24,6 +24,7 @@ from enforcesim.calibrate.status_quo import (
     status_quo_dict,
 )
 from enforcesim.scenario import load_scenario, parse_scenario
+from enforcesim.tomlfile import value_comments
 
 
 def _scenario(rate0, steps, days, mean, sd, n0, reps, seed, dist="lognormal"):
@@ -278,3 +279,8 @@ def test_cli_run_writes_scenario_and_report(tmp_path):
     sc = load_scenario(tmp_path / "status-quo-fy2024.toml")
     assert {n for n, _ in sc.book_ins.stream_list()} == {"ice", "cbp"}
     assert "in-sample MAPE" in res.output
+    # the fit's comments source the values they sit beside
+    rows = {k: c for k, _v, c in value_comments((tmp_path / "status-quo-fy2024.toml").read_text())}
+    assert "Day 0 = 2024-10-01" in rows["(file header)"]
+    assert rows["costs.bed_day"] == "USD per bed-day, ICE 2024-25 (reference parameters)"
+    assert rows["book_ins.streams.ice.rate_per_day"].startswith("FY2024 mean ICE-arrest")

@@ -34,9 +34,9 @@ UNCERTAIN = {
 
 
 def _toml(d: dict) -> str:
-    from enforcesim.study.flagship import to_toml
+    from enforcesim.tomlfile import dumps
 
-    return to_toml(d)
+    return dumps(d)
 
 
 def _run_cli(tmp_path, data: dict, *extra: str):

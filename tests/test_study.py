@@ -14,8 +14,9 @@ import pytest
 import enforcesim
 from builders import ROOT, SCENARIOS, invoke_study
 from enforcesim.study import StudyError, compare, parse_vary, read_sweep, render, sweep
-from enforcesim.study.report import assumptions, start_date
+from enforcesim.study.report_parts import start_date
 from enforcesim.study.sensitivity import sensitivity
+from enforcesim.tomlfile import value_comments
 
 LIBRARY = sorted((SCENARIOS / "library").glob("*.toml"))
 
@@ -128,7 +129,7 @@ def test_compare_command_prints_and_writes_a_report(small, tmp_path, variant):
         "Detained population and beds",
         "Removals and releases over time",
         "Targets",
-        "ICE&#x27;s published statistics",
+        "ICE&#39;s published statistics",
         "Assumptions and sources",
         "How to read the intervals",
         "Provenance",
@@ -339,7 +340,7 @@ RUN_HEADINGS = (
     "Targets",
     "Detained population and beds",
     "Removals and releases over time",
-    "ICE&#x27;s published statistics",
+    "ICE&#39;s published statistics",
     "Assumptions and sources",
     "How to read the intervals",
     "Provenance",
@@ -381,7 +382,7 @@ def test_scenario_text_gives_the_calendar_and_the_assumptions():
     assert str(start_date("# Day 0 = 2024-10-01 (FY2025)").date()) == "2024-10-01"
     assert str(start_date("(day 0 = 1 Oct 2024, the first day)").date()) == "2024-10-01"
     assert start_date("no date here") is None
-    rows = assumptions(SMALL)
+    rows = value_comments(SMALL)
     assert rows[0] == ("(file header)", "", "A small test scenario. Day 0 = 2024-10-01.")
     assert ("book_ins.rate_per_day", "30.0", "persons/day (test value)") in rows
 

@@ -353,7 +353,7 @@ def resume(out: str | Path, command: str, *, inputs: Iterable[str | Path] = ()) 
 def add_file(folder: Path, name: str, data: str | bytes) -> None:
     """Write one more file into a result folder and list it in the folder's ledger, as
     written by the folder's own command (a scenario copy beside a run's results)."""
-    from .study.common import write_atomic
+    from .files import write_atomic
 
     write_atomic(folder / name, data)
     ledger = read_ledger(folder)

@@ -158,7 +158,7 @@ def write_csv_copies(folder: Path) -> list[Path]:
     (for spreadsheets; the Parquet files stay the reference, with their units)."""
     import pyarrow.parquet as pq
 
-    from .study.common import write_atomic
+    from .files import write_atomic
 
     written = []
     for path in sorted(folder.glob("*.parquet")):

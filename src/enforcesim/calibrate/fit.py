@@ -204,7 +204,7 @@ class AgencyFit:
         segments, and the last segment's stays (or `stays_after`) for later months."""
         s = series or self.series
         stays = self.stays
-        cohort_month = _cohort_of_month(self.seg_starts, s.n_months)
+        cohort_month = segment_of_month(self.seg_starts, s.n_months)
         if stays_after is not None:
             stays = stays + [stays_after]
             cohort_month = np.where(
@@ -218,7 +218,7 @@ class AgencyFit:
         """Monthly ADP of `series` split into (people booked in up to the fit's last month and
         the initial population; people booked in after), with the fitted stays."""
         stays = self.stays
-        cohort_month = _cohort_of_month(self.seg_starts, series.n_months)
+        cohort_month = segment_of_month(self.seg_starts, series.n_months)
         rate, midx, cov = series.day_grid()
         old = midx < self.series.n_months
         p_old = expected_paths(np.where(old, rate, 0.0), stays, cohort_month[midx], n0=self.n0)
@@ -234,7 +234,9 @@ def _stays(theta: np.ndarray, dist: str = "lognormal") -> list[Stay]:
     return [Stay(math.exp(theta[1 + 2 * i]), math.exp(theta[2 + 2 * i]), dist) for i in range(k)]
 
 
-def _cohort_of_month(seg_starts: list[int], n_months: int) -> np.ndarray:
+def segment_of_month(seg_starts: list[int], n_months: int) -> np.ndarray:
+    """For each month, the stay segment its book-ins belong to (segment i starts at month
+    seg_starts[i])."""
     c = np.zeros(n_months, dtype=int)
     for i, s in enumerate(seg_starts):
         c[s:] = i
@@ -249,7 +251,7 @@ def _residual_fn(
     log_n0: float | None = None,
 ):
     rate, midx, cov = series.day_grid()
-    cohort = _cohort_of_month(seg_starts, series.n_months)[midx]
+    cohort = segment_of_month(seg_starts, series.n_months)[midx]
     ok_adp = np.isfinite(series.adp) & (series.adp > 0)
     ok_alos = np.isfinite(series.alos) & (series.alos > 0)
     log_adp = np.log(series.adp[ok_adp])

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import tomlfile
+from ..reports.html import render
 from .fit import AGENCIES, AgencyFit, bic, fit_agency, observed
 from .status_quo import (
     DIST,
@@ -16,7 +18,6 @@ from .status_quo import (
     fit_status_quo,
     in_sample_check,
     status_quo_dict,
-    to_toml,
 )
 
 # Okabe-Ito colour-blind-safe palette; line styles differ too, so the plots read in grey
@@ -282,7 +283,7 @@ def calibrate(
     hist = history_fits(through, dist)
     d = status_quo_dict(sq, streams=streams)
     header = scenario_header(sq, bootstrap, streams)
-    text = to_toml(d, scenario_comments(sq, streams), header)
+    text = tomlfile.dumps(d, header=header, comments=scenario_comments(sq, streams))
     scen = Path(scenario_path) if scenario_path else outp / f"{d['scenario']['name']}.toml"
     scen.write_text(text)
     check = in_sample_check(sq, replicates=4, seed=0)
@@ -427,65 +428,9 @@ def scenario_comments(sq: StatusQuoFit, streams: bool) -> dict[str, str]:
 
 
 def report_markdown(r: dict[str, Any]) -> str:
-    def table(rows: list[dict[str, Any]]) -> str:
-        if not rows:
-            return ""
-        cols = list(rows[0])
-        out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        out += [
-            "| " + " | ".join("" if row[c] is None else str(row[c]) for c in cols) + " |"
-            for row in rows
-        ]
-        return "\n".join(out)
-
-    rs = [
+    """The report as Markdown (reports/templates/calibration.md.j2)."""
+    shares = [
         {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
         for row in r["removal_share"]["by_fiscal_year"]
     ]
-    return f"""# Calibration report (data through {r["through"]})
-
-Fit window {r["window"][0]} - {r["window"][1]}; bootstrap draws {r["bootstrap"]} (seed \
-{r["seed"]}). Intervals: 95 %, the wider of Gauss-Newton and moving-block bootstrap.
-
-## Status-quo parameters (12-month window)
-
-{table(r["parameters"])}
-
-## Fit per series (in-sample MAPE of the fluid model)
-
-{table(r["fit"])}
-
-Expected population at the end of the window: {r["population_at_end"]}; anchored to the
-last month's observed ADP (the scenario's `initial_detained`): {r["initial_detained"]}.
-
-## In-sample check with the engine (FY2024 book-ins by agency, seed {r["in_sample"]["seed"]}, \
-{r["in_sample"]["replicates"]} replicates)
-
-MAPE of monthly mean detained against ICE's monthly ADP (%): all agencies \
-{r["in_sample"]["all"]["mape_pct"]}, ICE arrests {r["in_sample"]["ice"]["mape_pct"]}, CBP \
-arrests {r["in_sample"]["cbp"]["mape_pct"]}.
-
-![in-sample](in_sample.png)
-
-## Stay distribution: gamma vs lognormal (12-month window; BIC, lower is better)
-
-{table(r["distribution_test"])}
-
-## Removal share of detention exits, by fiscal year
-
-{table(rs)}
-
-## Stays by fiscal year (full history)
-
-{table(r["history_parameters"])}
-
-![stays](stays.png)
-
-## Do the data identify yearly changes? (BIC, lower is better)
-
-{table(r["segment_test"])}
-
-![fit](fit.png)
-
-{SOURCE}
-"""
+    return render("calibration.md.j2", r=r, removal_shares=shares, source=SOURCE)

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fit import AGENCIES, AgencyFit, Series, fit_agency, observed, removal_shares
+from .fit import (
+    AGENCIES,
+    AgencyFit,
+    Series,
+    fit_agency,
+    observed,
+    removal_shares,
+    segment_of_month,
+)
 from .fluid import expected_paths
 
 BED_DAY_USD = 152.0  # ICE, 2024-25 (reference parameters)
@@ -48,9 +56,7 @@ class StatusQuoFit:
 
 def end_population(f: AgencyFit) -> float:
     rate, midx, _ = f.series.day_grid()
-    from .fit import _cohort_of_month
-
-    cohort = _cohort_of_month(f.seg_starts, f.series.n_months)[midx]
+    cohort = segment_of_month(f.seg_starts, f.series.n_months)[midx]
     return float(expected_paths(rate, f.stays, cohort, n0=f.n0).detained[-1])
 
 
@@ -216,57 +222,6 @@ def monthly_from_daily(daily: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndar
         out.append(det[day : day + mo.days_in_month].mean())
         day += mo.days_in_month
     return np.array(out)
-
-
-def to_toml(d: dict[str, Any], comments: dict[str, str] | None = None, header: str = "") -> str:
-    """A small TOML writer for scenario dicts (tables, inline tables, arrays of them).
-    comments: dotted key -> comment put after the line."""
-    comments = comments or {}
-    lines = [header.rstrip()] if header else []
-
-    def val(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return '"' + v.replace('"', '\\"') + '"'
-        if isinstance(v, int):
-            return str(v)
-        if isinstance(v, float):
-            return repr(v) if math.isfinite(v) else "nan"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{_k(k)} = {val(x)}" for k, x in v.items()) + " }"
-        if isinstance(v, list):
-            if not v:
-                return "[]"
-            return "[\n" + "".join(f"  {val(x)},\n" for x in v) + "]"
-        raise TypeError(type(v))
-
-    def emit(table: str, body: dict[str, Any]) -> None:
-        scalars = {
-            k: v for k, v in body.items() if not (isinstance(v, dict) and _is_table(k, v, table))
-        }
-        subs = {k: v for k, v in body.items() if k not in scalars}
-        if scalars or not subs:
-            lines.append("")
-            lines.append(f"[{table}]")
-            for k, v in scalars.items():
-                c = comments.get(f"{table}.{k}")
-                lines.append(f"{_k(k)} = {val(v)}" + (f"  # {c}" if c else ""))
-        for k, v in subs.items():
-            emit(f"{table}.{k}", v)
-
-    for table, body in d.items():
-        emit(table, body)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _is_table(key: str, v: dict[str, Any], parent: str) -> bool:
-    # inline: stay distributions and uncertainty draws
-    return not ("dist" in v or parent == "uncertainty")
-
-
-def _k(k: str) -> str:
-    return k if k.replace("_", "").isalnum() else f'"{k}"'
 
 
 def in_sample_check(

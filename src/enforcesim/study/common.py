@@ -1,13 +1,11 @@
 """What the study tools share: loading a scenario with its text and hashes, metric units,
-number formatting, atomic file writes and the error a user can act on."""
+number formatting and the error a user can act on."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,37 +98,3 @@ def quantile_interval(values: np.ndarray) -> dict[str, float | None]:
         return {"mean": None, "lo": None, "hi": None}
     lo, hi = np.quantile(v, [0.025, 0.975])
     return {"mean": float(v.mean()), "lo": float(lo), "hi": float(hi)}
-
-
-def jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, float | np.floating):
-        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, obj: Any) -> None:
-    write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")

@@ -23,18 +23,11 @@ import pandas as pd
 
 from .. import __version__
 from ..api import run as api_run
+from ..files import write_atomic, write_json
 from ..outdir import add_file, replacing
 from ..results import Results
 from ..workload import check_study
-from .common import (
-    LoadedScenario,
-    StudyError,
-    load,
-    quantile_interval,
-    unit,
-    write_atomic,
-    write_json,
-)
+from .common import LoadedScenario, StudyError, load, quantile_interval, unit
 
 
 @dataclass

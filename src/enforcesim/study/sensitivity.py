@@ -27,12 +27,13 @@ import pandas as pd
 from .. import __version__
 from ..api import run as api_run
 from ..engine.runner import default_workers
+from ..files import write_atomic, write_json
 from ..interrupt import interruptible
 from ..results import METRICS
 from ..scenario import Scenario, parse_scenario
 from ..uncertainty import draw_value
 from ..workload import check_study
-from .common import LoadedScenario, StudyError, load, write_atomic, write_json
+from .common import LoadedScenario, StudyError, load
 from .sweep import Axis, apply_point
 
 DEFAULT_METRICS = ("cost_per_removal", "removals_per_day")

@@ -32,12 +32,13 @@ from ..errors import ScenarioError
 from ..execution import Executor, LocalExecutor, Run, RunOutput, run_all
 from ..execution.executors import ProgressCallback
 from ..execution.fanout import provenance
+from ..files import write_atomic, write_json
 from ..outdir import check as check_out
 from ..outdir import resume
 from ..results import Results
 from ..scenario import parse_scenario
 from ..workload import check_study
-from .common import LoadedScenario, StudyError, load, write_atomic, write_json
+from .common import LoadedScenario, StudyError, load
 
 MAX_POINTS = 100_000
 _MISSING = object()
