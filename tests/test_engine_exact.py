@@ -38,7 +38,7 @@ def run_fixed(sc, arrivals, stays, removal):
         validate=True,
         fixed=(np.array(arrivals, float), np.array(stays, float), np.array(removal, bool)),
     )
-    daily = dict(zip(DAILY_COLUMNS[2:], out.daily.T.tolist(), strict=False))
+    daily = {name: col.tolist() for name, col in zip(DAILY_COLUMNS[2:], out.daily, strict=True)}
     return out, daily, replicate_metrics(out)
 
 
