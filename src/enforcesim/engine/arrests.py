@@ -200,7 +200,8 @@ def arrest_attempt(
     c, d, bed_free, hours_left, rng_booked, src_par, pool_left, opts, daily_a, ledger
 ):
     """The fate of one attempted arrest of class c at a time in day d (-1 in warm-up: not
-    recorded) in daily_a (ArrestDayCounts), its officer-hours in ledger (OfficerHours).
+    recorded) in daily_a (ARREST_DAY_RECORD rows), its officer-hours in ledger (LEDGER_RECORD
+    rows).
     Returns (whether it enters detention, officer-hours left today).
 
     Causes are checked in the order pool, officers, beds: an arrest whose pool is empty is
@@ -217,34 +218,34 @@ def arrest_attempt(
     has_pool = src_par[s, P_HAS_POOL] != 0.0
     if has_pool and pool_left[s, g] < 1.0:
         if rec:
-            daily_a.foregone_pool[d, c] += 1
+            daily_a[d, c].foregone_pool += 1
         return False, hours_left
     h = hours_per_arrest(s, src_par, pool_left, criminal_first)
     if h > hours_left:
         if rec:
-            daily_a.foregone_officers[d, c] += 1
+            daily_a[d, c].foregone_officers += 1
         return False, hours_left
     if booked and not bed_free and opts[O_DIVERT] == 0.0:
         if rec:
-            daily_a.foregone_beds[d, c] += 1
+            daily_a[d, c].foregone_beds += 1
         return False, hours_left
     hours_left -= h
     if has_pool:
         pool_left[s, g] -= 1.0
     if rec:
-        daily_a.made[d, c] += 1
-        ledger.arrests[d] += h
+        daily_a[d, c].made += 1
+        ledger[d].arrests += h
     if not booked:
         if rec:
-            daily_a.not_booked_in[d, c] += 1
+            daily_a[d, c].not_booked_in += 1
         return False, hours_left
     if not bed_free:
         if rec:
-            daily_a.diverted[d, c] += 1
+            daily_a[d, c].diverted += 1
         return False, hours_left
     escort = opts[O_ESCORT]
     hours_left -= escort
     if rec:
-        daily_a.booked_in[d, c] += 1
-        ledger.escort_transport[d] += escort
+        daily_a[d, c].booked_in += 1
+        ledger[d].escort_transport += escort
     return True, hours_left

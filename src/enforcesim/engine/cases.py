@@ -127,23 +127,13 @@ def court_service(rng, court_f):
 
 
 @njit(cache=True, nogil=True)
-def charge(ledger, t, hours):
-    """Book officer-hours at time t in a ledger column (float64[days]; reported horizon
-    only); returns the hours charged, which the caller takes from the day's hours left
-    whatever the day."""
-    d = int(np.floor(t))
-    if 0 <= d < ledger.shape[0]:
-        ledger[d] += hours
-    return hours
-
-
-@njit(cache=True, nogil=True)
-def admission_escort(rng, escort_f, ledger, vols, t):
+def admission_escort(rng, escort_f, counted, ledger, vols):
     """Officer-hours of one admission: the intake escort, and a transfer for a share of
-    admissions (one uniform per admission, only when transfers are configured). Charges them
-    to `ledger` (the escort column of the officer-hours ledger) and books the trips (a share
-    1 / persons_per_trip of a trip each) in vols (CaseDayVolumes; reported horizon only).
-    Returns (hours charged, whether transferred)."""
+    admissions (one uniform per admission, only when transfers are configured). When
+    `counted` (a reported day), charges them to the day's officer-hours (ledger: its
+    LEDGER_RECORD) and books the trips (a share 1 / persons_per_trip of a trip each) and the
+    transfer in vols (its CASE_DAY_RECORD). Returns the hours, which the caller takes from
+    the day's hours left whatever the day."""
     hours = escort_f[EF_INTAKE]
     trips = 0.0
     moved = False
@@ -157,13 +147,14 @@ def admission_escort(rng, escort_f, ledger, vols, t):
             hours += escort_f[EF_GROUND]
             trips = escort_f[EF_TRIPS_GROUND]
             moved = True
-    if hours > 0.0:
-        charge(ledger, t, hours)
-    d = int(np.floor(t))
-    if 0 <= d < ledger.shape[0]:
-        vols.escorted_trips_intake[d] += escort_f[EF_TRIPS_INTAKE]
-        vols.escorted_trips_transfers[d] += trips
-    return hours, moved
+    if counted:
+        if hours > 0.0:
+            ledger.escort_transport += hours
+        vols.escorted_trips_intake += escort_f[EF_TRIPS_INTAKE]
+        vols.escorted_trips_transfers += trips
+        if moved:
+            vols.transfers += 1
+    return hours
 
 
 @njit(cache=True, nogil=True)

@@ -1,12 +1,15 @@
-"""The kernel's compiled helpers, one per kind of event (see kernel.py for the event loop).
+"""The kernel's compiled helpers, by kind of event (the event loop is in kernel.py).
 
-Each helper changes the run's output (`out`, a structures.Output being filled) and the
-people containers (queues.py) in place, and returns the scalars the loop keeps: counts of
-people, queue ends, officer-hours charged. A helper that may add an entry to a container
-relies on the loop to have made room first, so that no helper returns arrays.
+The helpers change the run's outputs in place and return the scalars the loop keeps
+(counts of people, queue ends, officer-hours). Outputs are structured arrays
+(structures.py): a helper is handed the records it changes (today's row, the totals, a
+class's row) rather than whole tables, because Numba reference-counts every array passed to
+a function, and a record costs nothing to pass. For the same reason the book-in model's
+hottest path (a book-in, the end of a stay) takes only a few small helpers. A helper that
+adds to a container (queues.py) relies on the loop to have made room first.
 
-`d` is the reported day of the event's time, -1 in warm-up (then nothing is counted, but
-the state changes as always).
+`d` is the reported day of the event, -1 in warm-up: then nothing is counted (the record
+handed over is the tables' spare last row, never written), but the state changes as always.
 """
 
 from __future__ import annotations
@@ -17,89 +20,41 @@ from numba import njit
 from . import cases as cs
 from . import queues as qu
 from .arrests import day_class_rates, eligible_pool, replenish_pools
-from .dists import draw_length_biased, draw_stay
+from .dists import draw_length_biased
 from .structures import (
-    ArrestDayCounts,
-    CaseDayCounts,
-    CaseDayVolumes,
-    CaseTotals,
-    ClassDayCounts,
-    ClassTotals,
-    DayCounts,
-    DayVolumes,
-    ModeDayVolumes,
-    ModeTotals,
-    OfficerHours,
+    ARREST_DAY_RECORD,
+    CASE_DAY_RECORD,
+    CASE_TOTALS_RECORD,
+    CLASS_DAY_RECORD,
+    CLASS_TOTALS_RECORD,
+    DAY_RECORD,
+    LEDGER_RECORD,
+    MODE_DAY_RECORD,
+    MODE_RECORD,
+    PATHWAY_RECORD,
+    TOTALS_RECORD,
     Output,
-    PathwayTotals,
-    Totals,
 )
 
 UNLIMITED = np.iinfo(np.int64).max
 
 
-# --- the output being filled -------------------------------------------------------------------
-@njit(cache=True, nogil=True)
-def _i(*shape):
-    return np.zeros(shape, dtype=np.int64)
-
-
-@njit(cache=True, nogil=True)
-def _f(*shape):
-    return np.zeros(shape, dtype=np.float64)
-
-
 @njit(cache=True, nogil=True)
 def new_output(days, n_class, n_src, n_path, n_mode):
-    """Zeroed outputs (scalar totals as one-element arrays, filled in place)."""
-    n_arrest = n_class if n_src > 0 else 0
+    """Zeroed outputs; error and stopped are set by the loop when it returns them."""
     return Output(
-        DayCounts(_i(days), _i(days), _i(days), _i(days), _i(days), _i(days), _i(days), _i(days)),
-        DayVolumes(_f(days), _f(days), _f(days), _f(days)),
-        Totals(
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-            _f(1),
-        ),
-        ClassDayCounts(
-            _i(days, n_class),
-            _i(days, n_class),
-            _i(days, n_class),
-            _i(days, n_class),
-            _i(days, n_class),
-        ),
-        ClassTotals(_f(n_class), _f(n_class), _f(n_class), _f(n_class)),
-        ArrestDayCounts(
-            _i(days, n_arrest),
-            _i(days, n_arrest),
-            _i(days, n_arrest),
-            _i(days, n_arrest),
-            _i(days, n_arrest),
-            _i(days, n_arrest),
-            _i(days, n_arrest),
-        ),
-        OfficerHours(_f(days), _f(days), _f(days)),
-        _f(days, n_src),
-        CaseDayCounts(
-            _i(days), _i(days), _i(days), _i(days), _i(days), _i(days), _i(days), _i(days), _i(days)
-        ),
-        CaseDayVolumes(_f(days), _f(days), _f(days), _f(days), _f(days), _f(days)),
-        CaseTotals(_f(1), _f(1), _f(1), _f(1), _f(1), _f(1), _f(1), _f(1)),
-        PathwayTotals(_f(n_path), _f(n_path), _f(n_path)),
-        ModeTotals(
-            _f(n_mode), _f(n_mode), _f(n_mode), _f(n_mode), _f(n_mode), _f(n_mode), _f(n_mode)
-        ),
-        ModeDayVolumes(_f(days, n_mode), _f(days, n_mode)),
+        np.zeros(days + 1, dtype=DAY_RECORD),
+        np.zeros(days + 1, dtype=CASE_DAY_RECORD),
+        np.zeros(days + 1, dtype=LEDGER_RECORD),
+        np.zeros((days + 1, n_class), dtype=CLASS_DAY_RECORD),
+        np.zeros(n_class, dtype=CLASS_TOTALS_RECORD),
+        np.zeros((days + 1, n_class if n_src > 0 else 0), dtype=ARREST_DAY_RECORD),
+        np.zeros((days, n_src), dtype=np.float64),
+        np.zeros(1, dtype=TOTALS_RECORD),
+        np.zeros(1, dtype=CASE_TOTALS_RECORD),
+        np.zeros(n_path, dtype=PATHWAY_RECORD),
+        np.zeros(n_mode, dtype=MODE_RECORD),
+        np.zeros((days + 1, n_mode), dtype=MODE_DAY_RECORD),
         0,
         False,
     )
@@ -151,41 +106,6 @@ def draw_class(rng, seg, seg_rate, seg_total):
 
 
 @njit(cache=True, nogil=True)
-def draw_book_in(
-    book, cases, fixed, streams, case_on, arrests_on, seg_total, day_rate, day_total, t, seg, i
-):
-    """The arrival at t (a book-in, or with [arrests] an attempted arrest): its class, stay,
-    removal decision and pathway (-1: decided by removal_share); and the time of the next.
-    Returns (class, stay, removal, pathway, next time, rate segment, next fixed index)."""
-    p = -1
-    n_fixed = fixed.times.shape[0]
-    if n_fixed > 0:
-        c = fixed.classes[i]
-        stay = fixed.stays[i]
-        rem = fixed.removal[i]
-        if case_on and fixed.pathways.shape[0] > 0:
-            p = fixed.pathways[i]
-        i += 1
-        next_arr = fixed.times[i] if i < n_fixed else np.inf
-    elif arrests_on:
-        c = draw_class(streams.arrest_class, 0, day_rate, day_total)
-        stay = draw_stay(streams.stays, book.stay_dist[c], book.stay_p1[c], book.stay_p2[c])
-        rem = streams.removal.random() < book.removal_share[c]
-        next_arr = next_attempt(streams.arrest_attempts, t, day_total[0])
-    else:
-        c = draw_class(streams.stream_class, seg, book.seg_rate, seg_total)
-        if case_on and cases.path_i.shape[0] > 2:
-            p = cs.draw_pathway(streams.pathway, cases.path_cum, c)
-            stay = cs.pathway_stay(streams.stays, cases.path_i, cases.path_f, p)
-            rem = False
-        else:
-            stay = draw_stay(streams.stays, book.stay_dist[c], book.stay_p1[c], book.stay_p2[c])
-            rem = streams.removal.random() < book.removal_share[c]
-        next_arr, seg = next_arrival(streams.arrivals, t, seg, book.seg_start, seg_total)
-    return c, stay, rem, p, next_arr, seg, i
-
-
-@njit(cache=True, nogil=True)
 def place_initial(heap, book, rng, case_on, n_path, n_g1, t_start, det_c):
     """People already in beds at t_start: residual stays of a stationary M/G/infinity
     population. Returns (heap, entries)."""
@@ -210,153 +130,109 @@ def place_initial(heap, book, rng, case_on, n_path, n_g1, t_start, det_c):
 
 # --- beds --------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def admit(out, heap, hn, det_c, transport, streams, case_on, t, stay_end, tag, c, d):
-    """Put a person in a bed at t until stay_end (the loop has made room in the heap; it
-    counts the person in `detained`). Returns the escort officer-hours charged."""
-    qu.heap_push(heap, hn, stay_end, t, tag)
-    det_c[c] += 1
-    hours = 0.0
-    if case_on:
-        hours, moved = cs.admission_escort(
-            streams.transfers,
-            transport.escort_f,
-            out.officer_hours.escort_transport,
-            out.case_volumes,
-            t,
-        )
-        if moved and d >= 0:
-            out.case_day.transfers[d] += 1
-    if d >= 0:
-        out.day.admitted[d] += 1
-        out.class_day.admitted[d, c] += 1
-        out.totals.n_admitted[0] += 1
-        out.class_totals.n_admitted[c] += 1
-    return hours
+def count_book_in(day, class_day):
+    """A book-in on a reported day (its DAY_RECORD and its class's CLASS_DAY_RECORD)."""
+    day.book_ins += 1
+    class_day.book_ins += 1
 
 
 @njit(cache=True, nogil=True)
-def book_in(
-    out, heap, hn, queue, q_head, q_tail, detained, beds, wait_when_full, det_c,
-    cases, transport, streams, case_on, n_path, n_g1, t, d, c, stay, rem, p,
-):  # fmt: skip
-    """A book-in at t: diverted to an alternative to detention (case side), admitted to a
-    free bed when nobody waits for one, turned away, or queued for a bed (the loop has made
-    room in the heap and the queue). Returns (hn, q_tail, detained, officer-hours charged)."""
-    if case_on:
-        if p < 0:  # no [pathways]: decided by removal_share
-            p = n_path - 2 + (1 if rem else 0)
-        tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
-        if d >= 0:
-            out.pathways.entered[p] += 1
+def count_admission(tot, day, class_tot, class_day):
+    """An admission on a reported day (the totals, the day's and the class's records)."""
+    day.admitted += 1
+    class_day.admitted += 1
+    tot.n_admitted += 1
+    class_tot.n_admitted += 1
+
+
+@njit(cache=True, nogil=True)
+def count_exit(tot, day, class_tot, class_day, los, removal):
+    """A person of the book-in model leaving a bed on a reported day after `los` days:
+    removed (at once, no seat to wait for) or released."""
+    tot.sum_los += los
+    tot.n_los += 1
+    class_tot.sum_los += los
+    class_tot.n_los += 1
+    if removal:
+        day.removals += 1
+        class_day.removals += 1
+        tot.n_departed += 1
     else:
-        tag = np.int32(2 * c + (1 if rem else 0))
-    if d >= 0:
-        out.day.book_ins[d] += 1
-        out.class_day.book_ins[d, c] += 1
-    hours = 0.0
-    if case_on and cases.path_i[p, cs.PI_DIVERSION] == 1:  # ATD: never takes a bed
-        if d >= 0:
-            out.case_day.diverted[d] += 1
-            out.case_volumes.atd_days[d] += cases.path_f[p, cs.PF_ATD_DAYS]
-    elif detained < beds and q_tail == q_head:
-        hours = admit(out, heap, hn, det_c, transport, streams, case_on, t, t + stay, tag, c, d)
-        hn += 1
-        detained += 1
-    elif not wait_when_full:
-        if d >= 0:
-            out.day.turned_away[d] += 1
+        day.releases += 1
+        class_day.releases += 1
+
+
+@njit(cache=True, nogil=True)
+def divert(case_day, atd_days):
+    """A book-in diverted to an alternative to detention on a reported day: never in a bed,
+    it commits its participant-days at enrolment."""
+    case_day.diverted += 1
+    case_day.atd_days += atd_days
+
+
+@njit(cache=True, nogil=True)
+def count_case_exit(tot, day, class_tot, class_day, case_day, pathway, path_i, p, los, wait):
+    """A case-side person of pathway p leaving a bed on a reported day after `los` days
+    (`wait`: days waited for a seat). Releases count in releases; exits with
+    counts_as_removal in removals (and, for removal orders, in the transport wait); other
+    exits (voluntary departures, returns) in departures_not_removals, so that the stocks
+    still balance their flows."""
+    tot.sum_los += los
+    tot.n_los += 1
+    class_tot.sum_los += los
+    class_tot.n_los += 1
+    pathway.exits += 1
+    pathway.sum_los += los
+    outcome = path_i[p, cs.PI_OUTCOME]
+    if outcome == cs.O_VOLUNTARY:
+        case_day.voluntary_departures += 1
+    if outcome == cs.O_RELEASE:
+        day.releases += 1
+        class_day.releases += 1
+    elif path_i[p, cs.PI_COUNTS] == 1:
+        day.removals += 1
+        class_day.removals += 1
+        if outcome == cs.O_REMOVAL:
+            tot.n_departed += 1
+            tot.sum_wait_transport += wait
     else:
-        qu.fifo_put(queue, q_tail, t, stay, tag)
-        q_tail += 1
-    return hn, q_tail, detained, hours
+        case_day.departures_not_removals += 1
 
 
 @njit(cache=True, nogil=True)
 def admit_waiting(
-    out, heap, hn, queue, q_head, q_tail, detained, beds, det_c, transport, streams,
+    out, heap, hn, queue, q_head, q_tail, detained, beds, det_c, escort_f, rng_transfers,
     case_on, n_path, n_g1, hours_left, validate, t, d,
 ):  # fmt: skip
     """Free beds take the people waiting for one, first come first served (the loop has
-    made room in the heap). Returns (hn, q_head, detained, officer-hours left, over beds)."""
+    made room in the heap). Returns (hn, q_head, detained, officer-hours left, whether an
+    admission went over the beds)."""
     over = False
+    tot = out.totals[0]
     while q_tail > q_head and detained < beds:
         tag = queue.tag[q_head]
         c = cs.unpack(tag, n_path, n_g1)[0] if case_on else tag >> 1
-        stay_end = t + queue.aux[q_head]
-        hours_left -= admit(
-            out, heap, hn, det_c, transport, streams, case_on, t, stay_end, tag, c, d
-        )
+        qu.heap_push(heap, hn, t + queue.aux[q_head], t, tag)
         hn += 1
         detained += 1
+        det_c[c] += 1
         if validate and detained > beds:
             over = True
+        if case_on:
+            hours_left -= cs.admission_escort(
+                rng_transfers, escort_f, d >= 0, out.ledger[d], out.case_day[d]
+            )
         if d >= 0:
-            out.totals.sum_wait_bed[0] += t - queue.time[q_head]
+            count_admission(tot, out.day[d], out.class_totals[c], out.class_day[d, c])
+            tot.sum_wait_bed += t - queue.time[q_head]
         q_head += 1
     return hn, q_head, detained, hours_left, over
-
-
-@njit(cache=True, nogil=True)
-def end_of_stay(out, seat_q, s_tail, det_c, scheduled, flows, t, d, admitted, tag):
-    """The end of a stay in the book-in model: with scheduled departures, a removal order
-    joins the seat queue in its bed (the loop has made room); anyone else leaves the bed.
-    Returns (whether a bed was freed, s_tail)."""
-    c = tag >> 1
-    rem = (tag & 1) == 1
-    if rem and scheduled:
-        qu.fifo_put(seat_q, s_tail, t, admitted, c)
-        flows.seats_in[0] += 1
-        return False, s_tail + 1
-    det_c[c] -= 1
-    if d >= 0:
-        out.totals.sum_los[0] += t - admitted
-        out.totals.n_los[0] += 1
-        out.class_totals.sum_los[c] += t - admitted
-        out.class_totals.n_los[c] += 1
-        if rem:
-            out.day.removals[d] += 1
-            out.class_day.removals[d, c] += 1
-            out.totals.n_departed[0] += 1
-        else:
-            out.day.releases[d] += 1
-            out.class_day.releases[d, c] += 1
-    return True, s_tail
-
-
-@njit(cache=True, nogil=True)
-def case_exit(out, path_i, d, c, p, los, wait):
-    """Count a case-side person leaving a bed. Releases count in releases; exits with
-    counts_as_removal in removals (and, for removal orders, in the transport wait); other
-    exits (voluntary departures, returns) in departures_not_removals, so that the stocks
-    still balance their flows."""
-    if d < 0:
-        return
-    out.totals.sum_los[0] += los
-    out.totals.n_los[0] += 1
-    out.class_totals.sum_los[c] += los
-    out.class_totals.n_los[c] += 1
-    out.pathways.exits[p] += 1
-    out.pathways.sum_los[p] += los
-    outcome = path_i[p, cs.PI_OUTCOME]
-    if outcome == cs.O_VOLUNTARY:
-        out.case_day.voluntary_departures[d] += 1
-    if outcome == cs.O_RELEASE:
-        out.day.releases[d] += 1
-        out.class_day.releases[d, c] += 1
-    elif path_i[p, cs.PI_COUNTS] == 1:
-        out.day.removals[d] += 1
-        out.class_day.removals[d, c] += 1
-        if outcome == cs.O_REMOVAL:
-            out.totals.n_departed[0] += 1
-            out.totals.sum_wait_transport[0] += wait
-    else:
-        out.case_day.departures_not_removals[d] += 1
 
 
 # --- cases and documents -------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
 def case_stage_end(
-    out, cases, streams, heap, hn, docket, cq_tail, seats, det_c, flows,
+    out, cases, rng_documents, heap, hn, docket, cq_tail, seats, det_c, flows, seat_flows,
     n_path, n_g1, t, d, admitted, tag,
 ):  # fmt: skip
     """The end of a case-side heap entry. A stay ends in its pathway's decision or, for a
@@ -377,48 +253,51 @@ def case_stage_end(
     if stage == cs.S_STAY and not decide:  # a court case joins the judges' docket
         qu.fifo_put(docket, cq_tail, t, admitted, tag)
         cq_tail += 1
-        flows.docket_in[0] += 1
+        flows.docket_in += 1
         serve = True
     elif stage == cs.S_COURT:
         hearing_ended = True
-        flows.hearings_out[0] += 1
+        flows.hearings_out += 1
         serve = True
         if d >= 0:
-            out.case_day.court_completions[d] += 1
+            out.case_day[d].court_completions += 1
     elif ready:
         docs_change = -1
-        flows.documents_out[0] += 1
+        flows.documents_out += 1
     if decide and path_i[p, cs.PI_OUTCOME] == cs.O_REMOVAL:
-        g, delay = cs.draw_document(streams.documents, cases.doc_f, cases.doc_i)
+        g, delay = cs.draw_document(rng_documents, cases.doc_f, cases.doc_i)
         if d >= 0:
-            out.case_totals.sum_doc_delay[0] += delay
-            out.case_totals.n_docs_ready[0] += 1
+            out.case_totals[0].sum_doc_delay += delay
+            out.case_totals[0].n_docs_ready += 1
         if delay > 0.0:
             waiting = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
             qu.heap_push(heap, hn, t + delay, admitted, waiting)
             hn += 1
             docs_change = 1
-            flows.documents_in[0] += 1
+            flows.documents_in += 1
         else:
             ready = True
     elif decide:  # release or voluntary departure: leaves the bed now
-        case_exit(out, path_i, d, c, p, t - admitted, 0.0)
-        det_c[c] -= 1
         freed = True
     if ready and seats.head.shape[0] > 0:  # keeps the bed until a seat of its mode takes it
         m = cases.doc_i[g, cs.DI_MODE]
         qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
-        flows.seats_in[m] += 1
+        seat_flows[m].queued += 1
     elif ready:  # no transport: leaves at once
-        case_exit(out, path_i, d, c, p, t - admitted, 0.0)
-        det_c[c] -= 1
         freed = True
+    if freed:
+        det_c[c] -= 1
+        if d >= 0:
+            count_case_exit(
+                out.totals[0], out.day[d], out.class_totals[c], out.class_day[d, c],
+                out.case_day[d], out.pathways[p], path_i, p, t - admitted, 0.0,
+            )  # fmt: skip
     return hn, cq_tail, freed, hearing_ended, docs_change, serve
 
 
 @njit(cache=True, nogil=True)
 def serve_docket(
-    out, heap, hn, docket, cq_head, cq_tail, in_court, judges, rng, court_f, flows, t, d
+    case_tot, heap, hn, docket, cq_head, cq_tail, in_court, judges, rng, court_f, flows, t, d
 ):
     """Free judges take the oldest cases of the docket (the loop has made room in the
     heap). Returns (hn, cq_head, cases in court)."""
@@ -428,125 +307,138 @@ def serve_docket(
         qu.heap_push(heap, hn, end, docket.aux[cq_head], np.int32(tag - (tag & 3) + cs.S_COURT))
         hn += 1
         in_court += 1
-        flows.docket_out[0] += 1
+        flows.docket_out += 1
         if d >= 0:
-            out.case_totals.sum_court_wait[0] += t - docket.time[cq_head]
-            out.case_totals.n_court_started[0] += 1
+            case_tot.sum_court_wait += t - docket.time[cq_head]
+            case_tot.n_court_started += 1
         cq_head += 1
     return hn, cq_head, in_court
 
 
 # --- departures --------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def scheduled_departure(out, seat_q, s_head, s_tail, seats, det_c, flows, t, d):
+def scheduled_departure(out, seat_q, s_head, s_tail, seats, det_c, seat_flows, t, d):
     """A departure of the contract's schedule: up to `seats` people leave, in order-time
     order. Returns the number seated."""
     n_seat = min(seats, s_tail - s_head)
+    tot = out.totals[0]
     for j in range(s_head, s_head + n_seat):
         c = seat_q.tag[j]
         det_c[c] -= 1
         if d >= 0:
-            out.totals.sum_los[0] += t - seat_q.aux[j]
-            out.totals.sum_wait_transport[0] += t - seat_q.time[j]
-            out.class_totals.sum_los[c] += t - seat_q.aux[j]
-            out.class_totals.n_los[c] += 1
-            out.class_day.removals[d, c] += 1
-    flows.seats_out[0] += n_seat
+            tot.sum_los += t - seat_q.aux[j]
+            tot.sum_wait_transport += t - seat_q.time[j]
+            out.class_totals[c].sum_los += t - seat_q.aux[j]
+            out.class_totals[c].n_los += 1
+            out.class_day[d, c].removals += 1
+    seat_flows[0].seated += n_seat
     if d >= 0:
-        out.day_volumes.departures[d] += 1
+        day = out.day[d]
+        day.departures += 1
         if n_seat == seats and s_tail > s_head + n_seat:
-            out.day_volumes.seats_short[d] += 1
-        out.totals.n_departures[0] += 1
-        out.totals.n_los[0] += n_seat
-        out.totals.n_departed[0] += n_seat
-        out.day.removals[d] += n_seat
+            day.seats_short += 1
+        tot.n_departures += 1
+        tot.n_los += n_seat
+        tot.n_departed += n_seat
+        day.removals += n_seat
     return n_seat
 
 
 @njit(cache=True, nogil=True)
-def mode_departure(out, seats, m, mode_f, path_i, det_c, flows, n_path, n_g1, t, d):
+def mode_departure(out, seats, m, mode_f, path_i, det_c, seat_flows, n_path, n_g1, t, d):
     """A departure of removal mode m: up to its seats leave, in the order they were ready;
     one that carries anyone flies (or drives) and is charged its escort's officer-hours.
     Returns (number seated, officer-hours charged)."""
     cap = int(mode_f[m, cs.MF_SEATS])
     n_seat = min(cap, seats.tail[m] - seats.head[m])
-    md = out.modes
+    md = out.modes[m]
     for j in range(seats.head[m], seats.head[m] + n_seat):
         c, p, g, stage = cs.unpack(seats.tag[m, j], n_path, n_g1)
         det_c[c] -= 1
         wait = t - seats.ready[m, j]
-        case_exit(out, path_i, d, c, p, t - seats.admit[m, j], wait)
         if d >= 0:
-            md.seated[m] += 1
-            md.sum_wait[m] += wait
-            md.removals[m] += path_i[p, cs.PI_COUNTS]
+            count_case_exit(
+                out.totals[0], out.day[d], out.class_totals[c], out.class_day[d, c],
+                out.case_day[d], out.pathways[p], path_i, p, t - seats.admit[m, j], wait,
+            )  # fmt: skip
+            md.seated += 1
+            md.sum_wait += wait
+            md.removals += path_i[p, cs.PI_COUNTS]
     seats.head[m] += n_seat
-    flows.seats_out[m] += n_seat
+    seat_flows[m].seated += n_seat
     if d >= 0:
-        out.totals.n_departures[0] += 1
-        md.departures[m] += 1
-        out.day_volumes.departures[d] += 1
+        out.totals[0].n_departures += 1
+        md.departures += 1
+        out.day[d].departures += 1
         if n_seat == cap and seats.tail[m] > seats.head[m]:
-            out.day_volumes.seats_short[d] += 1
+            out.day[d].seats_short += 1
     charged = 0.0
     if n_seat > 0:
-        hours = mode_f[m, cs.MF_OFFICER_HOURS]
-        charged = cs.charge(out.officer_hours.escort_transport, t, hours)
+        charged = mode_f[m, cs.MF_OFFICER_HOURS]
         if d >= 0:
-            out.mode_day.used[d, m] += 1
-            out.mode_day.hours[d, m] += mode_f[m, cs.MF_HOURS]
-            md.used[m] += 1
-            md.hours[m] += mode_f[m, cs.MF_HOURS]
-            md.officer_hours[m] += hours
+            out.ledger[d].escort_transport += charged
+            out.mode_day[d, m].used += 1
+            out.mode_day[d, m].hours += mode_f[m, cs.MF_HOURS]
+            md.used += 1
+            md.hours += mode_f[m, cs.MF_HOURS]
+            md.officer_hours += charged
     return n_seat, charged
 
 
 # --- time and days -----------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
-def integrate(out, lo, hi, detained, waiting, beds, det_c, case_on, docket, in_court, docs, judges):
+def integrate(tot, day, lo, hi, detained, waiting, beds):
     """Add the integrals of the stocks over [lo, hi), which lies inside one reported day
-    (day boundaries are events): the time-averages and the daily volumes are exact."""
-    out.totals.area_detained[0] += detained * (hi - lo)
-    out.totals.area_waiting[0] += waiting * (hi - lo)
-    d = int(np.floor(lo))
-    out.day_volumes.bed_days[d] += detained * (hi - lo)
+    (day boundaries are events), to the totals and the day's record: the time-averages and
+    the daily volumes are exact."""
+    tot.area_detained += detained * (hi - lo)
+    tot.area_waiting += waiting * (hi - lo)
+    day.bed_days += detained * (hi - lo)
     if detained >= beds:
-        out.day_volumes.full_time[d] += hi - lo
-    if det_c.shape[0] > 1:
-        for c in range(det_c.shape[0]):
-            out.class_totals.area_detained[c] += det_c[c] * (hi - lo)
-    if case_on:
-        out.case_totals.area_court_queue[0] += docket * (hi - lo)
-        out.case_totals.area_in_court[0] += in_court * (hi - lo)
-        out.case_totals.area_docs[0] += docs * (hi - lo)
-        out.case_totals.area_judges[0] += judges * (hi - lo)
-        out.case_volumes.court_days[d] += in_court * (hi - lo)
-        out.case_volumes.docket_days[d] += docket * (hi - lo)
-        out.case_volumes.document_wait_days[d] += docs * (hi - lo)
+        day.full_time += hi - lo
+
+
+@njit(cache=True, nogil=True)
+def integrate_classes(class_totals, det_c, lo, hi):
+    for c in range(det_c.shape[0]):
+        class_totals[c].area_detained += det_c[c] * (hi - lo)
+
+
+@njit(cache=True, nogil=True)
+def integrate_cases(case_tot, case_day, lo, hi, docket, in_court, docs, judges):
+    """The case side's integrals over [lo, hi): docket, hearings, document waits, judges."""
+    case_tot.area_court_queue += docket * (hi - lo)
+    case_tot.area_in_court += in_court * (hi - lo)
+    case_tot.area_docs += docs * (hi - lo)
+    case_tot.area_judges += judges * (hi - lo)
+    case_day.court_days += in_court * (hi - lo)
+    case_day.docket_days += docket * (hi - lo)
+    case_day.document_wait_days += docs * (hi - lo)
 
 
 @njit(cache=True, nogil=True)
 def record_day_end(out, i, detained, waiting, det_c, case_on, docket, in_court, docs, judges):
     """The end-of-day stocks of reported day i."""
-    out.day.detained[i] = detained
-    out.day.waiting_for_bed[i] = waiting
+    out.day[i].detained = detained
+    out.day[i].waiting_for_bed = waiting
     for c in range(det_c.shape[0]):
-        out.class_day.detained[i, c] = det_c[c]
+        out.class_day[i, c].detained = det_c[c]
     if case_on:
-        out.case_day.court_queue[i] = docket
-        out.case_day.in_court[i] = in_court
-        out.case_day.waiting_for_documents[i] = docs
-        out.case_day.judges[i] = judges
+        x = out.case_day[i]
+        x.court_queue = docket
+        x.in_court = in_court
+        x.waiting_for_documents = docs
+        x.judges = judges
 
 
 @njit(cache=True, nogil=True)
-def start_arrest_day(out, arrests, pools, day_rate, day_total, criminal_first, day, di):
+def start_arrest_day(pool_left, arrests, pools, day_rate, day_total, criminal_first, day, di):
     """A new shift on reported day `day` (day index di from the start of warm-up): record
     the pools at the end of yesterday, restock them, and recompute today's attempt rates
     into day_rate and day_total. Returns today's officer-hours for arrests and escorts."""
     if day >= 1:
         for s in range(pools.shape[0]):
-            out.pool_left[day - 1, s] = eligible_pool(s, pools, False)
+            pool_left[day - 1, s] = eligible_pool(s, pools, False)
     replenish_pools(arrests.src_par, arrests.src_mix, pools)
     hours = arrests.hours.available[di]
     day_total[0] = day_class_rates(
@@ -562,21 +454,23 @@ def start_arrest_day(out, arrests, pools, day_rate, day_total, criminal_first, d
 
 
 @njit(cache=True, nogil=True)
-def finish(out, detention, arrests, pools, t_start):
+def finish(out, beds_by_day, casework_by_day, pools, t_start):
     """What is known only at the end: beds in force, casework hours, the last day's pools,
     and the totals of the daily flows."""
-    days = out.day.beds.shape[0]
-    if out.class_totals.area_detained.shape[0] == 1:
-        out.class_totals.area_detained[0] = out.totals.area_detained[0]
+    days = out.pool_left.shape[0]
+    tot = out.totals[0]
+    if out.class_totals.shape[0] == 1:
+        out.class_totals[0].area_detained = tot.area_detained
     if pools.shape[0] > 0:
         for day in range(days):
-            out.officer_hours.casework[day] = arrests.hours.casework[day - t_start]
+            out.ledger[day].casework = casework_by_day[day - t_start]
         if days >= 1:
             for s in range(pools.shape[0]):
                 out.pool_left[days - 1, s] = eligible_pool(s, pools, False)
     for day in range(days):
-        out.day.beds[day] = detention.beds_by_day[day - t_start]
-        out.totals.arrivals[0] += out.day.book_ins[day]
-        out.totals.turned_away[0] += out.day.turned_away[day]
-        out.totals.removals[0] += out.day.removals[day]
-        out.totals.releases[0] += out.day.releases[day]
+        row = out.day[day]
+        row.beds = beds_by_day[day - t_start]
+        tot.arrivals += row.book_ins
+        tot.turned_away += row.turned_away
+        tot.removals += row.removals
+        tot.releases += row.releases

@@ -10,14 +10,12 @@ boundary: each stock equals what came in minus what went out.
 - seat queues (each removal mode, or the contract's one schedule): people queued = people
   seated + people in the queue.
 
-The queue counts (`QueueFlows`) are kept apart from the queues' own head and tail indices,
-so that a lost or doubled entry shows up as a difference. A broken law is a bug, never a
-user error: the runner raises `InvariantError` with the law's code.
+The queue counts (QUEUE_FLOWS, SEAT_FLOWS) are kept apart from the queues' own head and
+tail indices, so that a lost or doubled entry shows up as a difference. A broken law is a
+bug, never a user error: the runner raises `InvariantError` with the law's code.
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -65,69 +63,53 @@ class InvariantError(RuntimeError):
         )
 
 
-class QueueFlows(NamedTuple):
-    """Cumulative counts of entries into and out of the case side's queues and the seat
-    queues, since the start of warm-up (int64[1], seats int64[max(modes, 1)])."""
-
-    docket_in: np.ndarray
-    docket_out: np.ndarray  # = hearings begun
-    hearings_out: np.ndarray
-    documents_in: np.ndarray
-    documents_out: np.ndarray
-    seats_in: np.ndarray
-    seats_out: np.ndarray
+# Cumulative counts of entries into and out of the case side's queues since the start of
+# warm-up (one record), and of each seat queue (one row per removal mode, or one for the
+# contract's schedule).
+QUEUE_FLOWS = np.dtype(
+    [
+        ("docket_in", np.int64),
+        ("docket_out", np.int64),  # = hearings begun
+        ("hearings_out", np.int64),
+        ("documents_in", np.int64),
+        ("documents_out", np.int64),
+    ]
+)
+SEAT_FLOWS = np.dtype([("queued", np.int64), ("seated", np.int64)])
 
 
 @njit(cache=True, nogil=True)
 def new_queue_flows(n_modes):
-    n = max(n_modes, 1)
-    return QueueFlows(
-        np.zeros(1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.zeros(1, dtype=np.int64),
-        np.zeros(n, dtype=np.int64),
-        np.zeros(n, dtype=np.int64),
-    )
+    """(QUEUE_FLOWS[1], SEAT_FLOWS[max(modes, 1)]), zeroed."""
+    return np.zeros(1, dtype=QUEUE_FLOWS), np.zeros(max(n_modes, 1), dtype=SEAT_FLOWS)
 
 
 @njit(cache=True, nogil=True)
-def bed_balance_error(i, prev_detained, detained, prev_waiting, waiting, day, case_day):
-    """The beds' and the holding queue's balance over reported day i (`day`: DayCounts,
-    `case_day`: CaseDayCounts)."""
-    if (
-        detained
-        != prev_detained
-        + day.admitted[i]
-        - day.removals[i]
-        - day.releases[i]
-        - case_day.departures_not_removals[i]
-    ):
+def bed_balance_error(prev_detained, detained, prev_waiting, waiting, day, case_day):
+    """The beds' and the holding queue's balance over one reported day (`day`: its
+    DAY_RECORD, `case_day`: its CASE_DAY_RECORD)."""
+    exits = day.removals + day.releases + case_day.departures_not_removals
+    if detained != prev_detained + day.admitted - exits:
         return ERR_DETAINED_BALANCE
-    if (
-        waiting
-        != prev_waiting
-        + day.book_ins[i]
-        - day.turned_away[i]
-        - day.admitted[i]
-        - case_day.diverted[i]
-    ):
+    if waiting != prev_waiting + day.book_ins - day.turned_away - day.admitted - case_day.diverted:
         return ERR_QUEUE_BALANCE
     return OK
 
 
 @njit(cache=True, nogil=True)
-def queue_balance_error(flows, docket_waiting, in_court, documents_waiting, seat_waiting):
-    """The balances of the docket, the hearings, the document waits and each seat queue
-    (seat_waiting: int64[max(modes, 1)], people in each seat queue now)."""
-    if flows.docket_in[0] != flows.docket_out[0] + docket_waiting:
+def queue_balance_error(
+    flows, seat_flows, docket_waiting, in_court, documents_waiting, seat_waiting
+):
+    """The balances of the docket, the hearings, the document waits (`flows`: a QUEUE_FLOWS
+    record) and each seat queue (`seat_flows`: SEAT_FLOWS rows; `seat_waiting`: int64, the
+    people in each seat queue now)."""
+    if flows.docket_in != flows.docket_out + docket_waiting:
         return ERR_DOCKET_BALANCE
-    if flows.docket_out[0] != flows.hearings_out[0] + in_court:
+    if flows.docket_out != flows.hearings_out + in_court:
         return ERR_HEARING_BALANCE
-    if flows.documents_in[0] != flows.documents_out[0] + documents_waiting:
+    if flows.documents_in != flows.documents_out + documents_waiting:
         return ERR_DOCUMENT_BALANCE
     for m in range(seat_waiting.shape[0]):
-        if flows.seats_in[m] != flows.seats_out[m] + seat_waiting[m]:
+        if seat_flows[m].queued != seat_flows[m].seated + seat_waiting[m]:
             return ERR_SEAT_BALANCE
     return OK

@@ -65,12 +65,16 @@ from .dists import EXPONENTIAL, FIXED, GAMMA, LOGNORMAL, draw_length_biased, dra
 from .events import (
     UNLIMITED,
     admit_waiting,
-    book_in,
     case_stage_end,
-    draw_book_in,
-    end_of_stay,
+    count_admission,
+    count_book_in,
+    count_exit,
+    divert,
+    draw_class,
     finish,
     integrate,
+    integrate_cases,
+    integrate_classes,
     mode_departure,
     new_output,
     next_arrival,
@@ -132,11 +136,28 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     n_class = book.seg_rate.shape[1]
     n_src = arrests.src_par.shape[0]
     n_path = cases.path_i.shape[0]
+    n_real = n_path - 2
     n_g1 = cases.doc_f.shape[0] + 1
     n_mode = transport.mode_f.shape[0]
     out = new_output(days, n_class, n_src, n_path, n_mode)
+    tot = out.totals[0]
+    case_tot = out.case_totals[0]
     t_end = float(days)
-    seg_total = book.seg_rate.sum(axis=1)
+    seg_start = book.seg_start
+    seg_rate = book.seg_rate
+    seg_total = seg_rate.sum(axis=1)
+    stay_dist = book.stay_dist
+    stay_p1 = book.stay_p1
+    stay_p2 = book.stay_p2
+    removal_share = book.removal_share
+    beds_by_day = detention.beds_by_day
+    wait_when_full = detention.wait_when_full
+    rng_arrivals = streams.arrivals
+    rng_stays = streams.stays
+    rng_removal = streams.removal
+    rng_class = streams.stream_class
+    path_i = cases.path_i
+    escort_f = transport.escort_f
 
     # Arrests: the pools left, today's attempt rate per class, the officer-hours left today.
     pools = arrests.pool_init.copy()
@@ -146,7 +167,8 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     hours_left = np.inf
 
     # Case side: the judges' docket, hearings, document waits, one seat queue per mode.
-    flows = new_queue_flows(n_mode)
+    flows_rows, seat_flows = new_queue_flows(n_mode)
+    flows = flows_rows[0]
     docket = qu.new_entries(1024 if case_on else 1)  # joined the docket, admitted, tag
     cq_head = 0
     cq_tail = 0
@@ -165,17 +187,18 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     queue = qu.new_entries(1024)  # holding queue: arrived, stay, tag
     q_head = 0
     q_tail = 0
-    seat_q = qu.new_entries(1024)  # contract's seat queue: ordered, admitted, class
+    seat_q = qu.new_entries(1024)  # the contract's seat queue: ordered, admitted, class
     s_head = 0
     s_tail = 0
     det_c = np.zeros(n_class, dtype=np.int64)
     heap, hn = place_initial(heap, book, streams.initial, case_on, n_path, n_g1, t_start, det_c)
     detained = hn
-    beds = detention.beds_by_day[0]
+    beds = beds_by_day[0]
     if beds < 0:
         beds = UNLIMITED
 
-    use_fixed = fixed.times.shape[0] > 0
+    n_fixed = fixed.times.shape[0]
+    use_fixed = n_fixed > 0
     i_fixed = 0
     seg = 0
     if n_src > 0:
@@ -189,7 +212,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     elif n_src > 0:
         next_arr = next_attempt(streams.arrest_attempts, float(t_start), day_total[0])
     else:
-        next_arr, seg = next_arrival(streams.arrivals, float(t_start), 0, book.seg_start, seg_total)
+        next_arr, seg = next_arrival(rng_arrivals, float(t_start), 0, seg_start, seg_total)
 
     dep_k = 0
     next_dep = np.inf
@@ -222,10 +245,15 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
         lo = max(last_t, 0.0)
         hi = min(t, t_end)
         if hi > lo:
-            integrate(
-                out, lo, hi, detained, q_tail - q_head, beds, det_c, case_on,
-                cq_tail - cq_head, in_court, docs_waiting, judges,
-            )  # fmt: skip
+            d_lo = int(np.floor(lo))
+            integrate(tot, out.day[d_lo], lo, hi, detained, q_tail - q_head, beds)
+            if n_class > 1:
+                integrate_classes(out.class_totals, det_c, lo, hi)
+            if case_on:
+                integrate_cases(
+                    case_tot, out.case_day[d_lo], lo, hi, cq_tail - cq_head, in_court,
+                    docs_waiting, judges,
+                )  # fmt: skip
         last_t = t
         in_horizon = 0.0 <= t < t_end
         d = int(np.floor(t)) if in_horizon else -1
@@ -237,13 +265,13 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             waiting = q_tail - q_head
             if day >= 1:
                 record_day_end(
-                    out, day - 1, detained, waiting, det_c, case_on,
-                    cq_tail - cq_head, in_court, docs_waiting, judges,
+                    out, day - 1, detained, waiting, det_c, case_on, cq_tail - cq_head,
+                    in_court, docs_waiting, judges,
                 )  # fmt: skip
                 if validate:
                     error = bed_balance_error(
-                        day - 1, prev_detained, detained, prev_waiting, waiting, out.day,
-                        out.case_day,
+                        prev_detained, detained, prev_waiting, waiting, out.day[day - 1],
+                        out.case_day[day - 1],
                     )  # fmt: skip
                     if error != OK:
                         break
@@ -252,13 +280,13 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                 prev_waiting = waiting
             if validate:
                 error = queue_balance_error(
-                    flows, cq_tail - cq_head, in_court, docs_waiting,
+                    flows, seat_flows, cq_tail - cq_head, in_court, docs_waiting,
                     seat_queue_lengths(seats, s_head, s_tail),
                 )  # fmt: skip
                 if error != OK:
                     break
             if day < days:
-                new_beds = detention.beds_by_day[day - t_start]
+                new_beds = beds_by_day[day - t_start]
                 beds = UNLIMITED if new_beds < 0 else new_beds
                 next_day = float(day + 1)
                 admit_from_queue = True
@@ -266,8 +294,8 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                     # A new shift: reset the hours, restock the pools, recompute the rates
                     # and restart the (memoryless) attempt process at the new rate.
                     hours_left = start_arrest_day(
-                        out, arrests, pools, day_rate, day_total, criminal_first, day,
-                        day - t_start,
+                        out.pool_left, arrests, pools, day_rate, day_total, criminal_first,
+                        day, day - t_start,
                     )  # fmt: skip
                     if not use_fixed:
                         next_arr = next_attempt(streams.arrest_attempts, t, day_total[0])
@@ -286,8 +314,8 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             if qu.seat_rows_full(seats):
                 seats = qu.seat_rows_room(seats)
             hn, cq_tail, freed, hearing_ended, docs_change, start_court = case_stage_end(
-                out, cases, streams, heap, hn, docket, cq_tail, seats, det_c, flows,
-                n_path, n_g1, t, d, admitted, tag,
+                out, cases, streams.documents, heap, hn, docket, cq_tail, seats, det_c,
+                flows, seat_flows, n_path, n_g1, t, d, admitted, tag,
             )  # fmt: skip
             docs_waiting += docs_change
             if hearing_ended:
@@ -295,22 +323,30 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             if freed:
                 detained -= 1
                 admit_from_queue = True
-        elif t == t_heap:
+        elif t == t_heap:  # the end of a stay in the book-in model
             admitted = heap.aux[0]
             tag = heap.tag[0]
             qu.heap_pop(heap, hn)
             hn -= 1
-            if s_tail == seat_q.time.shape[0]:
-                seat_q, s_head, s_tail = qu.fifo_room(seat_q, s_head, s_tail)
-            freed, s_tail = end_of_stay(
-                out, seat_q, s_tail, det_c, transport.scheduled, flows, t, d, admitted, tag
-            )
-            if freed:
+            c = tag >> 1
+            rem = (tag & 1) == 1
+            if rem and transport.scheduled:  # waits in its bed for a seat
+                if s_tail == seat_q.time.shape[0]:
+                    seat_q, s_head, s_tail = qu.fifo_room(seat_q, s_head, s_tail)
+                qu.fifo_put(seat_q, s_tail, t, admitted, c)
+                s_tail += 1
+                seat_flows[0].queued += 1
+            else:
                 detained -= 1
+                det_c[c] -= 1
+                if in_horizon:
+                    count_exit(
+                        tot, out.day[d], out.class_totals[c], out.class_day[d, c], t - admitted, rem
+                    )
                 admit_from_queue = True
         elif t == next_dep:
             n_seat = scheduled_departure(
-                out, seat_q, s_head, s_tail, transport.seats, det_c, flows, t, d
+                out, seat_q, s_head, s_tail, transport.seats, det_c, seat_flows, t, d
             )
             s_head += n_seat
             detained -= n_seat
@@ -320,48 +356,91 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
         elif t == next_mdep:
             m = next_m
             n_seat, charged = mode_departure(
-                out, seats, m, transport.mode_f, cases.path_i, det_c, flows, n_path, n_g1, t, d
+                out, seats, m, transport.mode_f, path_i, det_c, seat_flows, n_path, n_g1, t, d
             )
             detained -= n_seat
             hours_left -= charged
             dep_km[m] += 1
             next_mdep, next_m = cs.next_departure(transport.mode_f, dep_km)
             admit_from_queue = n_seat > 0
-        else:
-            c, stay, rem, p, next_arr, seg, i_fixed = draw_book_in(
-                book, cases, fixed, streams, case_on, n_src > 0, seg_total, day_rate,
-                day_total, t, seg, i_fixed,
-            )  # fmt: skip
+        else:  # a book-in (with [arrests]: an attempted arrest)
+            p = -1
+            if use_fixed:
+                c = fixed.classes[i_fixed]
+                stay = fixed.stays[i_fixed]
+                rem = fixed.removal[i_fixed]
+                if case_on and fixed.pathways.shape[0] > 0:
+                    p = fixed.pathways[i_fixed]
+                i_fixed += 1
+                next_arr = fixed.times[i_fixed] if i_fixed < n_fixed else np.inf
+            elif n_src > 0:
+                c = draw_class(streams.arrest_class, 0, day_rate, day_total)
+                stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                rem = rng_removal.random() < removal_share[c]
+                next_arr = next_attempt(streams.arrest_attempts, t, day_total[0])
+            else:
+                c = draw_class(rng_class, seg, seg_rate, seg_total)
+                if case_on and n_real > 0:
+                    p = cs.draw_pathway(streams.pathway, cases.path_cum, c)
+                    stay = cs.pathway_stay(rng_stays, path_i, cases.path_f, p)
+                    rem = False
+                else:
+                    stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                    rem = rng_removal.random() < removal_share[c]
+                next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
             if n_src > 0:
                 booked, hours_left = arrest_attempt(
                     c, d, detained < beds and q_tail == q_head, hours_left,
                     streams.arrest_booked_in, arrests.src_par, pools, arrests.opts,
-                    out.arrests_day, out.officer_hours,
+                    out.arrests_day, out.ledger,
                 )  # fmt: skip
                 if not booked:
                     continue
-            if hn == heap.time.shape[0]:
-                heap = qu.grown(heap, hn, hn + 1)
-            if q_tail == queue.time.shape[0]:
-                queue, q_head, q_tail = qu.fifo_room(queue, q_head, q_tail)
-            before = detained
-            hn, q_tail, detained, charged = book_in(
-                out, heap, hn, queue, q_head, q_tail, detained, beds,
-                detention.wait_when_full, det_c, cases, transport, streams, case_on,
-                n_path, n_g1, t, d, c, stay, rem, p,
-            )  # fmt: skip
-            hours_left -= charged
-            if validate and detained > before and detained > beds:
-                error = ERR_ADMIT_OVER_BEDS
-                break
+            if case_on:
+                if p < 0:  # no [pathways]: decided by removal_share
+                    p = n_real + (1 if rem else 0)
+                tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
+                if in_horizon:
+                    out.pathways[p].entered += 1
+            else:
+                tag = np.int32(2 * c + (1 if rem else 0))
+            if in_horizon:
+                count_book_in(out.day[d], out.class_day[d, c])
+            if case_on and path_i[p, cs.PI_DIVERSION] == 1:  # never takes a bed
+                if in_horizon:
+                    divert(out.case_day[d], cases.path_f[p, cs.PF_ATD_DAYS])
+            elif detained < beds and q_tail == q_head:
+                if hn == heap.time.shape[0]:
+                    heap = qu.grown(heap, hn, hn + 1)
+                qu.heap_push(heap, hn, t + stay, t, tag)
+                hn += 1
+                detained += 1
+                det_c[c] += 1
+                if validate and detained > beds:
+                    error = ERR_ADMIT_OVER_BEDS
+                    break
+                if case_on:
+                    hours_left -= cs.admission_escort(
+                        streams.transfers, escort_f, in_horizon, out.ledger[d], out.case_day[d]
+                    )
+                if in_horizon:
+                    count_admission(tot, out.day[d], out.class_totals[c], out.class_day[d, c])
+            elif not wait_when_full:
+                if in_horizon:
+                    out.day[d].turned_away += 1
+            else:
+                if q_tail == queue.time.shape[0]:
+                    queue, q_head, q_tail = qu.fifo_room(queue, q_head, q_tail)
+                qu.fifo_put(queue, q_tail, t, stay, tag)
+                q_tail += 1
 
         if admit_from_queue and q_tail > q_head:
             need = min(q_tail - q_head, beds - detained)
             if need > 0 and hn + need > heap.time.shape[0]:
                 heap = qu.grown(heap, hn, hn + need)
             hn, q_head, detained, hours_left, over = admit_waiting(
-                out, heap, hn, queue, q_head, q_tail, detained, beds, det_c, transport,
-                streams, case_on, n_path, n_g1, hours_left, validate, t, d,
+                out, heap, hn, queue, q_head, q_tail, detained, beds, det_c, escort_f,
+                streams.transfers, case_on, n_path, n_g1, hours_left, validate, t, d,
             )  # fmt: skip
             if over:
                 error = ERR_ADMIT_OVER_BEDS
@@ -372,22 +451,20 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             if need > 0 and hn + need > heap.time.shape[0]:
                 heap = qu.grown(heap, hn, hn + need)
             hn, cq_head, in_court = serve_docket(
-                out, heap, hn, docket, cq_head, cq_tail, in_court, judges, streams.court,
+                case_tot, heap, hn, docket, cq_head, cq_tail, in_court, judges, streams.court,
                 cases.court_f, flows, t, d,
             )  # fmt: skip
 
-    finish(out, detention, arrests, pools, t_start)
+    finish(out, beds_by_day, arrests.hours.casework, pools, t_start)
     return Output(
         out.day,
-        out.day_volumes,
-        out.totals,
+        out.case_day,
+        out.ledger,
         out.class_day,
         out.class_totals,
         out.arrests_day,
-        out.officer_hours,
         out.pool_left,
-        out.case_day,
-        out.case_volumes,
+        out.totals,
         out.case_totals,
         out.pathways,
         out.modes,

@@ -47,7 +47,8 @@ from .structures import (
     Streams,
     Totals,
     Transport,
-    scalars,
+    table,
+    totals,
 )
 
 __all__ = ["InvariantError", "ReplicateOutput", "kernel_inputs", "run_replicates"]
@@ -380,26 +381,27 @@ def simulate_replicate(
         raise InvariantError(out.error, replicate)
     arrests = rsc.arrests is not None
     warmup = rsc.scenario.warmup_days
+    days = rsc.scenario.days
     supply = inputs[3].hours
     return ReplicateOutput(
         replicate,
-        out.day,
-        scalars(out.totals),
+        table(out.day, DayCounts, days),
+        totals(out.totals, Totals),
         rsc,
         drawn,
-        out.class_day,
-        out.class_totals,
-        out.day_volumes,
-        out.officer_hours,
-        out.case_day,
-        scalars(out.case_totals),
-        out.pathways,
-        out.modes,
-        daily_arrests=out.arrests_day if arrests else None,
+        table(out.class_day, ClassDayCounts, days),
+        table(out.class_totals, ClassTotals),
+        table(out.day, DayVolumes, days),
+        table(out.ledger, OfficerHours, days),
+        table(out.case_day, CaseDayCounts, days),
+        totals(out.case_totals, CaseTotals),
+        table(out.pathways, PathwayTotals),
+        table(out.modes, ModeTotals),
+        daily_arrests=table(out.arrests_day, ArrestDayCounts, days) if arrests else None,
         pool_left=out.pool_left if arrests else None,
         hours_by_day=OfficerSupply(*(col[warmup:] for col in supply)) if arrests else None,
-        daily_case_volumes=out.case_volumes,
-        daily_modes=out.mode_day,
+        daily_case_volumes=table(out.case_day, CaseDayVolumes, days),
+        daily_modes=table(out.mode_day, ModeDayVolumes, days),
         stopped=out.stopped,
     )
 

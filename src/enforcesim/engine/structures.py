@@ -10,14 +10,12 @@ Inputs (built by `runner.kernel_inputs`):
     Horizon, BookIns, Detention, Arrests (with OfficerSupply), Cases, Transport,
     Streams, FixedBookIns, Options
 
-Outputs (`Output`, returned by the kernel): per reported day `DayCounts` (the contract's
-daily columns), `DayVolumes` (time integrals and departure counts for costs and
-constraints), `ClassDayCounts`, `ArrestDayCounts`, `OfficerHours`, `CaseDayCounts`,
-`CaseDayVolumes`, `ModeDayVolumes`; over the reported horizon `Totals`, `ClassTotals`,
-`CaseTotals`, `PathwayTotals`, `ModeTotals`.
-
-While the kernel runs, a scalar total is held in a one-element array (so that compiled
-helpers can add to it in place); `scalars` turns such a tuple into plain floats.
+Outputs, as the runner hands them on: per reported day `DayCounts` (the contract's daily
+columns), `DayVolumes` (time integrals and departure counts for costs and constraints),
+`ClassDayCounts`, `ArrestDayCounts`, `OfficerHours`, `CaseDayCounts`, `CaseDayVolumes`,
+`ModeDayVolumes`; over the reported horizon `Totals`, `ClassTotals`, `CaseTotals`,
+`PathwayTotals`, `ModeTotals`. The kernel fills structured arrays with the same field names
+(`Output`), which the runner turns into these with `table` and `totals`.
 """
 
 from __future__ import annotations
@@ -158,19 +156,19 @@ class DayVolumes(NamedTuple):
 class Totals(NamedTuple):
     """Sums and time integrals over the reported horizon."""
 
-    area_detained: Any  # person-days in beds
-    area_waiting: Any  # person-days in the holding queue
-    sum_wait_bed: Any  # days waited for a bed, of those admitted
-    n_admitted: Any
-    sum_los: Any  # days in a bed, of those who left one
-    n_los: Any
-    sum_wait_transport: Any  # days from order to departure, of those departed
-    n_departed: Any
-    n_departures: Any  # scheduled departures
-    arrivals: Any
-    turned_away: Any
-    removals: Any
-    releases: Any
+    area_detained: float  # person-days in beds
+    area_waiting: float  # person-days in the holding queue
+    sum_wait_bed: float  # days waited for a bed, of those admitted
+    n_admitted: float
+    sum_los: float  # days in a bed, of those who left one
+    n_los: float
+    sum_wait_transport: float  # days from order to departure, of those departed
+    n_departed: float
+    n_departures: float  # scheduled departures
+    arrivals: float
+    turned_away: float
+    removals: float
+    releases: float
 
 
 class ClassDayCounts(NamedTuple):
@@ -239,14 +237,14 @@ class CaseDayVolumes(NamedTuple):
 
 
 class CaseTotals(NamedTuple):
-    area_court_queue: Any
-    sum_court_wait: Any
-    n_court_started: Any
-    area_docs: Any
-    sum_doc_delay: Any
-    n_docs_ready: Any
-    area_judges: Any
-    area_in_court: Any
+    area_court_queue: float
+    sum_court_wait: float
+    n_court_started: float
+    area_docs: float
+    sum_doc_delay: float
+    n_docs_ready: float
+    area_judges: float
+    area_in_court: float
 
 
 class PathwayTotals(NamedTuple):
@@ -277,28 +275,58 @@ class ModeDayVolumes(NamedTuple):
     hours: np.ndarray
 
 
+def _record(*groups: tuple[Any, Any]) -> np.dtype:
+    """A structured dtype with the fields of named tuples, each group of one dtype."""
+    return np.dtype([(name, dt) for table, dt in groups for name in table._fields])
+
+
+# While it runs, the kernel holds its outputs in structured arrays with these fields (one
+# reference-counted array per table, and a row is a record the helpers change in place, at
+# no cost per call); `table` and `totals` give them back as the named tuples above. Tables
+# by day have one row more than the horizon: row -1 is the record taken for an event in
+# warm-up, which the helpers never write (they count reported days only).
+DAY_RECORD = _record((DayCounts, np.int64), (DayVolumes, np.float64))
+CASE_DAY_RECORD = _record((CaseDayCounts, np.int64), (CaseDayVolumes, np.float64))
+LEDGER_RECORD = _record((OfficerHours, np.float64))
+CLASS_DAY_RECORD = _record((ClassDayCounts, np.int64))
+CLASS_TOTALS_RECORD = _record((ClassTotals, np.float64))
+ARREST_DAY_RECORD = _record((ArrestDayCounts, np.int64))
+TOTALS_RECORD = _record((Totals, np.float64))
+CASE_TOTALS_RECORD = _record((CaseTotals, np.float64))
+PATHWAY_RECORD = _record((PathwayTotals, np.float64))
+MODE_RECORD = _record((ModeTotals, np.float64))
+MODE_DAY_RECORD = _record((ModeDayVolumes, np.float64))
+
+
 class Output(NamedTuple):
-    day: DayCounts
-    day_volumes: DayVolumes
-    totals: Totals
-    class_day: ClassDayCounts
-    class_totals: ClassTotals
-    arrests_day: ArrestDayCounts
-    officer_hours: OfficerHours
+    """What the kernel returns: structured arrays with the records above."""
+
+    day: np.ndarray  # DAY_RECORD[days + 1]
+    case_day: np.ndarray  # CASE_DAY_RECORD[days + 1]
+    ledger: np.ndarray  # LEDGER_RECORD[days + 1]: officer-hours by activity
+    class_day: np.ndarray  # CLASS_DAY_RECORD[days + 1, classes]
+    class_totals: np.ndarray  # CLASS_TOTALS_RECORD[classes]
+    arrests_day: np.ndarray  # ARREST_DAY_RECORD[days + 1, classes (0 without arrests)]
     pool_left: np.ndarray  # float64[days, sources]: eligible pool at the end of each day
-    case_day: CaseDayCounts
-    case_volumes: CaseDayVolumes
-    case_totals: CaseTotals
-    pathways: PathwayTotals
-    modes: ModeTotals
-    mode_day: ModeDayVolumes
-    error: int  # kernel.OK, or the first broken invariant (validation mode)
+    totals: np.ndarray  # TOTALS_RECORD[1]
+    case_totals: np.ndarray  # CASE_TOTALS_RECORD[1]
+    pathways: np.ndarray  # PATHWAY_RECORD[pathways + 2]
+    modes: np.ndarray  # MODE_RECORD[modes]
+    mode_day: np.ndarray  # MODE_DAY_RECORD[days + 1, modes]
+    error: int  # invariants.OK, or the first broken law (validation mode)
     stopped: bool  # the run was stopped through Options.stop before its end
 
 
-def scalars(totals: Any) -> Any:
-    """A tuple of one-element arrays (how the kernel holds its totals) as plain floats."""
-    return type(totals)(*(float(v[0]) for v in totals))
+def table(records: np.ndarray, kind: Any, days: int | None = None) -> Any:
+    """The named tuple `kind` of contiguous columns of a structured array (its first `days`
+    rows when given)."""
+    rows = records if days is None else records[:days]
+    return kind(*(np.ascontiguousarray(rows[name]) for name in kind._fields))
+
+
+def totals(records: np.ndarray, kind: Any) -> Any:
+    """The named tuple `kind` of floats of a one-row structured array."""
+    return kind(*(float(records[name][0]) for name in kind._fields))
 
 
 def columns(table: Any) -> np.ndarray:
