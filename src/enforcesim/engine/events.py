@@ -201,14 +201,14 @@ def count_case_exit(tot, day, class_tot, class_day, case_day, pathway, path_i, p
 
 @njit(cache=True, nogil=True)
 def admit_waiting(
-    out, heap, hn, queue, q_head, q_tail, detained, beds, det_c, escort_f, rng_transfers,
-    case_on, n_path, n_g1, hours_left, validate, t, d,
+    tot, day, class_totals, class_day, ledger, case_day, heap, hn, queue, q_head, q_tail,
+    detained, beds, det_c, escort_f, rng_transfers, case_on, n_path, n_g1, hours_left,
+    validate, t, d,
 ):  # fmt: skip
     """Free beds take the people waiting for one, first come first served (the loop has
     made room in the heap). Returns (hn, q_head, detained, officer-hours left, whether an
     admission went over the beds)."""
     over = False
-    tot = out.totals[0]
     while q_tail > q_head and detained < beds:
         tag = queue.tag[q_head]
         c = cs.unpack(tag, n_path, n_g1)[0] if case_on else tag >> 1
@@ -220,79 +220,50 @@ def admit_waiting(
             over = True
         if case_on:
             hours_left -= cs.admission_escort(
-                rng_transfers, escort_f, d >= 0, out.ledger[d], out.case_day[d]
+                rng_transfers, escort_f, d >= 0, ledger[d], case_day[d]
             )
         if d >= 0:
-            count_admission(tot, out.day[d], out.class_totals[c], out.class_day[d, c])
+            count_admission(tot, day[d], class_totals[c], class_day[d, c])
             tot.sum_wait_bed += t - queue.time[q_head]
         q_head += 1
     return hn, q_head, detained, hours_left, over
 
 
 # --- cases and documents -------------------------------------------------------------------------
+# What follows the end of a case-side heap entry (case_stage_end)
+LEAVE, JOIN_DOCKET, WAIT_FOR_DOCUMENT, JOIN_SEAT_QUEUE = 0, 1, 2, 3
+
+
 @njit(cache=True, nogil=True)
-def case_stage_end(
-    out, cases, rng_documents, heap, hn, docket, cq_tail, seats, det_c, flows, seat_flows,
-    n_path, n_g1, t, d, admitted, tag,
-):  # fmt: skip
-    """The end of a case-side heap entry. A stay ends in its pathway's decision or, for a
-    court pathway, on the judges' docket; a hearing ends in the decision; a document wait
-    ends ready to leave. A removal order then waits in its bed for its travel document or
-    queues for a seat of its mode (without modes it leaves at once); anyone else leaves the
-    bed. The loop has made room in the docket and every seat queue (the heap has the room
-    of the entry just taken). Returns (hn, cq_tail, bed freed, hearing ended, change in
-    people waiting for documents, whether judges may take cases)."""
-    path_i = cases.path_i
-    c, p, g, stage = cs.unpack(tag, n_path, n_g1)
+def case_stage_end(case_tot, case_day, flows, path_i, doc_f, doc_i, rng, has_modes, p, g, stage, d):
+    """What follows the end of a case-side heap entry of pathway p at `stage`. A stay ends
+    in its pathway's decision or, for a court pathway, on the judges' docket; a hearing
+    ends in the decision; a document wait ends ready to leave. A removal order draws its
+    travel-document group and delay, then waits for the document in its bed, or queues for
+    a seat of its mode (without modes it leaves at once); anyone else leaves the bed.
+    Counts the hearing or document wait that ended (case_day: today's CASE_DAY_RECORD) and
+    the document drawn. Returns (LEAVE, JOIN_DOCKET, WAIT_FOR_DOCUMENT or JOIN_SEAT_QUEUE;
+    the document group; the days until the document)."""
     decide = stage == cs.S_COURT or (stage == cs.S_STAY and path_i[p, cs.PI_COURT] == 0)
-    ready = stage == cs.S_DOCS
-    freed = False
-    hearing_ended = False
-    docs_change = 0
-    serve = False
-    if stage == cs.S_STAY and not decide:  # a court case joins the judges' docket
-        qu.fifo_put(docket, cq_tail, t, admitted, tag)
-        cq_tail += 1
-        flows.docket_in += 1
-        serve = True
-    elif stage == cs.S_COURT:
-        hearing_ended = True
+    if stage == cs.S_STAY and not decide:
+        return JOIN_DOCKET, g, 0.0
+    if stage == cs.S_COURT:
         flows.hearings_out += 1
-        serve = True
         if d >= 0:
-            out.case_day[d].court_completions += 1
-    elif ready:
-        docs_change = -1
+            case_day.court_completions += 1
+    elif stage == cs.S_DOCS:
         flows.documents_out += 1
-    if decide and path_i[p, cs.PI_OUTCOME] == cs.O_REMOVAL:
-        g, delay = cs.draw_document(rng_documents, cases.doc_f, cases.doc_i)
+    if decide:
+        if path_i[p, cs.PI_OUTCOME] != cs.O_REMOVAL:  # release or voluntary departure
+            return LEAVE, g, 0.0
+        g, delay = cs.draw_document(rng, doc_f, doc_i)
         if d >= 0:
-            out.case_totals[0].sum_doc_delay += delay
-            out.case_totals[0].n_docs_ready += 1
+            case_tot.sum_doc_delay += delay
+            case_tot.n_docs_ready += 1
         if delay > 0.0:
-            waiting = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
-            qu.heap_push(heap, hn, t + delay, admitted, waiting)
-            hn += 1
-            docs_change = 1
-            flows.documents_in += 1
-        else:
-            ready = True
-    elif decide:  # release or voluntary departure: leaves the bed now
-        freed = True
-    if ready and seats.head.shape[0] > 0:  # keeps the bed until a seat of its mode takes it
-        m = cases.doc_i[g, cs.DI_MODE]
-        qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
-        seat_flows[m].queued += 1
-    elif ready:  # no transport: leaves at once
-        freed = True
-    if freed:
-        det_c[c] -= 1
-        if d >= 0:
-            count_case_exit(
-                out.totals[0], out.day[d], out.class_totals[c], out.class_day[d, c],
-                out.case_day[d], out.pathways[p], path_i, p, t - admitted, 0.0,
-            )  # fmt: skip
-    return hn, cq_tail, freed, hearing_ended, docs_change, serve
+            return WAIT_FOR_DOCUMENT, g, delay
+    # ready to leave: keeps the bed until a seat of its mode takes it (none: leaves now)
+    return (JOIN_SEAT_QUEUE if has_modes else LEAVE), g, 0.0
 
 
 @njit(cache=True, nogil=True)

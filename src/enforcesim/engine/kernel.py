@@ -63,11 +63,15 @@ from . import queues as qu
 from .arrests import O_CRIMINAL_FIRST, arrest_attempt, day_class_rates
 from .dists import EXPONENTIAL, FIXED, GAMMA, LOGNORMAL, draw_length_biased, draw_stay
 from .events import (
+    JOIN_DOCKET,
+    JOIN_SEAT_QUEUE,
     UNLIMITED,
+    WAIT_FOR_DOCUMENT,
     admit_waiting,
     case_stage_end,
     count_admission,
     count_book_in,
+    count_case_exit,
     count_exit,
     divert,
     draw_class,
@@ -158,6 +162,23 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     rng_class = streams.stream_class
     path_i = cases.path_i
     escort_f = transport.escort_f
+    # Tables and inputs the loop reads at every event, taken out of their tuples once.
+    day_table = out.day
+    class_day = out.class_day
+    class_totals = out.class_totals
+    case_day = out.case_day
+    ledger = out.ledger
+    arrests_day = out.arrests_day
+    pathways = out.pathways
+    src_par = arrests.src_par
+    arrest_opts = arrests.opts
+    rng_attempts = streams.arrest_attempts
+    rng_arrest_class = streams.arrest_class
+    rng_booked = streams.arrest_booked_in
+    rng_pathway = streams.pathway
+    rng_transfers = streams.transfers
+    path_cum = cases.path_cum
+    path_f = cases.path_f
 
     # Arrests: the pools left, today's attempt rate per class, the officer-hours left today.
     pools = arrests.pool_init.copy()
@@ -246,12 +267,12 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
         hi = min(t, t_end)
         if hi > lo:
             d_lo = int(np.floor(lo))
-            integrate(tot, out.day[d_lo], lo, hi, detained, q_tail - q_head, beds)
+            integrate(tot, day_table[d_lo], lo, hi, detained, q_tail - q_head, beds)
             if n_class > 1:
-                integrate_classes(out.class_totals, det_c, lo, hi)
+                integrate_classes(class_totals, det_c, lo, hi)
             if case_on:
                 integrate_cases(
-                    case_tot, out.case_day[d_lo], lo, hi, cq_tail - cq_head, in_court,
+                    case_tot, case_day[d_lo], lo, hi, cq_tail - cq_head, in_court,
                     docs_waiting, judges,
                 )  # fmt: skip
         last_t = t
@@ -270,8 +291,8 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                 )  # fmt: skip
                 if validate:
                     error = bed_balance_error(
-                        prev_detained, detained, prev_waiting, waiting, out.day[day - 1],
-                        out.case_day[day - 1],
+                        prev_detained, detained, prev_waiting, waiting, day_table[day - 1],
+                        case_day[day - 1],
                     )  # fmt: skip
                     if error != OK:
                         break
@@ -298,7 +319,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                         day, day - t_start,
                     )  # fmt: skip
                     if not use_fixed:
-                        next_arr = next_attempt(streams.arrest_attempts, t, day_total[0])
+                        next_arr = next_attempt(rng_attempts, t, day_total[0])
                 if case_on:
                     judges = cases.judges_by_day[day - t_start]
                     start_court = True
@@ -309,20 +330,44 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             tag = heap.tag[0]
             qu.heap_pop(heap, hn)
             hn -= 1
-            if cq_tail == docket.time.shape[0]:
-                docket, cq_head, cq_tail = qu.fifo_room(docket, cq_head, cq_tail)
-            if qu.seat_rows_full(seats):
-                seats = qu.seat_rows_room(seats)
-            hn, cq_tail, freed, hearing_ended, docs_change, start_court = case_stage_end(
-                out, cases, streams.documents, heap, hn, docket, cq_tail, seats, det_c,
-                flows, seat_flows, n_path, n_g1, t, d, admitted, tag,
-            )  # fmt: skip
-            docs_waiting += docs_change
-            if hearing_ended:
+            c, p, g, stage = cs.unpack(tag, n_path, n_g1)
+            if stage == cs.S_COURT:
                 in_court -= 1
-            if freed:
+                start_court = True
+            elif stage == cs.S_DOCS:
+                docs_waiting -= 1
+            step, g, delay = case_stage_end(
+                case_tot, case_day[d], flows, path_i, cases.doc_f, cases.doc_i,
+                streams.documents, n_mode > 0, p, g, stage, d,
+            )  # fmt: skip
+            if step == JOIN_DOCKET:
+                if cq_tail == docket.time.shape[0]:
+                    docket, cq_head, cq_tail = qu.fifo_room(docket, cq_head, cq_tail)
+                qu.fifo_put(docket, cq_tail, t, admitted, tag)
+                cq_tail += 1
+                flows.docket_in += 1
+                start_court = True
+            elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
+                waiting = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
+                qu.heap_push(heap, hn, t + delay, admitted, waiting)
+                hn += 1
+                docs_waiting += 1
+                flows.documents_in += 1
+            elif step == JOIN_SEAT_QUEUE:
+                m = cases.doc_i[g, cs.DI_MODE]
+                if seats.tail[m] == seats.ready.shape[1]:
+                    seats = qu.seat_rows_room(seats)
+                qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
+                seat_flows[m].queued += 1
+            else:
                 detained -= 1
+                det_c[c] -= 1
                 admit_from_queue = True
+                if in_horizon:
+                    count_case_exit(
+                        tot, day_table[d], class_totals[c], class_day[d, c],
+                        case_day[d], pathways[p], path_i, p, t - admitted, 0.0,
+                    )  # fmt: skip
         elif t == t_heap:  # the end of a stay in the book-in model
             admitted = heap.aux[0]
             tag = heap.tag[0]
@@ -341,7 +386,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                 det_c[c] -= 1
                 if in_horizon:
                     count_exit(
-                        tot, out.day[d], out.class_totals[c], out.class_day[d, c], t - admitted, rem
+                        tot, day_table[d], class_totals[c], class_day[d, c], t - admitted, rem
                     )
                 admit_from_queue = True
         elif t == next_dep:
@@ -374,15 +419,15 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                 i_fixed += 1
                 next_arr = fixed.times[i_fixed] if i_fixed < n_fixed else np.inf
             elif n_src > 0:
-                c = draw_class(streams.arrest_class, 0, day_rate, day_total)
+                c = draw_class(rng_arrest_class, 0, day_rate, day_total)
                 stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
                 rem = rng_removal.random() < removal_share[c]
-                next_arr = next_attempt(streams.arrest_attempts, t, day_total[0])
+                next_arr = next_attempt(rng_attempts, t, day_total[0])
             else:
                 c = draw_class(rng_class, seg, seg_rate, seg_total)
                 if case_on and n_real > 0:
-                    p = cs.draw_pathway(streams.pathway, cases.path_cum, c)
-                    stay = cs.pathway_stay(rng_stays, path_i, cases.path_f, p)
+                    p = cs.draw_pathway(rng_pathway, path_cum, c)
+                    stay = cs.pathway_stay(rng_stays, path_i, path_f, p)
                     rem = False
                 else:
                     stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
@@ -391,8 +436,8 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             if n_src > 0:
                 booked, hours_left = arrest_attempt(
                     c, d, detained < beds and q_tail == q_head, hours_left,
-                    streams.arrest_booked_in, arrests.src_par, pools, arrests.opts,
-                    out.arrests_day, out.ledger,
+                    rng_booked, src_par, pools, arrest_opts,
+                    arrests_day, ledger,
                 )  # fmt: skip
                 if not booked:
                     continue
@@ -401,14 +446,14 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                     p = n_real + (1 if rem else 0)
                 tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
                 if in_horizon:
-                    out.pathways[p].entered += 1
+                    pathways[p].entered += 1
             else:
                 tag = np.int32(2 * c + (1 if rem else 0))
             if in_horizon:
-                count_book_in(out.day[d], out.class_day[d, c])
+                count_book_in(day_table[d], class_day[d, c])
             if case_on and path_i[p, cs.PI_DIVERSION] == 1:  # never takes a bed
                 if in_horizon:
-                    divert(out.case_day[d], cases.path_f[p, cs.PF_ATD_DAYS])
+                    divert(case_day[d], path_f[p, cs.PF_ATD_DAYS])
             elif detained < beds and q_tail == q_head:
                 if hn == heap.time.shape[0]:
                     heap = qu.grown(heap, hn, hn + 1)
@@ -421,13 +466,13 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                     break
                 if case_on:
                     hours_left -= cs.admission_escort(
-                        streams.transfers, escort_f, in_horizon, out.ledger[d], out.case_day[d]
+                        rng_transfers, escort_f, in_horizon, ledger[d], case_day[d]
                     )
                 if in_horizon:
-                    count_admission(tot, out.day[d], out.class_totals[c], out.class_day[d, c])
+                    count_admission(tot, day_table[d], class_totals[c], class_day[d, c])
             elif not wait_when_full:
                 if in_horizon:
-                    out.day[d].turned_away += 1
+                    day_table[d].turned_away += 1
             else:
                 if q_tail == queue.time.shape[0]:
                     queue, q_head, q_tail = qu.fifo_room(queue, q_head, q_tail)
@@ -439,8 +484,9 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             if need > 0 and hn + need > heap.time.shape[0]:
                 heap = qu.grown(heap, hn, hn + need)
             hn, q_head, detained, hours_left, over = admit_waiting(
-                out, heap, hn, queue, q_head, q_tail, detained, beds, det_c, escort_f,
-                streams.transfers, case_on, n_path, n_g1, hours_left, validate, t, d,
+                tot, day_table, class_totals, class_day, ledger, case_day, heap,
+                hn, queue, q_head, q_tail, detained, beds, det_c, escort_f, rng_transfers,
+                case_on, n_path, n_g1, hours_left, validate, t, d,
             )  # fmt: skip
             if over:
                 error = ERR_ADMIT_OVER_BEDS

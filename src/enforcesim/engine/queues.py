@@ -134,16 +134,6 @@ def fifo_put(q, tail, t, aux, tag):
 
 # --- seat queues, one per removal mode ---------------------------------------------------------
 @njit(cache=True, nogil=True)
-def seat_rows_full(s):
-    """Whether some mode's row has no room left at its end."""
-    cap = s.ready.shape[1]
-    for m in range(s.tail.shape[0]):
-        if s.tail[m] == cap:
-            return True
-    return False
-
-
-@njit(cache=True, nogil=True)
 def seat_rows_room(s):
     """Room at the end of every row: a full row is compacted when its head has moved past
     half the capacity, otherwise every row is grown. Returns the rows."""
