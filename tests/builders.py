@@ -230,7 +230,7 @@ def simulate_fixed(
 def daily_columns(out) -> dict[str, list]:
     """The daily table of one replicate as {column: values by day} (the contract's columns
     after replicate and day)."""
-    return dict(zip(DAILY_COLUMNS[2:], out.daily.T.tolist(), strict=False))
+    return {name: col.tolist() for name, col in zip(DAILY_COLUMNS[2:], out.daily, strict=True)}
 
 
 # --- the command line ----------------------------------------------------------------------------

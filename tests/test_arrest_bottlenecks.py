@@ -142,10 +142,10 @@ def test_beds_bind_when_arrests_are_diverted():
     # a day whose full time is zero (flags only read the arrest side here).
     sc = parse_scenario(officers_and_beds(days=20, replicates=1))
     out = simulate_replicate(sc, 0)
-    a = out.daily_arrests.copy()
-    a[:, :, :] = 0
-    a[3, 0, 3] = 1  # one diverted arrest on day 3
-    out2 = replace(out, daily_arrests=a, daily_extra=np.zeros_like(out.daily_extra))
+    a = type(out.daily_arrests)(*(np.zeros_like(col) for col in out.daily_arrests))
+    a.diverted[3, 0] = 1  # one diverted arrest on day 3
+    no_extra = type(out.daily_extra)(*(np.zeros_like(col) for col in out.daily_extra))
+    out2 = replace(out, daily_arrests=a, daily_extra=no_extra)
     flags = binding_flags(out2)
     assert flags["beds"].tolist() == [d == 3 for d in range(20)]
     assert not flags["officers"].any()

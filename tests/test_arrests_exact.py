@@ -21,7 +21,7 @@ from builders import (
 )
 from enforcesim import ScenarioError, parse_scenario
 from enforcesim.engine import arrests as ar
-from enforcesim.engine import kernel as k
+from enforcesim.engine.structures import columns
 from enforcesim.results import Results, arrest_metrics, replicate_metrics
 
 
@@ -50,8 +50,10 @@ def run_fixed(sc, times, stays, classes=None):
     out = simulate_fixed(
         sc, times, stays, classes=classes if classes is not None else [0] * len(times)
     )
-    total = out.daily_arrests.sum(axis=1)  # (days, columns), summed over classes
-    cols = {name: total[:, i].tolist() for i, name in enumerate(ar.ARREST_COLUMNS)}
+    # per column, summed over classes
+    cols = {
+        name: getattr(out.daily_arrests, name).sum(axis=1).tolist() for name in ar.ARREST_COLUMNS
+    }
     return out, cols
 
 
@@ -61,12 +63,16 @@ def test_ledger_charges_arrests_and_escorts_and_stops_at_the_day_budget():
     # the arrest at 1.5 takes 3 + 1. Day 2: nothing; casework 2 h every day.
     sc = scenario()
     out, c = run_fixed(sc, [0.1, 0.2, 0.3, 1.5], [5.0] * 4)
-    assert out.officer_hours.tolist() == [[6.0, 2.0, 2.0], [3.0, 1.0, 2.0], [0.0, 0.0, 2.0]]
+    assert columns(out.officer_hours).tolist() == [
+        [6.0, 2.0, 2.0],
+        [3.0, 1.0, 2.0],
+        [0.0, 0.0, 2.0],
+    ]
     assert c["made"] == [2, 1, 0]
     assert c["booked_in"] == [2, 1, 0]
     assert c["foregone_officers"] == [1, 0, 0]
     assert c["foregone_beds"] == c["foregone_pool"] == c["diverted"] == [0, 0, 0]
-    assert out.daily[:, k.D_BOOK_INS].tolist() == [2, 1, 0]
+    assert out.daily.book_ins.tolist() == [2, 1, 0]
     m = arrest_metrics(out)
     assert m["ice_arrests_per_day"] == pytest.approx(3 / 3)
     assert m["ice_arrest_attempts_per_day"] == pytest.approx(4 / 3)
@@ -78,10 +84,14 @@ def test_ledger_charges_arrests_and_escorts_and_stops_at_the_day_budget():
 def test_not_booked_in_arrests_use_arrest_hours_but_no_escort_and_no_bed():
     sc = scenario(share_booked_in=0.0)
     out, c = run_fixed(sc, [0.1, 0.2, 0.3], [5.0] * 3)
-    assert out.officer_hours[0].tolist() == [8.0 - 2.0, 0.0, 2.0]  # 3 + 3; the third: 2 h left
+    assert columns(out.officer_hours)[0].tolist() == [
+        8.0 - 2.0,
+        0.0,
+        2.0,
+    ]  # 3 + 3; the third: 2 h left
     assert c["made"] == [2, 0, 0] and c["not_booked_in"] == [2, 0, 0]
     assert c["foregone_officers"] == [1, 0, 0]
-    assert out.daily[:, k.D_BOOK_INS].tolist() == [0, 0, 0]
+    assert out.daily.book_ins.tolist() == [0, 0, 0]
     assert replicate_metrics(out)["detained"] == 0.0
 
 
@@ -99,11 +109,11 @@ def test_a_full_bed_throttles_without_hours_or_diverts_with_them(when_full):
     assert c["booked_in"] == [1, 1, 0]
     if when_full == "throttle":
         assert c["made"] == [1, 1, 0] and c["foregone_beds"] == [1, 0, 0]
-        assert out.officer_hours[:, 0].tolist() == [3.0, 3.0, 0.0]
+        assert out.officer_hours.arrests.tolist() == [3.0, 3.0, 0.0]
     else:
         assert c["made"] == [2, 1, 0] and c["diverted"] == [1, 0, 0]
-        assert out.officer_hours[:, 0].tolist() == [6.0, 3.0, 0.0]
-    assert out.daily[:, k.D_TURNED_AWAY].tolist() == [0, 0, 0]
+        assert out.officer_hours.arrests.tolist() == [6.0, 3.0, 0.0]
+    assert out.daily.turned_away.tolist() == [0, 0, 0]
 
 
 def test_pool_yield_curve_priority_and_exhaustion():
@@ -125,7 +135,7 @@ def test_pool_yield_curve_priority_and_exhaustion():
         officers={"headcount": 1, "productive_hours_per_day": 24.0, "casework_share": 0.0},
     )
     out, c = run_fixed(sc, [0.1, 0.2, 0.3], [1.0] * 3)
-    assert out.officer_hours[0, 0] == pytest.approx(6.0)
+    assert out.officer_hours.arrests[0] == pytest.approx(6.0)
     assert c["made"] == [2, 0, 0] and c["foregone_pool"] == [1, 0, 0]
     assert out.pool_left[:, 0].tolist() == [2.0, 2.0, 2.0]
     # "anyone": eligible 4, so 1 h, then 4/3 h; the pool ends day 0 with 2 of 4.
@@ -138,7 +148,7 @@ def test_pool_yield_curve_priority_and_exhaustion():
         officers={"headcount": 1, "productive_hours_per_day": 24.0, "casework_share": 0.0},
     )
     out, c = run_fixed(sc, [0.1, 0.2], [1.0] * 2, classes=[0, 2])
-    assert out.officer_hours[0, 0] == pytest.approx(1.0 + 4.0 / 3.0)
+    assert out.officer_hours.arrests[0] == pytest.approx(1.0 + 4.0 / 3.0)
     assert out.pool_left[0, 0] == 2.0
 
 

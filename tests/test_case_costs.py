@@ -103,7 +103,7 @@ def test_document_wait_days_and_the_documents_flag(uncooperative, expected):
     r = relaxed(sc, frozenset({"documents"}))
     assert all(g.delay is None for g in r.travel_documents.groups.values())
     out = run_fixed(r, [0.2], [1.0], [0])
-    assert out.daily[:, 5].tolist() == [0, 1, 0, 0, 0, 0]  # removals
+    assert out.daily.removals.tolist() == [0, 1, 0, 0, 0, 0]
     assert not binding_flags(out)["documents"].any()
 
 
@@ -176,7 +176,7 @@ def test_seats_relaxed_on_every_mode():
     r = relaxed(sc, frozenset({"seats"}))
     assert {m.seats_per_departure for m in r.transport.modes.values()} == {UNLIMITED_SEATS}
     out = run_fixed(r, [0.1, 0.2, 0.3], [0.5] * 3, [0] * 3)
-    assert out.daily[:, 5].tolist() == [0, 3, 0, 0, 0, 0]  # one bus takes all three
+    assert out.daily.removals.tolist() == [0, 3, 0, 0, 0, 0]  # one bus takes all three
     assert volumes(out)["bus_trips"].tolist() == [0, 1, 0, 0, 0, 0]
     assert not binding_flags(out)["seats"].any()
 

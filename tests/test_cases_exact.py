@@ -25,7 +25,6 @@ from builders import (
     simulate_fixed,
     travel_documents_scenario,
 )
-from enforcesim.engine import cases as cs
 from enforcesim.results import (
     case_metrics,
     mode_metrics,
@@ -64,9 +63,9 @@ def test_outcomes_removal_voluntary_release_diversion_and_uncounted_return():
     assert d["releases"] == [0, 1, 0, 0, 0, 0]  # bond
     assert d["detained"] == [4, 0, 0, 0, 0, 0]
     x = out.daily_cases
-    assert x[:, cs.X_DIVERTED].tolist() == [1, 0, 0, 0, 0, 0]
-    assert x[:, cs.X_VOLUNTARY].tolist() == [0, 1, 0, 0, 0, 0]
-    assert x[:, cs.X_NOT_COUNTED].tolist() == [0, 2, 0, 0, 0, 0]  # voluntary + returned
+    assert x.diverted.tolist() == [1, 0, 0, 0, 0, 0]
+    assert x.voluntary_departures.tolist() == [0, 1, 0, 0, 0, 0]
+    assert x.departures_not_removals.tolist() == [0, 2, 0, 0, 0, 0]  # voluntary + returned
     assert m["removals_per_day"] == pytest.approx(1 / 6)
     assert m["voluntary_departures_per_day"] == pytest.approx(1 / 6)
     assert m["departures_not_removals_per_day"] == pytest.approx(2 / 6)
@@ -101,10 +100,10 @@ def test_court_docket_one_judge_first_come_first_served_with_a_judge_schedule():
     assert d["removals"] == [0, 1, 1, 1, 1, 0]
     assert d["detained"] == [3, 2, 1, 1, 0, 0]
     x = out.daily_cases
-    assert x[:, cs.X_COURT_COMPLETIONS].tolist() == [0, 1, 1, 1, 1, 0]
-    assert x[:, cs.X_COURT_QUEUE].tolist() == [2, 1, 0, 0, 0, 0]  # end-of-day states
-    assert x[:, cs.X_IN_COURT].tolist() == [1, 1, 1, 1, 0, 0]
-    assert x[:, cs.X_JUDGES].tolist() == [1, 1, 1, 2, 2, 2]
+    assert x.court_completions.tolist() == [0, 1, 1, 1, 1, 0]
+    assert x.court_queue.tolist() == [2, 1, 0, 0, 0, 0]  # end-of-day states
+    assert x.in_court.tolist() == [1, 1, 1, 1, 0, 0]
+    assert x.judges.tolist() == [1, 1, 1, 2, 2, 2]
     assert m["court_wait_days"] == pytest.approx((0 + 0.9 + 1.8 + 0) / 4)
     # queue: 1 on [0.2, 0.3), 2 on [0.3, 1.1), 1 on [1.1, 2.1)
     assert m["court_queue"] == pytest.approx((0.1 + 2 * 0.8 + 1.0) / 6)
@@ -145,7 +144,7 @@ def test_travel_document_delay_keeps_the_bed(uncooperative, delay):
     assert m["length_of_stay_days"] == pytest.approx(1.0 + delay)
     assert m["wait_for_documents_days"] == pytest.approx(delay)
     assert m["waiting_for_documents"] == pytest.approx(delay / 6)
-    assert out.daily_cases[1, cs.X_WAITING_DOCS] == (1 if left > 2.0 else 0)
+    assert out.daily_cases.waiting_for_documents[1] == (1 if left > 2.0 else 0)
 
 
 def test_removal_modes_seats_groups_and_officer_hours():
@@ -165,7 +164,7 @@ def test_removal_modes_seats_groups_and_officer_hours():
     assert bus["departures_per_day"] == 1.0 and bus["departures_used_per_day"] == 0.5
     assert bus["seated_per_day"] == 0.5 and bus["seat_use_share"] == 0.5
     assert charter["departures_per_day"] == 0.5 and charter["departures_used_per_day"] == 0
-    assert out.officer_hours[:, cs.H_ESCORT].tolist() == [0, 20, 20, 20, 0, 0]
+    assert out.officer_hours.escort_transport.tolist() == [0, 20, 20, 20, 0, 0]
     assert m["officer_hours_escort_per_day"] == pytest.approx(60 / 6)
     assert bus["hours_per_day"] == pytest.approx(30 / 6)
     # Charter: documents ready at 0.85, 0.95, 1.05; all three leave at t = 2.
@@ -174,7 +173,7 @@ def test_removal_modes_seats_groups_and_officer_hours():
     assert d["detained"] == [3, 3, 0, 0, 0, 0]
     assert m["wait_for_documents_days"] == pytest.approx(0.25)
     assert m["wait_for_transport_days"] == pytest.approx((1.15 + 1.05 + 0.95) / 3)
-    assert out.officer_hours[:, cs.H_ESCORT].tolist() == [0, 0, 18, 0, 0, 0]
+    assert out.officer_hours.escort_transport.tolist() == [0, 0, 18, 0, 0, 0]
     assert mode_metrics(out)["charter"]["removals_per_day"] == pytest.approx(3 / 6)
 
 
@@ -193,9 +192,9 @@ def test_intake_escort_and_transfers_are_charged_per_admission():
     )
     out, d, m = run_fixed(sc, [0.1, 0.2], [1.0, 1.0], [0, 0])
     assert d["admitted"] == [1, 1, 0, 0, 0, 0]
-    np.testing.assert_allclose(out.officer_hours[:, cs.H_ESCORT], [5.2, 5.2, 0, 0, 0, 0])
-    assert out.officer_hours[:, cs.H_ARRESTS].sum() == 0
-    assert out.daily_cases[:, cs.X_TRANSFERS].tolist() == [1, 1, 0, 0, 0, 0]
+    np.testing.assert_allclose(out.officer_hours.escort_transport, [5.2, 5.2, 0, 0, 0, 0])
+    assert out.officer_hours.arrests.sum() == 0
+    assert out.daily_cases.transfers.tolist() == [1, 1, 0, 0, 0, 0]
     assert m["transfers_per_day"] == pytest.approx(2 / 6)
 
 

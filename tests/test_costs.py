@@ -24,7 +24,7 @@ from enforcesim.costs import (
     volumes,
     year_labels,
 )
-from enforcesim.engine import kernel as k
+from enforcesim.engine.structures import DayCounts, DayVolumes, OfficerHours
 from enforcesim.errors import ScenarioError
 from enforcesim.results import replicate_metrics
 from enforcesim.scenario import BedTier
@@ -71,8 +71,8 @@ def test_tiers_beyond_every_capacity_at_the_last_rate_above():
 def test_bed_days_are_the_exact_daily_integral_of_detained():
     out = run_two(scenario())
     # person 1: [0.5, 1.5); person 2: [1.25, 3.25)
-    assert out.daily_extra[:, k.X_BED_DAYS].tolist() == [0.5, 1.25, 1.0, 0.25]
-    assert out.daily_extra[:, k.X_FULL_TIME].tolist() == [0.0] * 4  # unlimited beds
+    assert out.daily_extra.bed_days.tolist() == [0.5, 1.25, 1.0, 0.25]
+    assert out.daily_extra.full_time.tolist() == [0.0] * 4  # unlimited beds
 
 
 def test_flat_components_and_v1_cost_total_unchanged():
@@ -109,8 +109,8 @@ def test_tiered_beds_with_finite_beds_and_funded_overhead():
     )
     out = run_two(sc)
     # one bed: person 2 waits from 1.25 to 1.5, then holds the bed to 3.5
-    assert out.daily_extra[:, k.X_BED_DAYS].tolist() == [0.5, 1.0, 1.0, 0.5]
-    assert out.daily_extra[:, k.X_FULL_TIME].tolist() == [0.5, 1.0, 1.0, 0.5]
+    assert out.daily_extra.bed_days.tolist() == [0.5, 1.0, 1.0, 0.5]
+    assert out.daily_extra.full_time.tolist() == [0.5, 1.0, 1.0, 0.5]
     d = daily_costs(out)
     assert d["beds"].tolist() == [100.0] * 4  # the guaranteed bed, used or not
     assert d["overhead"].tolist() == [10.0] * 4  # 1 funded bed a day
@@ -130,12 +130,13 @@ def test_mechanism_volumes_from_synthetic_outputs():
             "items": {"legal": {"usd_per_unit": 5.0, "volume": "court_days"}},
         },
     )
-    daily = np.zeros((3, k.N_DAILY), dtype=np.int64)
     out = SimpleNamespace(
-        daily=daily,
-        daily_extra=np.zeros((3, k.N_EXTRA)),
+        daily=DayCounts(*np.zeros((len(DayCounts._fields), 3), dtype=np.int64)),
+        daily_extra=DayVolumes(*np.zeros((len(DayVolumes._fields), 3))),
         scenario=sc,
-        officer_hours=np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 4.0], [0.0, 0.0, 0.0]]),
+        officer_hours=OfficerHours(
+            *np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 4.0], [0.0, 0.0, 0.0]]).T
+        ),
         arrests=np.array([2.0, 0.0, 2.0]),
         volumes={
             "flight_hours": np.array([0.0, 2.5, 0.0]),

@@ -157,7 +157,7 @@ def test_initial_population_is_split_by_rate_times_mean_stay():
     sc["book_ins"]["streams"]["cbp"]["schedule"] = []
     sc["detention"]["initial_detained"] = 7000
     out = simulate_replicate(parse_scenario(sc), 0)
-    assert out.daily_streams[0, 0, 2] + out.daily_streams[0, 1, 2] == out.daily[0, 3]
+    assert out.daily_streams.detained[0].sum() == out.daily.detained[0]
     # 4000 ice and 3000 cbp at the start are each stream's stationary mean (rate x mean
     # stay), so over day 0 each stays there: Poisson spread ~ sqrt(4000) = 63, 5% is > 3 sd.
     res = stream_metrics(out)

@@ -17,9 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from .engine import arrests as ar
-from .engine import cases as cs
-from .engine import kernel as k
 from .engine.runner import ReplicateOutput
 from .scenario import CONSTRAINT_NAMES, Scenario
 
@@ -108,22 +105,22 @@ def _relax_pool(data: dict[str, Any]) -> None:
             _drop_uncertainty(data, f"arrests.sources.{name}.pool.size")
 
 
-def _extra_positive(col: int) -> Callable[[ReplicateOutput], np.ndarray]:
+def _extra_positive(col: str) -> Callable[[ReplicateOutput], np.ndarray]:
     def binding(out: ReplicateOutput) -> np.ndarray:
         if out.daily_extra is None:
-            return np.zeros(out.daily.shape[0], dtype=bool)
-        return out.daily_extra[:, col] > 0
+            return np.zeros(len(out.daily.beds), dtype=bool)
+        return getattr(out.daily_extra, col) > 0
 
     return binding
 
 
-def _arrests_positive(*cols: int) -> Callable[[ReplicateOutput], np.ndarray]:
+def _arrests_positive(*cols: str) -> Callable[[ReplicateOutput], np.ndarray]:
     """Days with any arrest (any class) counted in one of the arrest side's columns."""
 
     def binding(out: ReplicateOutput) -> np.ndarray:
         if out.daily_arrests is None:
-            return np.zeros(out.daily.shape[0], dtype=bool)
-        return out.daily_arrests[:, :, list(cols)].sum(axis=(1, 2)) > 0
+            return np.zeros(len(out.daily.beds), dtype=bool)
+        return sum(getattr(out.daily_arrests, c).sum(axis=1) for c in cols) > 0
 
     return binding
 
@@ -131,19 +128,17 @@ def _arrests_positive(*cols: int) -> Callable[[ReplicateOutput], np.ndarray]:
 def _beds_binding(out: ReplicateOutput) -> np.ndarray:
     """Every bed taken some time in the day, or (arrest side) an arrest throttled or diverted
     for want of a bed."""
-    return _extra_positive(k.X_FULL_TIME)(out) | _arrests_positive(
-        ar.AR_FOREGONE_BEDS, ar.AR_DIVERTED
-    )(out)
+    return _extra_positive("full_time")(out) | _arrests_positive("foregone_beds", "diverted")(out)
 
 
-def _case_positive(col: int) -> Callable[[ReplicateOutput], np.ndarray]:
-    """Days on which a case-side time integral (cases.V_*) is positive."""
+def _case_positive(col: str) -> Callable[[ReplicateOutput], np.ndarray]:
+    """Days on which a case-side time integral (a `daily_case_volumes` column) is positive."""
 
     def binding(out: ReplicateOutput) -> np.ndarray:
         v = out.daily_case_volumes
         if v is None:
-            return np.zeros(out.daily.shape[0], dtype=bool)
-        return v[:, col] > 0
+            return np.zeros(len(out.daily.beds), dtype=bool)
+        return getattr(v, col) > 0
 
     return binding
 
@@ -183,7 +178,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         "a departure in the day left full with people still waiting for a seat",
         _has_departures,
         _relax_seats,
-        _extra_positive(k.X_SEATS_SHORT),
+        _extra_positive("seats_short"),
     ),
     "officers": Constraint(
         "officers",
@@ -191,7 +186,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         "officer-hours were used up (with [arrests])",
         lambda sc: sc.arrests is not None,
         _relax_officers,
-        _arrests_positive(ar.AR_FOREGONE_OFFICERS),
+        _arrests_positive("foregone_officers"),
         optional=True,
     ),
     "pool": Constraint(
@@ -200,7 +195,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         "pool was empty (with an arrest source's pool)",
         _has_pool,
         _relax_pool,
-        _arrests_positive(ar.AR_FOREGONE_POOL),
+        _arrests_positive("foregone_pool"),
         optional=True,
     ),
     "judges": Constraint(
@@ -209,7 +204,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         "busy (with a court pathway and [courts])",
         _has_court,
         _relax_judges,
-        _case_positive(cs.V_DOCKET_DAYS),
+        _case_positive("docket_days"),
         optional=True,
     ),
     "documents": Constraint(
@@ -218,7 +213,7 @@ CONSTRAINTS: dict[str, Constraint] = {
         "document (with a document group that has a delay)",
         _has_document_delay,
         _relax_documents,
-        _case_positive(cs.V_DOC_WAIT_DAYS),
+        _case_positive("document_wait_days"),
         optional=True,
     ),
 }
@@ -239,7 +234,7 @@ def reported(sc: Scenario) -> list[str]:
 def binding_flags(out: ReplicateOutput) -> dict[str, np.ndarray]:
     """Per registered constraint, whether it binds on each reported day (False where it does
     not apply)."""
-    days = out.daily.shape[0]
+    days = len(out.daily.beds)
     return {
         name: (c.binding(out) if c.applies(out.scenario) else np.zeros(days, dtype=bool))
         for name, c in CONSTRAINTS.items()

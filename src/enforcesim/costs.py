@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 
 from .engine import arrests as ar
-from .engine import cases as cs
-from .engine import kernel as k
 from .engine.runner import ReplicateOutput
+from .engine.structures import columns
 from .scenario import COST_COMPONENT_NAMES, BedTier, Budget, Costs, Scenario
 
 Volumes = dict[str, np.ndarray]
@@ -39,20 +38,20 @@ VolumeFn = Callable[[ReplicateOutput], "np.ndarray | None"]
 ComponentFn = Callable[[Costs, Volumes], np.ndarray]
 
 
-def _daily_col(col: int) -> VolumeFn:
-    return lambda out: out.daily[:, col].astype(np.float64)
+def _daily_col(name: str) -> VolumeFn:
+    return lambda out: getattr(out.daily, name).astype(np.float64)
 
 
-def _extra_col(col: int) -> VolumeFn:
-    return lambda out: None if out.daily_extra is None else out.daily_extra[:, col]
+def _extra_col(name: str) -> VolumeFn:
+    return lambda out: None if out.daily_extra is None else getattr(out.daily_extra, name)
 
 
 def _funded_bed_days(out: ReplicateOutput) -> np.ndarray | None:
     """Beds in force each day; while beds are unlimited, every occupied bed is funded."""
     if out.daily_extra is None:
         return None
-    beds = out.daily[:, k.D_BEDS].astype(np.float64)
-    return np.where(beds < 0, out.daily_extra[:, k.X_BED_DAYS], beds)
+    beds = out.daily.beds.astype(np.float64)
+    return np.where(beds < 0, out.daily_extra.bed_days, beds)
 
 
 def _mechanism(name: str) -> VolumeFn:
@@ -64,14 +63,14 @@ def _mechanism(name: str) -> VolumeFn:
             v = (getattr(out, "volumes", None) or {}).get(name)
         if v is None:
             return None
-        a = np.asarray(v, dtype=np.float64)
+        a = columns(v) if isinstance(v, tuple) else np.asarray(v, dtype=np.float64)
         return a.reshape(a.shape[0], -1).sum(axis=1)
 
     return get
 
 
-def _arrest_col(col: int, ice_only: bool = False, fallback: str | None = None) -> VolumeFn:
-    """Arrests per day from the arrest side's `daily_arrests` (days, classes, columns),
+def _arrest_col(col: str, ice_only: bool = False, fallback: str | None = None) -> VolumeFn:
+    """Arrests per day from a column of the arrest side's `daily_arrests` (days, classes),
     summed over classes (only those of sources counting as ICE arrests with `ice_only`);
     without [arrests], the `fallback` mechanism volume (or None)."""
 
@@ -79,7 +78,7 @@ def _arrest_col(col: int, ice_only: bool = False, fallback: str | None = None) -
         a = getattr(out, "daily_arrests", None)
         if a is None:
             return _mechanism(fallback)(out) if fallback else None
-        counts = np.asarray(a, dtype=np.float64)[:, :, col]
+        counts = np.asarray(getattr(a, col), dtype=np.float64)
         if ice_only:
             ice = [
                 src.resolved("counts_as_ice_arrest")
@@ -98,18 +97,19 @@ def _officer_hours_available(out: ReplicateOutput) -> np.ndarray | None:
     hb = getattr(out, "hours_by_day", None)
     if hb is None:
         return _mechanism("officer_hours")(out)
-    return hb[:, ar.HB_AVAILABLE] + hb[:, ar.HB_CASEWORK]
+    return hb.available + hb.casework
 
 
-def _ledger(activity: int | None) -> VolumeFn:
+def _ledger(activity: str | None) -> VolumeFn:
     """Officer-hours used per day (the ledger), of one activity or (None) all."""
 
     def get(out: ReplicateOutput) -> np.ndarray | None:
         led = getattr(out, "officer_hours", None)
         if led is None:
             return None
-        led = np.asarray(led, dtype=np.float64)
-        return led.sum(axis=1) if activity is None else led[:, activity]
+        if activity is not None:
+            return np.asarray(getattr(led, activity), dtype=np.float64)
+        return columns(led).sum(axis=1)
 
     return get
 
@@ -127,42 +127,42 @@ def _first(*fns: VolumeFn) -> VolumeFn:
     return get
 
 
-def _case_col(*cols: int) -> VolumeFn:
-    """Columns of the case side's per-day volumes (kernel `daily_v`, cases.V_*), summed."""
+def _case_col(*cols: str) -> VolumeFn:
+    """Columns of the case side's per-day volumes (`daily_case_volumes`), summed."""
 
     def get(out: ReplicateOutput) -> np.ndarray | None:
         v = getattr(out, "daily_case_volumes", None)
-        return None if v is None else v[:, list(cols)].sum(axis=1)
+        return None if v is None else np.column_stack([getattr(v, c) for c in cols]).sum(axis=1)
 
     return get
 
 
-def _mode_col(col: int, kind: str | None = None, escorted: bool = False) -> VolumeFn:
-    """Per day, a column of the removal modes' output (cases.MD_USED: departures carrying
-    anyone; MD_HOURS: their hours), summed over the modes of a `kind` ("flight", "bus"; None:
+def _mode_col(col: str, kind: str | None = None, escorted: bool = False) -> VolumeFn:
+    """Per day, a column of the removal modes' output (`used`: departures carrying anyone;
+    `hours`: their hours), summed over the modes of a `kind` ("flight", "bus"; None:
     every mode), or (escorted) over the modes with officers aboard."""
 
     def get(out: ReplicateOutput) -> np.ndarray | None:
         dm = getattr(out, "daily_modes", None)
         tr = out.scenario.transport
         modes = tr.mode_list() if tr is not None else []
-        if dm is None or dm.shape[1] != len(modes):  # v1 departures: no modes in the kernel
+        if dm is None or getattr(dm, col).shape[1] != len(modes):  # no modes in the kernel
             return None
         keep = [
             m
             for m, (_, md) in enumerate(modes)
             if (kind is None or md.kind == kind) and (not escorted or md.officers_per_departure > 0)
         ]
-        return dm[:, keep, col].sum(axis=1)
+        return getattr(dm, col)[:, keep].sum(axis=1)
 
     return get
 
 
-_TRIPS_DEPARTURES = _mode_col(cs.MD_USED, escorted=True)
+_TRIPS_DEPARTURES = _mode_col("used", escorted=True)
 
 
 def _escorted_trips(out: ReplicateOutput) -> np.ndarray | None:
-    escorts = _case_col(cs.V_TRIPS_INTAKE, cs.V_TRIPS_TRANSFER)(out)
+    escorts = _case_col("escorted_trips_intake", "escorted_trips_transfers")(out)
     deps = _TRIPS_DEPARTURES(out)
     if escorts is None:
         return deps
@@ -170,31 +170,31 @@ def _escorted_trips(out: ReplicateOutput) -> np.ndarray | None:
 
 
 VOLUMES: dict[str, VolumeFn] = {
-    "book_ins": _daily_col(k.D_BOOK_INS),
-    "admissions": _daily_col(k.D_ADMITTED),
-    "bed_days": _extra_col(k.X_BED_DAYS),
+    "book_ins": _daily_col("book_ins"),
+    "admissions": _daily_col("admitted"),
+    "bed_days": _extra_col("bed_days"),
     "funded_bed_days": _funded_bed_days,
-    "removals": _daily_col(k.D_REMOVALS),
-    "releases": _daily_col(k.D_RELEASES),
-    "departures": _extra_col(k.X_DEPARTURES),
-    "arrests": _arrest_col(ar.AR_MADE, fallback="arrests"),
+    "removals": _daily_col("removals"),
+    "releases": _daily_col("releases"),
+    "departures": _extra_col("departures"),
+    "arrests": _arrest_col("made", fallback="arrests"),
     "officer_hours": _officer_hours_available,
     "escorted_trips": _first(_mechanism("escorted_trips"), _escorted_trips),
-    "flight_hours": _first(_mechanism("flight_hours"), _mode_col(cs.MD_HOURS, "flight")),
-    "bus_trips": _first(_mechanism("bus_trips"), _mode_col(cs.MD_USED, "bus")),
-    "court_days": _first(_mechanism("court_days"), _case_col(cs.V_COURT_DAYS)),
-    "atd_days": _first(_mechanism("atd_days"), _case_col(cs.V_ATD_DAYS)),
-    "ice_arrests": _arrest_col(ar.AR_MADE, ice_only=True),
+    "flight_hours": _first(_mechanism("flight_hours"), _mode_col("hours", "flight")),
+    "bus_trips": _first(_mechanism("bus_trips"), _mode_col("used", "bus")),
+    "court_days": _first(_mechanism("court_days"), _case_col("court_days")),
+    "atd_days": _first(_mechanism("atd_days"), _case_col("atd_days")),
+    "ice_arrests": _arrest_col("made", ice_only=True),
     "officer_hours_used": _ledger(None),
-    "officer_hours_arrests": _ledger(ar.H_ARRESTS),
-    "officer_hours_escort_transport": _ledger(ar.H_ESCORT),
-    "officer_hours_casework": _ledger(ar.H_CASEWORK),
-    "docket_days": _first(_mechanism("docket_days"), _case_col(cs.V_DOCKET_DAYS)),
-    "document_wait_days": _first(_mechanism("document_wait_days"), _case_col(cs.V_DOC_WAIT_DAYS)),
-    "escorted_trips_intake": _case_col(cs.V_TRIPS_INTAKE),
-    "escorted_trips_transfers": _case_col(cs.V_TRIPS_TRANSFER),
+    "officer_hours_arrests": _ledger("arrests"),
+    "officer_hours_escort_transport": _ledger("escort_transport"),
+    "officer_hours_casework": _ledger("casework"),
+    "docket_days": _first(_mechanism("docket_days"), _case_col("docket_days")),
+    "document_wait_days": _first(_mechanism("document_wait_days"), _case_col("document_wait_days")),
+    "escorted_trips_intake": _case_col("escorted_trips_intake"),
+    "escorted_trips_transfers": _case_col("escorted_trips_transfers"),
     "escorted_trips_departures": _TRIPS_DEPARTURES,
-    "flight_departures": _mode_col(cs.MD_USED, "flight"),
+    "flight_departures": _mode_col("used", "flight"),
 }
 
 
@@ -205,7 +205,7 @@ def register_volume(name: str, fn: VolumeFn) -> None:
 
 def volumes(out: ReplicateOutput) -> Volumes:
     """Every registered volume of one replicate, per reported day (zeros where absent)."""
-    days = out.daily.shape[0]
+    days = len(out.daily.beds)
     result = {}
     for name, fn in VOLUMES.items():
         v = fn(out)

@@ -3,7 +3,7 @@
 A running kernel holds no Python frame and releases the GIL, so the interpreter cannot raise
 KeyboardInterrupt inside it: the run would go on until its replicates finish. Instead each run
 passes the kernel a stop flag (int64[1]) that the kernel polls every few thousand events
-(kernel.STOP_POLL_EVENTS). While inside `interruptible()`, a SIGINT in the main thread sets
+(kernel.STOP_POLL). While inside `interruptible()`, a SIGINT in the main thread sets
 every registered flag, and any flag registered afterwards, then raises KeyboardInterrupt as
 usual. Replicates therefore run in worker threads, which leaves the main thread free to take
 the signal.

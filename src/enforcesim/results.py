@@ -17,9 +17,8 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .engine import arrests as ar
-from .engine import cases as cs
-from .engine import kernel as k
 from .engine.runner import ReplicateOutput
+from .engine.structures import ArrestDayCounts, OfficerHours, columns
 from .scenario import CONTRACT_VERSION, Scenario
 from .units import with_units
 
@@ -76,16 +75,6 @@ EXTRA_DAILY_COLUMNS: dict[str, tuple[str, str]] = {
     "departures": ("departures", "scheduled departures in the day, empty ones included"),
     "cost_all_in": ("USD", "the day's all-in cost, every component (docs/costs.md)"),
 }
-_KERNEL_COLUMNS = [
-    k.D_BOOK_INS,
-    k.D_ADMITTED,
-    k.D_TURNED_AWAY,
-    k.D_DETAINED,
-    k.D_WAITING,
-    k.D_REMOVALS,
-    k.D_RELEASES,
-    k.D_BEDS,
-]
 
 
 # Per-stream metrics (only for scenarios with [book_ins.streams]).
@@ -279,30 +268,19 @@ CASE_DAILY_COLUMNS = [
     "escorted_trips_intake",
     "escorted_trips_transfers",
 ]
-# The case side's per-day volumes (time integrals and trips; docs/costs.md), after the ledger.
-_CASE_VOLUME_COLUMNS = [
-    cs.V_COURT_DAYS,
-    cs.V_DOCKET_DAYS,
-    cs.V_DOC_WAIT_DAYS,
-    cs.V_ATD_DAYS,
-    cs.V_TRIPS_INTAKE,
-    cs.V_TRIPS_TRANSFER,
-]
-_CASE_KERNEL_COLUMNS = [
-    cs.X_DIVERTED,
-    cs.X_VOLUNTARY,
-    cs.X_NOT_COUNTED,
-    cs.X_COURT_COMPLETIONS,
-    cs.X_COURT_QUEUE,
-    cs.X_IN_COURT,
-    cs.X_WAITING_DOCS,
-    cs.X_TRANSFERS,
-    cs.X_JUDGES,
-]
 
 
 def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
+
+
+# Positions of the arrest columns in a per-class table (columns in ArrestDayCounts order)
+_A = ArrestDayCounts(*range(len(ArrestDayCounts._fields)))
+
+
+def _arrests_per_class(daily: ArrestDayCounts) -> np.ndarray:
+    """Arrests summed over the days: (classes, columns in ArrestDayCounts order)."""
+    return np.stack([col.sum(axis=0) for col in daily], axis=-1)
 
 
 def replicate_metrics(out: ReplicateOutput) -> dict[str, float]:
@@ -310,30 +288,30 @@ def replicate_metrics(out: ReplicateOutput) -> dict[str, float]:
     sc = out.scenario
     a = out.acc
     days = sc.scenario.days
-    beds = out.daily[:, k.D_BEDS]
-    arrivals = a[k.A_ARRIVALS]
-    removals = a[k.A_REMOVALS]
+    beds = out.daily.beds
+    arrivals = a.arrivals
+    removals = a.removals
     costs = sc.costs
     cost_total = (
-        a[k.A_AREA_DETAINED] * costs.bed_day
+        a.area_detained * costs.bed_day
         + arrivals * costs.per_book_in
-        + a[k.A_N_DEPARTURES] * costs.per_departure
+        + a.n_departures * costs.per_departure
     )
-    detained = a[k.A_AREA_DETAINED] / days
+    detained = a.area_detained / days
     occupancy = math.nan if (beds < 0).any() else _ratio(detained, float(beds.mean()))
     return {
         "book_ins_per_day": arrivals / days,
-        "admitted_per_day": a[k.A_N_ADMITTED] / days,
-        "turned_away_per_day": a[k.A_TURNED_AWAY] / days,
-        "turned_away_share": _ratio(a[k.A_TURNED_AWAY], arrivals),
+        "admitted_per_day": a.n_admitted / days,
+        "turned_away_per_day": a.turned_away / days,
+        "turned_away_share": _ratio(a.turned_away, arrivals),
         "detained": detained,
-        "waiting_for_bed": a[k.A_AREA_WAITING] / days,
-        "wait_for_bed_days": _ratio(a[k.A_SUM_WAIT_BED], a[k.A_N_ADMITTED]),
+        "waiting_for_bed": a.area_waiting / days,
+        "wait_for_bed_days": _ratio(a.sum_wait_bed, a.n_admitted),
         "occupancy": occupancy,
         "removals_per_day": removals / days,
-        "releases_per_day": a[k.A_RELEASES] / days,
-        "length_of_stay_days": _ratio(a[k.A_SUM_LOS], a[k.A_N_LOS]),
-        "wait_for_transport_days": _ratio(a[k.A_SUM_WAIT_TRANSPORT], a[k.A_N_DEPARTED]),
+        "releases_per_day": a.releases / days,
+        "length_of_stay_days": _ratio(a.sum_los, a.n_los),
+        "wait_for_transport_days": _ratio(a.sum_wait_transport, a.n_departed),
         "cost_total": cost_total,
         "cost_per_removal": _ratio(cost_total, removals),
     }
@@ -345,33 +323,32 @@ def arrest_metrics(out: ReplicateOutput) -> dict[str, float]:
     assert out.hours_by_day is not None
     sc = out.scenario
     days = sc.scenario.days
-    per_class = out.daily_arrests.sum(axis=0).reshape(-1, ar.N_CRIM, ar.N_ARREST_DAILY)
+    per_class = _arrests_per_class(out.daily_arrests).reshape(-1, ar.N_CRIM, len(ar.ARREST_COLUMNS))
     per_source = per_class.sum(axis=1)  # (sources, columns)
     total = per_source.sum(axis=0)
     ice = np.array(
         [bool(src.resolved("counts_as_ice_arrest")) for src in sc.arrests.sources.values()]
     )  # type: ignore[union-attr]
     ice_total = per_source[ice].sum(axis=0)
-    foregone = ice_total[[ar.AR_FOREGONE_OFFICERS, ar.AR_FOREGONE_BEDS, ar.AR_FOREGONE_POOL]].sum()
-    ledger = out.officer_hours.sum(axis=0)
-    available = float(
-        out.hours_by_day[:, ar.HB_AVAILABLE].sum() + out.hours_by_day[:, ar.HB_CASEWORK].sum()
-    )
+    foregone = ice_total[[_A.foregone_officers, _A.foregone_beds, _A.foregone_pool]].sum()
+    ledger = columns(out.officer_hours).sum(axis=0)
+    used = OfficerHours(*ledger)
+    available = float(out.hours_by_day.available.sum() + out.hours_by_day.casework.sum())
     return {
-        "ice_arrests_per_day": ice_total[ar.AR_MADE] / days,
-        "ice_arrest_attempts_per_day": (ice_total[ar.AR_MADE] + foregone) / days,
-        "arrests_per_day": total[ar.AR_MADE] / days,
-        "arrests_booked_in_per_day": total[ar.AR_BOOKED_IN] / days,
-        "arrests_not_booked_in_per_day": total[ar.AR_NOT_BOOKED_IN] / days,
-        "arrests_diverted_per_day": total[ar.AR_DIVERTED] / days,
-        "arrests_foregone_officers_per_day": total[ar.AR_FOREGONE_OFFICERS] / days,
-        "arrests_foregone_beds_per_day": total[ar.AR_FOREGONE_BEDS] / days,
-        "arrests_foregone_pool_per_day": total[ar.AR_FOREGONE_POOL] / days,
-        "officers": float(out.hours_by_day[:, ar.HB_OFFICERS].mean()),
+        "ice_arrests_per_day": ice_total[_A.made] / days,
+        "ice_arrest_attempts_per_day": (ice_total[_A.made] + foregone) / days,
+        "arrests_per_day": total[_A.made] / days,
+        "arrests_booked_in_per_day": total[_A.booked_in] / days,
+        "arrests_not_booked_in_per_day": total[_A.not_booked_in] / days,
+        "arrests_diverted_per_day": total[_A.diverted] / days,
+        "arrests_foregone_officers_per_day": total[_A.foregone_officers] / days,
+        "arrests_foregone_beds_per_day": total[_A.foregone_beds] / days,
+        "arrests_foregone_pool_per_day": total[_A.foregone_pool] / days,
+        "officers": float(out.hours_by_day.officers.mean()),
         "officer_hours_available_per_day": available / days,
-        "officer_hours_arrests_per_day": ledger[k.H_ARRESTS] / days,
-        "officer_hours_escort_per_day": ledger[k.H_ESCORT] / days,
-        "officer_hours_casework_per_day": ledger[k.H_CASEWORK] / days,
+        "officer_hours_arrests_per_day": used.arrests / days,
+        "officer_hours_escort_per_day": used.escort_transport / days,
+        "officer_hours_casework_per_day": used.casework / days,
         "officer_hours_unused_per_day": (available - ledger.sum()) / days,
     }
 
@@ -383,7 +360,9 @@ def arrest_breakdown(out: ReplicateOutput) -> dict[str, dict[str, dict[str, floa
     sc = out.scenario
     days = sc.scenario.days
     names = list(sc.arrests.sources)  # type: ignore[union-attr]
-    per_class = out.daily_arrests.sum(axis=0).reshape(len(names), ar.N_CRIM, ar.N_ARREST_DAILY)
+    per_class = _arrests_per_class(out.daily_arrests).reshape(
+        len(names), ar.N_CRIM, len(ar.ARREST_COLUMNS)
+    )
 
     def row(v: np.ndarray) -> dict[str, float]:
         return {m: v[i] / days for i, m in enumerate(ARREST_CLASS_METRICS)}
@@ -404,24 +383,25 @@ def arrest_breakdown(out: ReplicateOutput) -> dict[str, dict[str, dict[str, floa
 def case_metrics(out: ReplicateOutput) -> dict[str, float]:
     """The case-side metrics of one replicate (NaN stands for null)."""
     days = out.scenario.scenario.days
-    x = out.daily_cases.sum(axis=0)
+    x = out.daily_cases
     a = out.acc_cases
-    hours = out.officer_hours.sum(axis=0) / days
+    # summed as one (days, activities) table, as the ledger always was
+    hours = OfficerHours(*(columns(out.officer_hours).sum(axis=0) / days))
     return {
-        "voluntary_departures_per_day": x[cs.X_VOLUNTARY] / days,
-        "departures_not_removals_per_day": x[cs.X_NOT_COUNTED] / days,
-        "atd_diversions_per_day": x[cs.X_DIVERTED] / days,
-        "transfers_per_day": x[cs.X_TRANSFERS] / days,
-        "court_completions_per_day": x[cs.X_COURT_COMPLETIONS] / days,
-        "court_queue": a[cs.XA_AREA_COURT_QUEUE] / days,
-        "in_court": a[cs.XA_AREA_IN_COURT] / days,
-        "court_wait_days": _ratio(a[cs.XA_SUM_COURT_WAIT], a[cs.XA_N_COURT_STARTED]),
-        "judges": a[cs.XA_AREA_JUDGES] / days,
-        "waiting_for_documents": a[cs.XA_AREA_DOCS] / days,
-        "wait_for_documents_days": _ratio(a[cs.XA_SUM_DOC_DELAY], a[cs.XA_N_DOCS_READY]),
-        "officer_hours_arrests_per_day": hours[k.H_ARRESTS],
-        "officer_hours_escort_per_day": hours[k.H_ESCORT],
-        "officer_hours_casework_per_day": hours[k.H_CASEWORK],
+        "voluntary_departures_per_day": x.voluntary_departures.sum() / days,
+        "departures_not_removals_per_day": x.departures_not_removals.sum() / days,
+        "atd_diversions_per_day": x.diverted.sum() / days,
+        "transfers_per_day": x.transfers.sum() / days,
+        "court_completions_per_day": x.court_completions.sum() / days,
+        "court_queue": a.area_court_queue / days,
+        "in_court": a.area_in_court / days,
+        "court_wait_days": _ratio(a.sum_court_wait, a.n_court_started),
+        "judges": a.area_judges / days,
+        "waiting_for_documents": a.area_docs / days,
+        "wait_for_documents_days": _ratio(a.sum_doc_delay, a.n_docs_ready),
+        "officer_hours_arrests_per_day": hours.arrests,
+        "officer_hours_escort_per_day": hours.escort_transport,
+        "officer_hours_casework_per_day": hours.casework,
     }
 
 
@@ -433,11 +413,11 @@ def pathway_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
     days = out.scenario.scenario.days
     result = {}
     for p, name in enumerate(pathway_names(out.scenario)):
-        a = out.acc_pathways[p]
+        a = out.acc_pathways
         result[name] = {
-            "book_ins_per_day": a[cs.PA_ENTERED] / days,
-            "exits_per_day": a[cs.PA_EXITS] / days,
-            "length_of_stay_days": _ratio(a[cs.PA_SUM_LOS], a[cs.PA_EXITS]),
+            "book_ins_per_day": a.entered[p] / days,
+            "exits_per_day": a.exits[p] / days,
+            "length_of_stay_days": _ratio(a.sum_los[p], a.exits[p]),
         }
     return result
 
@@ -451,18 +431,16 @@ def mode_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
     modes = out.scenario.transport.mode_list() if out.scenario.transport else []
     result = {}
     for m, (name, mode) in enumerate(modes):
-        a = out.acc_modes[m]
+        a = out.acc_modes
         result[name] = {
-            "departures_per_day": a[cs.MA_DEPARTURES] / days,
-            "departures_used_per_day": a[cs.MA_USED] / days,
-            "seated_per_day": a[cs.MA_SEATED] / days,
-            "removals_per_day": a[cs.MA_REMOVALS] / days,
-            "seat_use_share": _ratio(
-                a[cs.MA_SEATED], a[cs.MA_DEPARTURES] * mode.seats_per_departure
-            ),
-            "wait_for_transport_days": _ratio(a[cs.MA_SUM_WAIT], a[cs.MA_SEATED]),
-            "hours_per_day": a[cs.MA_HOURS] / days,
-            "officer_hours_per_day": a[cs.MA_OFFICER_HOURS] / days,
+            "departures_per_day": a.departures[m] / days,
+            "departures_used_per_day": a.used[m] / days,
+            "seated_per_day": a.seated[m] / days,
+            "removals_per_day": a.removals[m] / days,
+            "seat_use_share": _ratio(a.seated[m], a.departures[m] * mode.seats_per_departure),
+            "wait_for_transport_days": _ratio(a.sum_wait[m], a.seated[m]),
+            "hours_per_day": a.hours[m] / days,
+            "officer_hours_per_day": a.officer_hours[m] / days,
         }
     return result
 
@@ -471,17 +449,17 @@ def stream_metrics(out: ReplicateOutput) -> dict[str, dict[str, float]]:
     """Per-stream metrics of one replicate, by stream name."""
     days = out.scenario.scenario.days
     names = [name for name, _ in out.scenario.classes()]
-    totals = out.daily_streams.sum(axis=0)
+    ds = out.daily_streams
+    a = out.acc_streams
     result = {}
     for c, name in enumerate(names):
-        a = out.acc_streams[c]
         result[name] = {
-            "book_ins_per_day": totals[c, k.C_BOOK_INS] / days,
-            "admitted_per_day": totals[c, k.C_ADMITTED] / days,
-            "detained": a[k.CA_AREA_DETAINED] / days,
-            "removals_per_day": totals[c, k.C_REMOVALS] / days,
-            "releases_per_day": totals[c, k.C_RELEASES] / days,
-            "length_of_stay_days": _ratio(a[k.CA_SUM_LOS], a[k.CA_N_LOS]),
+            "book_ins_per_day": ds.book_ins[:, c].sum() / days,
+            "admitted_per_day": ds.admitted[:, c].sum() / days,
+            "detained": a.area_detained[c] / days,
+            "removals_per_day": ds.removals[:, c].sum() / days,
+            "releases_per_day": ds.releases[:, c].sum() / days,
+            "length_of_stay_days": _ratio(a.sum_los[c], a.n_los[c]),
         }
     return result
 
@@ -552,14 +530,15 @@ class Results:
 
         days = self.scenario.scenario.days
         n = len(self.replicates)
-        stacked = np.concatenate([r.daily[:, _KERNEL_COLUMNS] for r in self.replicates])
+        stacked = np.concatenate([columns(r.daily) for r in self.replicates])
         df = pd.DataFrame(stacked, columns=DAILY_COLUMNS[2:])
         df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))
         df.insert(0, "replicate", np.repeat(np.arange(n, dtype=np.int64), days))
         if all(r.daily_extra is not None for r in self.replicates):
-            extra = np.concatenate([r.daily_extra for r in self.replicates])  # type: ignore
-            df["bed_days"] = extra[:, k.X_BED_DAYS]
-            df["departures"] = extra[:, k.X_DEPARTURES].astype(np.int64)
+            df["bed_days"] = np.concatenate([r.daily_extra.bed_days for r in self.replicates])
+            df["departures"] = np.concatenate(
+                [r.daily_extra.departures for r in self.replicates]
+            ).astype(np.int64)
             df["cost_all_in"] = np.concatenate(
                 [sum(daily_costs(r).values()) for r in self.replicates]
             )
@@ -587,9 +566,11 @@ class Results:
         names = self.stream_names()
         days = self.scenario.scenario.days
         n, n_s = len(self.replicates), len(names)
-        cols = [k.C_BOOK_INS, k.C_ADMITTED, k.C_DETAINED, k.C_REMOVALS, k.C_RELEASES]
         stacked = np.concatenate(
-            [r.daily_streams[:, :, cols].reshape(days * n_s, len(cols)) for r in self.replicates]
+            [
+                np.stack(tuple(r.daily_streams), axis=-1).reshape(days * n_s, -1)
+                for r in self.replicates
+            ]
         )
         df = pd.DataFrame(stacked, columns=STREAM_DAILY_COLUMNS[3:])
         df.insert(0, "stream", pd.Categorical(np.tile(names, days * n), categories=names))
@@ -620,8 +601,11 @@ class Results:
         sources = list(self.scenario.arrests.sources)
         n, n_c = len(self.replicates), len(sources) * ar.N_CRIM
         stacked = np.concatenate(
-            [r.daily_arrests.reshape(days * n_c, ar.N_ARREST_DAILY) for r in self.replicates]
-        )  # type: ignore[union-attr]
+            [
+                np.stack(tuple(r.daily_arrests), axis=-1).reshape(days * n_c, -1)  # type: ignore
+                for r in self.replicates
+            ]
+        )
         df = pd.DataFrame(stacked, columns=ar.ARREST_COLUMNS)
         crim = np.tile(np.array(CRIMINALITY), len(sources) * days * n)
         df.insert(0, "criminality", pd.Categorical(crim, categories=list(CRIMINALITY)))
@@ -644,9 +628,9 @@ class Results:
                     [
                         np.full(days, r.replicate),
                         np.arange(days),
-                        hb[:, ar.HB_OFFICERS],
-                        hb[:, ar.HB_AVAILABLE] + hb[:, ar.HB_CASEWORK],
-                        r.officer_hours,
+                        hb.officers,
+                        hb.available + hb.casework,
+                        columns(r.officer_hours),
                     ]
                 )
             )
@@ -685,17 +669,12 @@ class Results:
         the officer-hours ledger."""
         days = self.scenario.scenario.days
         n = len(self.replicates)
-        counts = np.concatenate([r.daily_cases[:, _CASE_KERNEL_COLUMNS] for r in self.replicates])
+        counts = np.concatenate([columns(r.daily_cases) for r in self.replicates])
         df = pd.DataFrame(counts, columns=CASE_DAILY_COLUMNS[2:11])
-        hours = np.concatenate([r.officer_hours for r in self.replicates])
+        hours = np.concatenate([columns(r.officer_hours) for r in self.replicates])
         for j, col in enumerate(CASE_DAILY_COLUMNS[11:14]):
             df[col] = hours[:, j]
-        vols = np.concatenate(
-            [
-                r.daily_case_volumes[:, _CASE_VOLUME_COLUMNS]  # type: ignore
-                for r in self.replicates
-            ]
-        )
+        vols = np.concatenate([columns(r.daily_case_volumes) for r in self.replicates])
         for j, col in enumerate(CASE_DAILY_COLUMNS[14:]):
             df[col] = vols[:, j]
         df.insert(0, "day", np.tile(np.arange(days, dtype=np.int64), n))

@@ -18,35 +18,17 @@ the kernel, through the helpers below:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from ..scenario import CRIMINALITY, Scenario
+from .structures import ArrestDayCounts, Arrests, OfficerSupply
 
 N_CRIM = len(CRIMINALITY)  # classes per source: convicted, pending, none
 
-# Columns of the per-day, per-class arrest output
-(
-    AR_MADE,
-    AR_BOOKED_IN,
-    AR_NOT_BOOKED_IN,
-    AR_DIVERTED,
-    AR_FOREGONE_OFFICERS,
-    AR_FOREGONE_BEDS,
-    AR_FOREGONE_POOL,
-) = range(7)
-N_ARREST_DAILY = 7
-ARREST_COLUMNS = [
-    "made",
-    "booked_in",
-    "not_booked_in",
-    "diverted",
-    "foregone_officers",
-    "foregone_beds",
-    "foregone_pool",
-]
+# The per-day, per-class arrest output's columns, in the order of daily_arrests.parquet
+ARREST_COLUMNS = list(ArrestDayCounts._fields)
 
 # Columns of the per-source parameters
 P_HOURS, P_BOOKED, P_HAS_POOL, P_POOL_SIZE, P_YIELD_K, P_REPLENISH, P_ICE = range(7)
@@ -56,34 +38,15 @@ N_SRC_PAR = 7
 O_DIVERT, O_CRIMINAL_FIRST, O_ESCORT = range(3)
 N_OPTS = 3
 
-# Columns of the per-day officer-hours input
-HB_AVAILABLE, HB_CASEWORK, HB_OFFICERS = range(3)
 
-# Officer-hours ledger activities (kernel output `officer_hours`, shape (days, 3)).
-H_ARRESTS, H_ESCORT, H_CASEWORK = 0, 1, 2
-N_ACTIVITIES = 3
-ACTIVITIES = ["arrests", "escort_transport", "casework"]
-
-
-@dataclass(frozen=True)
-class ArrestInputs:
-    """The kernel's arrest inputs; all empty (0 sources) for a scenario without [arrests]."""
-
-    src_rate_by_day: np.ndarray  # (warmup+days, sources) attempted arrests per day
-    src_par: np.ndarray  # (sources, N_SRC_PAR)
-    src_mix: np.ndarray  # (sources, 3) criminality shares (a pool source: its pool's)
-    pool_init: np.ndarray  # (sources, 3) pool by criminality at the start of warm-up
-    hours_by_day: np.ndarray  # (warmup+days, 3) hours available, casework hours, officers
-    opts: np.ndarray  # (N_OPTS,)
-
-
-def empty_inputs(total_days: int) -> ArrestInputs:
-    return ArrestInputs(
+def empty_inputs(total_days: int) -> Arrests:
+    """The kernel's arrest inputs for a scenario without [arrests]: 0 sources."""
+    return Arrests(
         np.zeros((total_days, 0)),
         np.zeros((0, N_SRC_PAR)),
         np.zeros((0, N_CRIM)),
         np.zeros((0, N_CRIM)),
-        np.zeros((total_days, 3)),
+        OfficerSupply(np.zeros(total_days), np.zeros(total_days), np.zeros(total_days)),
         np.zeros(N_OPTS),
     )
 
@@ -125,7 +88,7 @@ def source_rates_by_day(sc: Scenario) -> np.ndarray:
     return out
 
 
-def build_inputs(sc: Scenario) -> ArrestInputs:
+def build_inputs(sc: Scenario) -> Arrests:
     """The kernel's arrest inputs of a validated scenario (with parameter draws applied)."""
     total_days = sc.scenario.warmup_days + sc.scenario.days
     if sc.arrests is None:
@@ -150,14 +113,14 @@ def build_inputs(sc: Scenario) -> ArrestInputs:
     of = sc.officers_or_default()
     officers = officers_by_day(sc)
     productive = officers * of.productive_hours_per_day
-    hours = np.column_stack(
-        [productive * (1.0 - of.casework_share), productive * of.casework_share, officers]
+    hours = OfficerSupply(
+        productive * (1.0 - of.casework_share), productive * of.casework_share, officers
     )
     opts = np.zeros(N_OPTS)
     opts[O_DIVERT] = 1.0 if sc.arrests.when_full == "divert" else 0.0
     opts[O_CRIMINAL_FIRST] = 1.0 if sc.arrests.priority == "criminal_first" else 0.0
     opts[O_ESCORT] = of.escort_hours_per_book_in
-    return ArrestInputs(source_rates_by_day(sc), par, mix, pool, hours, opts)
+    return Arrests(source_rates_by_day(sc), par, mix, pool, hours, opts)
 
 
 def expected_attempts(sc: Scenario) -> float:
@@ -167,7 +130,7 @@ def expected_attempts(sc: Scenario) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# Compiled helpers (called from kernel.simulate)
+# Compiled helpers (called by the kernel)
 # --------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True)
 def eligible_pool(s, pool_left, criminal_first):
@@ -237,7 +200,9 @@ def arrest_attempt(
     c, d, bed_free, hours_left, rng_booked, src_par, pool_left, opts, daily_a, ledger
 ):
     """The fate of one attempted arrest of class c at a time in day d (-1 in warm-up: not
-    recorded). Returns (whether it enters detention, officer-hours left today).
+    recorded) in daily_a (ARREST_DAY_RECORD rows), its officer-hours in ledger (LEDGER_RECORD
+    rows).
+    Returns (whether it enters detention, officer-hours left today).
 
     Causes are checked in the order pool, officers, beds: an arrest whose pool is empty is
     not attempted; one that needs more hours than are left today is foregone (officers);
@@ -253,34 +218,34 @@ def arrest_attempt(
     has_pool = src_par[s, P_HAS_POOL] != 0.0
     if has_pool and pool_left[s, g] < 1.0:
         if rec:
-            daily_a[d, c, AR_FOREGONE_POOL] += 1
+            daily_a[d, c].foregone_pool += 1
         return False, hours_left
     h = hours_per_arrest(s, src_par, pool_left, criminal_first)
     if h > hours_left:
         if rec:
-            daily_a[d, c, AR_FOREGONE_OFFICERS] += 1
+            daily_a[d, c].foregone_officers += 1
         return False, hours_left
     if booked and not bed_free and opts[O_DIVERT] == 0.0:
         if rec:
-            daily_a[d, c, AR_FOREGONE_BEDS] += 1
+            daily_a[d, c].foregone_beds += 1
         return False, hours_left
     hours_left -= h
     if has_pool:
         pool_left[s, g] -= 1.0
     if rec:
-        daily_a[d, c, AR_MADE] += 1
-        ledger[d, H_ARRESTS] += h
+        daily_a[d, c].made += 1
+        ledger[d].arrests += h
     if not booked:
         if rec:
-            daily_a[d, c, AR_NOT_BOOKED_IN] += 1
+            daily_a[d, c].not_booked_in += 1
         return False, hours_left
     if not bed_free:
         if rec:
-            daily_a[d, c, AR_DIVERTED] += 1
+            daily_a[d, c].diverted += 1
         return False, hours_left
     escort = opts[O_ESCORT]
     hours_left -= escort
     if rec:
-        daily_a[d, c, AR_BOOKED_IN] += 1
-        ledger[d, H_ESCORT] += escort
+        daily_a[d, c].booked_in += 1
+        ledger[d].escort_transport += escort
     return True, hours_left

@@ -1,17 +1,19 @@
-"""The case and transport side of the event loop (an extension of contract v1): case
+"""The case and transport side of the event loop (an extension of the contract's model): case
 pathways, the judges' docket, travel documents, removal modes and escort hours.
 
-These helpers are called by `kernel.simulate` only when the scenario configures one of
-these mechanisms; a v1 scenario never reaches them and draws exactly what it drew before.
+These helpers are called by the kernel only when the scenario configures one of these
+mechanisms; a scenario without them never reaches them and draws exactly what it drew before
+they existed.
 
 A person on the case side carries one int32 tag through the heap and the queues:
 
     tag = ((class * n_pathways + pathway) * (n_groups + 1) + group) * 4 + stage
 
 `pathway` indexes the scenario's pathways and, after them, two pseudo-pathways decided as
-in v1 by `removal_share` (PW_V1_RELEASE, PW_V1_REMOVAL offsets): those of people in beds at
-the start, and of every arrival when no [pathways] are given. `group` is the travel-document
-group (n_groups while not yet drawn); `stage` is what the person's heap entry ends:
+in the contract's model by `removal_share` (offsets PW_BY_SHARE_RELEASE, PW_BY_SHARE_REMOVAL):
+those of people in beds at the start, and of every arrival when no [pathways] are given.
+`group` is the travel-document group (n_groups while not yet drawn); `stage` is what the
+person's heap entry ends:
 S_STAY (the stay before the decision, or before joining the docket), S_COURT (a judge's
 hearing), S_DOCS (the wait for a travel document).
 """
@@ -37,7 +39,7 @@ PI_DIST, PI_OUTCOME, PI_COUNTS, PI_COURT, PI_DIVERSION, PI_HAS_STAY = range(6)
 N_PATH_I = 6
 
 # Pseudo-pathways after the scenario's own: index n_real + offset
-PW_V1_RELEASE, PW_V1_REMOVAL = 0, 1
+PW_BY_SHARE_RELEASE, PW_BY_SHARE_REMOVAL = 0, 1
 
 # Entries of court_f (float64[N_COURT_F])
 CF_RATE, CF_FIXED = range(2)
@@ -67,64 +69,6 @@ N_MODE_F = 4
     EF_TRIPS_AIR,
 ) = range(8)
 N_ESCORT_F = 8
-
-# Activities of the officer-hours ledger (kernel.H_* are the same numbers)
-H_ARRESTS, H_ESCORT, H_CASEWORK = 0, 1, 2
-N_ACTIVITIES = 3
-
-# Columns of the per-day case output
-(
-    X_DIVERTED,
-    X_VOLUNTARY,
-    X_NOT_COUNTED,
-    X_COURT_COMPLETIONS,
-    X_COURT_QUEUE,
-    X_IN_COURT,
-    X_WAITING_DOCS,
-    X_TRANSFERS,
-    X_JUDGES,
-) = range(9)
-N_X_DAILY = 9
-
-# Columns of the per-day case volumes (float64[days, N_V_DAILY]), for costs and bottlenecks:
-#   V_COURT_DAYS     integral over the day of cases before a judge (case-days in hearing)
-#   V_DOCKET_DAYS    integral of cases waiting on the docket (> 0: every judge was busy)
-#   V_DOC_WAIT_DAYS  integral of people in beds waiting for a travel document
-#   V_ATD_DAYS       participant-days committed by the day's diversions (charged at enrolment)
-#   V_TRIPS_INTAKE   intake escort trips (admissions / persons_per_trip)
-#   V_TRIPS_TRANSFER transfer trips, road and air (transfers / persons_per_trip)
-(V_COURT_DAYS, V_DOCKET_DAYS, V_DOC_WAIT_DAYS, V_ATD_DAYS, V_TRIPS_INTAKE, V_TRIPS_TRANSFER) = (
-    range(6)
-)
-N_V_DAILY = 6
-
-# Columns of the per-day, per-mode output (float64[days, n_modes, N_MD_DAILY]): departures
-# carrying anyone and their hours (flight-hours or driving hours)
-MD_USED, MD_HOURS = range(2)
-N_MD_DAILY = 2
-
-# Entries of the case accumulator
-(
-    XA_AREA_COURT_QUEUE,
-    XA_SUM_COURT_WAIT,
-    XA_N_COURT_STARTED,
-    XA_AREA_DOCS,
-    XA_SUM_DOC_DELAY,
-    XA_N_DOCS_READY,
-    XA_AREA_JUDGES,
-    XA_AREA_IN_COURT,
-) = range(8)
-N_X_ACC = 8
-
-# Columns of the per-pathway output (float64[n_pathways, N_PATH_ACC])
-PA_ENTERED, PA_EXITS, PA_SUM_LOS = range(3)
-N_PATH_ACC = 3
-
-# Columns of the per-mode output (float64[n_modes, N_MODE_ACC])
-# MA_DEPARTURES counts every scheduled departure, MA_USED those carrying anyone (the only
-# ones that fly or drive, so the only ones charged hours and officer-hours).
-(MA_DEPARTURES, MA_USED, MA_SEATED, MA_REMOVALS, MA_SUM_WAIT, MA_HOURS, MA_OFFICER_HOURS) = range(7)
-N_MODE_ACC = 7
 
 
 @njit(cache=True, nogil=True)
@@ -183,21 +127,13 @@ def court_service(rng, court_f):
 
 
 @njit(cache=True, nogil=True)
-def charge(ledger, t, activity, hours):
-    """Book officer-hours at time t (reported horizon only); returns the hours charged,
-    which the caller takes from officer_hours_left whatever the day."""
-    d = int(np.floor(t))
-    if 0 <= d < ledger.shape[0]:
-        ledger[d, activity] += hours
-    return hours
-
-
-@njit(cache=True, nogil=True)
-def admission_escort(rng, escort_f, ledger, vols, t):
+def admission_escort(rng, escort_f, counted, ledger, vols):
     """Officer-hours of one admission: the intake escort, and a transfer for a share of
-    admissions (one uniform per admission, only when transfers are configured). Books the
-    trips (a share 1 / persons_per_trip of a trip each) in vols (reported horizon only).
-    Returns (hours charged, whether transferred)."""
+    admissions (one uniform per admission, only when transfers are configured). When
+    `counted` (a reported day), charges them to the day's officer-hours (ledger: its
+    LEDGER_RECORD) and books the trips (a share 1 / persons_per_trip of a trip each) and the
+    transfer in vols (its CASE_DAY_RECORD). Returns the hours, which the caller takes from
+    the day's hours left whatever the day."""
     hours = escort_f[EF_INTAKE]
     trips = 0.0
     moved = False
@@ -211,13 +147,14 @@ def admission_escort(rng, escort_f, ledger, vols, t):
             hours += escort_f[EF_GROUND]
             trips = escort_f[EF_TRIPS_GROUND]
             moved = True
-    if hours > 0.0:
-        charge(ledger, t, H_ESCORT, hours)
-    d = int(np.floor(t))
-    if 0 <= d < vols.shape[0]:
-        vols[d, V_TRIPS_INTAKE] += escort_f[EF_TRIPS_INTAKE]
-        vols[d, V_TRIPS_TRANSFER] += trips
-    return hours, moved
+    if counted:
+        if hours > 0.0:
+            ledger.escort_transport += hours
+        vols.escorted_trips_intake += escort_f[EF_TRIPS_INTAKE]
+        vols.escorted_trips_transfers += trips
+        if moved:
+            vols.transfers += 1
+    return hours
 
 
 @njit(cache=True, nogil=True)

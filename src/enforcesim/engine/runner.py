@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,35 @@ from ..uncertainty import apply_draws, draw_parameters
 from . import arrests as ar
 from . import cases as cs
 from . import kernel as k
+from .invariants import OK, InvariantError
+from .structures import (
+    ArrestDayCounts,
+    BookIns,
+    CaseDayCounts,
+    CaseDayVolumes,
+    Cases,
+    CaseTotals,
+    ClassDayCounts,
+    ClassTotals,
+    DayCounts,
+    DayVolumes,
+    Detention,
+    FixedBookIns,
+    Horizon,
+    ModeDayVolumes,
+    ModeTotals,
+    OfficerHours,
+    OfficerSupply,
+    Options,
+    PathwayTotals,
+    Streams,
+    Totals,
+    Transport,
+    table,
+    totals,
+)
+
+__all__ = ["InvariantError", "ReplicateOutput", "kernel_inputs", "run_replicates"]
 
 _DIST_CODES = {
     "fixed": k.FIXED,
@@ -37,34 +67,32 @@ BYTES_PER_PERSON = 64
 BYTES_PER_DAILY_ROW = 8 * 8 + 16
 
 
-class InvariantError(RuntimeError):
-    """Validation mode found a broken conservation law: a bug, never a user error."""
-
-
 @dataclass(frozen=True)
 class ReplicateOutput:
+    """One replicate's kernel output, by name (structures.py for every column)."""
+
     replicate: int
-    daily: np.ndarray  # (days, N_DAILY) int64
-    acc: np.ndarray  # (N_ACC,) float64
+    daily: DayCounts  # the contract's daily columns
+    acc: Totals  # totals over the reported horizon (floats)
     scenario: Scenario  # the scenario with this replicate's parameter draws
     drawn: dict[str, float | int]
-    daily_streams: np.ndarray  # (days, streams, N_CLASS_DAILY) int64
-    acc_streams: np.ndarray  # (streams, N_CLASS_ACC) float64
-    daily_extra: np.ndarray  # (days, N_EXTRA) float64: bed-days, full time, departures,
-    #                            departures short of seats
-    officer_hours: np.ndarray  # (days, 3) float64: activities H_ARRESTS, H_ESCORT, H_CASEWORK
-    daily_cases: np.ndarray  # (days, N_X_DAILY) int64: case side (zeros for v1)
-    acc_cases: np.ndarray  # (N_X_ACC,) float64
-    acc_pathways: np.ndarray  # (pathways + 2, N_PATH_ACC) float64
-    acc_modes: np.ndarray  # (modes, N_MODE_ACC) float64
+    daily_streams: ClassDayCounts  # (days, streams) each
+    acc_streams: ClassTotals  # (streams,) each
+    daily_extra: DayVolumes  # bed-days, full time, departures, departures short of seats
+    officer_hours: OfficerHours  # the ledger by activity
+    daily_cases: CaseDayCounts  # case side (zeros without it)
+    acc_cases: CaseTotals  # floats
+    acc_pathways: PathwayTotals  # (pathways + 2,) each
+    acc_modes: ModeTotals  # (modes,) each
     # With [arrests] (None otherwise):
-    daily_arrests: np.ndarray | None = None  # (days, classes, N_ARREST_DAILY) int64
+    daily_arrests: ArrestDayCounts | None = None  # (days, classes) each
     pool_left: np.ndarray | None = None  # (days, sources) pool at the end of each day
-    hours_by_day: np.ndarray | None = None  # (days, 3) available, casework, officers
-    # Case side (zeros, and no modes, for v1):
-    daily_case_volumes: np.ndarray | None = None  # (days, N_V_DAILY) float64: court, docket,
-    #                                              document-wait and ATD days, escort trips
-    daily_modes: np.ndarray | None = None  # (days, modes, N_MD_DAILY): used, hours
+    hours_by_day: OfficerSupply | None = None  # reported days: available, casework, officers
+    # Case side (zeros, and no modes, without it):
+    daily_case_volumes: CaseDayVolumes | None = None  # court, docket, document-wait and ATD
+    #                                                    days, escort trips
+    daily_modes: ModeDayVolumes | None = None  # (days, modes) each: used, hours
+    stopped: bool = False  # stopped through the stop flag before the end of the horizon
 
 
 def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
@@ -163,36 +191,6 @@ def beds_by_day(sc: Scenario) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class CaseArrays:
-    """The kernel's inputs for the case and transport side (see cases.py for the layout)."""
-
-    on: bool
-    path_cum: np.ndarray
-    path_i: np.ndarray
-    path_f: np.ndarray
-    judges_by_day: np.ndarray
-    court_f: np.ndarray
-    doc_f: np.ndarray
-    doc_i: np.ndarray
-    mode_f: np.ndarray
-    escort_f: np.ndarray
-
-    def args(self) -> tuple[object, ...]:
-        return (
-            self.on,
-            self.path_cum,
-            self.path_i,
-            self.path_f,
-            self.judges_by_day,
-            self.court_f,
-            self.doc_f,
-            self.doc_i,
-            self.mode_f,
-            self.escort_f,
-        )
-
-
 _OUTCOMES = {
     "removal": cs.O_REMOVAL,
     "release": cs.O_RELEASE,
@@ -200,10 +198,11 @@ _OUTCOMES = {
 }
 
 
-def case_arrays(sc: Scenario) -> CaseArrays:
+def case_and_transport_inputs(sc: Scenario) -> tuple[Cases, Transport]:
     """Pathways (resolved to a class x pathway table of cumulative shares), judges, travel
-    documents, removal modes and escort hours, as the kernel's arrays. A v1 scenario gets
-    inert arrays and on = False."""
+    documents, removal modes and escort hours, as the kernel's arrays; and the contract's
+    departures, which run as a removal mode instead when the case side is on. A scenario
+    without the case side gets inert arrays and on = False."""
     names = list(sc.pathways)
     n_real = len(names)
     path_i = np.zeros((n_real + 2, cs.N_PATH_I), dtype=np.int64)
@@ -224,9 +223,9 @@ def case_arrays(sc: Scenario) -> CaseArrays:
             code, p1, p2 = stay_parameters(pw.stay.dist, pw.stay.mean, pw.stay.sd)
             path_i[j, cs.PI_DIST], path_i[j, cs.PI_HAS_STAY] = code, 1
             path_f[j, cs.PF_P1], path_f[j, cs.PF_P2] = p1, p2
-    path_i[n_real + cs.PW_V1_RELEASE, cs.PI_OUTCOME] = cs.O_RELEASE
-    path_i[n_real + cs.PW_V1_REMOVAL, cs.PI_OUTCOME] = cs.O_REMOVAL
-    path_i[n_real + cs.PW_V1_REMOVAL, cs.PI_COUNTS] = 1
+    path_i[n_real + cs.PW_BY_SHARE_RELEASE, cs.PI_OUTCOME] = cs.O_RELEASE
+    path_i[n_real + cs.PW_BY_SHARE_REMOVAL, cs.PI_OUTCOME] = cs.O_REMOVAL
+    path_i[n_real + cs.PW_BY_SHARE_REMOVAL, cs.PI_COUNTS] = 1
 
     classes = [name for name, _ in sc.classes()]
     path_cum = np.zeros((len(classes), n_real), dtype=np.float64)
@@ -251,7 +250,8 @@ def case_arrays(sc: Scenario) -> CaseArrays:
 
     tr = sc.transport
     on = sc.has_case_side()
-    modes = tr.mode_list() if tr and on else []  # v1 departures stay on the v1 code path
+    # Without the case side, the contract's departures run on the book-in model's own path.
+    modes = tr.mode_list() if tr and on else []
     mode_index = {name: m for m, (name, _) in enumerate(modes)}
     default_mode = next((m for m, (_, md) in enumerate(modes) if md.groups is None), 0)
     mode_f = np.zeros((len(modes), cs.N_MODE_F), dtype=np.float64)
@@ -296,7 +296,16 @@ def case_arrays(sc: Scenario) -> CaseArrays:
         escort_f[cs.EF_GROUND] = _hours_per_person(x.ground)
         escort_f[cs.EF_TRIPS_AIR] = 1.0 / x.air.persons_per_trip
         escort_f[cs.EF_TRIPS_GROUND] = 1.0 / x.ground.persons_per_trip
-    return CaseArrays(on, path_cum, path_i, path_f, judges, court_f, doc_f, doc_i, mode_f, escort_f)
+    scheduled = tr is not None and tr.departures_per_day is not None and not on
+    transport = Transport(
+        scheduled,
+        float(tr.departures_per_day) if scheduled else 1.0,  # type: ignore[union-attr,arg-type]
+        int(tr.seats_per_departure) if scheduled else 0,  # type: ignore[union-attr,arg-type]
+        mode_f,
+        escort_f,
+    )
+    cases = Cases(on, path_cum, path_i, path_f, judges, court_f, doc_f, doc_i)
+    return cases, transport
 
 
 def _hours_per_person(e: Escort) -> float:
@@ -307,6 +316,47 @@ def _hours_per_person(e: Escort) -> float:
 _EMPTY_F = np.empty(0, dtype=np.float64)
 _EMPTY_B = np.empty(0, dtype=np.bool_)
 _EMPTY_I = np.empty(0, dtype=np.int64)
+
+
+def kernel_inputs(
+    sc: Scenario,
+    replicate: int,
+    validate: bool = False,
+    fixed: tuple[np.ndarray, ...] | None = None,
+    stop: np.ndarray | None = None,
+) -> tuple[Any, ...]:
+    """The kernel's arguments for one replicate of a scenario whose parameter draws are
+    applied: (horizon, book_ins, detention, arrests, cases, transport, streams, fixed,
+    options); see simulate_replicate for `fixed`, and Options for `stop`."""
+    seed = sc.scenario.seed
+    par = stream_parameters(sc)
+    seg_start, seg_rate = rate_segments(sc)
+    cases, transport = case_and_transport_inputs(sc)
+    if fixed is None:
+        arr, stays, rem, cls, pws = _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, _EMPTY_I
+    else:
+        arr, stays, rem = fixed[:3]
+        cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
+        pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
+    return (
+        Horizon(-sc.scenario.warmup_days, sc.scenario.days),
+        BookIns(
+            seg_start, seg_rate, par["dist"], par["p1"], par["p2"], par["share"], par["initial"]
+        ),
+        Detention(beds_by_day(sc), sc.detention.when_full == "wait"),
+        ar.build_inputs(sc),
+        cases,
+        transport,
+        Streams(*(stream(seed, replicate, name) for name in Streams._fields)),
+        FixedBookIns(
+            np.asarray(arr, dtype=np.float64),
+            np.asarray(stays, dtype=np.float64),
+            np.asarray(rem, dtype=np.bool_),
+            np.asarray(cls, dtype=np.int64),
+            np.asarray(pws, dtype=np.int64),
+        ),
+        Options(validate, np.zeros(1, dtype=np.int64) if stop is None else stop),
+    )
 
 
 def simulate_replicate(
@@ -321,111 +371,41 @@ def simulate_replicate(
     `fixed` = (times, stays, decisions[, classes[, pathways]]) replaces the book-in process
     by known book-ins (exact tests); on the case side the stays are those of the pathways
     (for a court pathway, the time before the docket) and decisions are used only for
-    book-ins without a pathway. `stop` (int64[1]): stop[0] != 0, set before or during the
-    run (from another thread), ends it within a few thousand events with KeyboardInterrupt.
+    book-ins without a pathway. `stop`, an int64[1] array, stops the run early when another
+    thread sets it (the output then says `stopped`).
     """
-    if stop is None:
-        stop = np.zeros(1, dtype=np.int64)
     drawn = draw_parameters(sc, replicate)
     rsc = apply_draws(sc, drawn)
-    seed = sc.scenario.seed
-    det = rsc.detention
-    par = stream_parameters(rsc)
-    seg_start, seg_rate = rate_segments(rsc)
-    tr = rsc.transport
-    cases = case_arrays(rsc)
-    # With the case side on, v1 departures run as a removal mode (cases.py), not here.
-    v1_transport = tr is not None and tr.departures_per_day is not None and not cases.on
-    if fixed is None:
-        arr, stays, rem, cls, pws = _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, _EMPTY_I
-    else:
-        arr, stays, rem = fixed[:3]
-        cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
-        pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
-    arr_in = ar.build_inputs(rsc)
-    (
-        daily,
-        acc,
-        daily_c,
-        acc_c,
-        error,
-        extra,
-        daily_a,
-        officer_hours,
-        pool_left,
-        daily_x,
-        acc_x,
-        acc_p,
-        acc_m,
-        daily_v,
-        daily_m,
-    ) = k.compiled(cases.on)(
-        -rsc.scenario.warmup_days,
-        rsc.scenario.days,
-        seg_start,
-        seg_rate,
-        beds_by_day(rsc),
-        det.when_full == "wait",
-        par["dist"],
-        par["p1"],
-        par["p2"],
-        par["share"],
-        par["initial"],
-        v1_transport,
-        float(tr.departures_per_day) if v1_transport else 1.0,  # type: ignore[union-attr,arg-type]
-        int(tr.seats_per_departure) if v1_transport else 0,  # type: ignore[union-attr,arg-type]
-        stream(seed, replicate, "arrivals"),
-        stream(seed, replicate, "stays"),
-        stream(seed, replicate, "removal"),
-        stream(seed, replicate, "initial"),
-        stream(seed, replicate, "stream_class"),
-        validate,
-        np.asarray(arr, dtype=np.float64),
-        np.asarray(stays, dtype=np.float64),
-        np.asarray(rem, dtype=np.bool_),
-        np.asarray(cls, dtype=np.int64),
-        *_arrest_args(arr_in),
-        stream(seed, replicate, "arrest_attempts"),
-        stream(seed, replicate, "arrest_class"),
-        stream(seed, replicate, "arrest_booked_in"),
-        *cases.args(),
-        stream(seed, replicate, "pathway"),
-        stream(seed, replicate, "court"),
-        stream(seed, replicate, "documents"),
-        stream(seed, replicate, "transfers"),
-        np.asarray(pws, dtype=np.int64),
-        stop,
-    )
-    if error == k.STOPPED:
+    inputs = kernel_inputs(rsc, replicate, validate, fixed, stop)
+    out = k.compiled(inputs[4].on)(*inputs)
+    if out.stopped:
         raise KeyboardInterrupt
-    if error != k.OK:
-        what = {
-            k.ERR_ADMIT_OVER_BEDS: "an admission while detained >= beds",
-            k.ERR_DETAINED_BALANCE: "detained stock does not balance its flows",
-            k.ERR_QUEUE_BALANCE: "holding-queue stock does not balance its flows",
-        }[error]
-        raise InvariantError(f"replicate {replicate}: invariant broken: {what}")
+    if out.error != OK:
+        raise InvariantError(out.error, replicate)
     arrests = rsc.arrests is not None
     warmup = rsc.scenario.warmup_days
+    days = rsc.scenario.days
+    supply = inputs[3].hours
     return ReplicateOutput(
         replicate,
-        daily,
-        acc,
+        table(out.day, DayCounts, days),
+        totals(out.totals, Totals),
         rsc,
         drawn,
-        daily_c,
-        acc_c,
-        extra,
-        officer_hours,
-        daily_x,
-        acc_x,
-        acc_p,
-        acc_m,
-        daily_arrests=daily_a if arrests else None,
-        pool_left=pool_left if arrests else None,
-        hours_by_day=arr_in.hours_by_day[warmup:] if arrests else None,
-        daily_case_volumes=daily_v,
-        daily_modes=daily_m,
+        table(out.class_day, ClassDayCounts, days),
+        table(out.class_totals, ClassTotals),
+        table(out.day, DayVolumes, days),
+        table(out.ledger, OfficerHours, days),
+        table(out.case_day, CaseDayCounts, days),
+        totals(out.case_totals, CaseTotals),
+        table(out.pathways, PathwayTotals),
+        table(out.modes, ModeTotals),
+        daily_arrests=table(out.arrests_day, ArrestDayCounts, days) if arrests else None,
+        pool_left=out.pool_left if arrests else None,
+        hours_by_day=OfficerSupply(*(col[warmup:] for col in supply)) if arrests else None,
+        daily_case_volumes=table(out.case_day, CaseDayVolumes, days),
+        daily_modes=table(out.mode_day, ModeDayVolumes, days),
+        stopped=out.stopped,
     )
 
 
@@ -518,24 +498,11 @@ def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
 _compiled: set[bool] = set()
 
 
-def _arrest_args(inp: ar.ArrestInputs) -> tuple[np.ndarray, ...]:
-    return (
-        inp.src_rate_by_day,
-        inp.src_par,
-        inp.src_mix,
-        inp.pool_init,
-        inp.hours_by_day,
-        inp.opts,
-    )
-
-
 def ensure_compiled(case_side: bool = False) -> None:
-    """Compile (or load from cache) the kernel once, before threads race to do it: the v1
-    specialisation always, the case-side one (kernel.compiled) when a scenario needs it."""
-    for flavour in {False, case_side} - _compiled:
-        rng = np.random.Generator(np.random.PCG64(0))
-        one_f = np.ones(1)
-        one_i = np.ones(1, dtype=np.int64)
+    """Compile (or load from cache) the kernel once, before threads race to do it: the book-in
+    model's specialisation always, the case side's (kernel.compiled) when a scenario needs
+    it. The arguments are built as for a run, so their types are a run's."""
+    for case_on in {False, case_side} - _compiled:
         sc = Scenario.model_validate(
             {
                 "scenario": {"name": "compile", "days": 1},
@@ -545,47 +512,11 @@ def ensure_compiled(case_side: bool = False) -> None:
                     "when_full": "release",
                     "length_of_stay": {"dist": "fixed", "mean": 1.0},
                 },
-                **({"transport": {"intake": {}}} if flavour else {}),
+                **({"transport": {"intake": {}}} if case_on else {}),
             }
         )
-        k.compiled(flavour)(
-            0,
-            1,
-            np.zeros(1),
-            np.zeros((1, 1)),
-            one_i,
-            False,
-            one_i * k.FIXED,
-            one_f,
-            one_f * 0,
-            one_f,
-            one_i * 0,
-            False,
-            1.0,
-            0,
-            rng,
-            rng,
-            rng,
-            rng,
-            rng,
-            False,
-            _EMPTY_F,
-            _EMPTY_F,
-            _EMPTY_B,
-            _EMPTY_I,
-            *_arrest_args(ar.empty_inputs(1)),
-            rng,
-            rng,
-            rng,
-            *case_arrays(sc).args(),
-            rng,
-            rng,
-            rng,
-            rng,
-            _EMPTY_I,
-            np.zeros(1, dtype=np.int64),
-        )
-        _compiled.add(flavour)
+        k.compiled(case_on)(*kernel_inputs(sc, 0))
+        _compiled.add(case_on)
 
 
 def simulate_replicates(
