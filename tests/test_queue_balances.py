@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 import enforcesim
-from enforcesim import parse_scenario
 from enforcesim.engine import invariants as inv
-from enforcesim.engine.runner import InvariantError, simulate_replicate
+from enforcesim.engine.runner import InvariantError
 from enforcesim.engine.structures import CASE_DAY_RECORD, DAY_RECORD
 
 BASELINE = Path(__file__).parent / "baseline" / "scenarios"
@@ -117,20 +116,3 @@ def test_invariant_error_names_the_broken_law():
         "document-balance",
         "seat-balance",
     }
-
-
-def test_stop_flag_ends_the_run_early():
-    raw = {
-        "scenario": {"name": "stop", "days": 60, "seed": 1, "replicates": 1},
-        "book_ins": {"rate_per_day": 500.0},
-        "detention": {
-            "beds": "unlimited",
-            "when_full": "release",
-            "length_of_stay": {"dist": "fixed", "mean": 3.0},
-        },
-    }
-    sc = parse_scenario(raw)
-    full = simulate_replicate(sc, 0)
-    stopped = simulate_replicate(sc, 0, stop=np.ones(1, dtype=np.int64))
-    assert not full.stopped and stopped.stopped
-    assert 0 < stopped.daily.book_ins.sum() < full.daily.book_ins.sum()
