@@ -1,5 +1,7 @@
-"""The engine: the compiled event loop (kernel.py), its arrest and case helpers, and the
-replicate runner (runner.py).
+"""The engine: named inputs and outputs (structures.py), the compiled event loop (kernel.py)
+with its helpers by kind of event (events.py), people containers (queues.py), arrest and
+case helpers (arrests.py, cases.py), the conservation laws of validation mode
+(invariants.py), and the replicate runner (runner.py).
 
 Numba caches compiled kernels next to their source and re-validates a cache entry against
 the timestamp of the decorated function's own file only, not of the njit helpers it calls
