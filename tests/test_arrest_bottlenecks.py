@@ -34,15 +34,12 @@ import enforcesim
 from builders import CONVICTED_ONLY, TWO_OFFICERS, simulate_fixed, tiny_book_in_scenario
 from enforcesim import ScenarioError, parse_scenario
 from enforcesim.bottlenecks import relaxed
-from enforcesim.constraints import (
-    UNDEPLETED_POOL,
-    UNLIMITED_OFFICERS,
-    binding_flags,
-    reported,
-)
+from enforcesim.constraints import binding_flags, reported
 from enforcesim.costs import replicate_costs, volumes
 from enforcesim.engine.runner import simulate_replicate
 from enforcesim.results import DAILY_COLUMNS
+from enforcesim.stages.arrests import UNDEPLETED_POOL
+from enforcesim.stages.officers import UNLIMITED_OFFICERS
 
 LAM, HOURS, BEDS, STAY = 1000.0, 400.0, 2000, 10.0
 B_RATE = BEDS / (STAY + 1 / LAM)

@@ -30,7 +30,7 @@ import pytest
 import enforcesim
 from builders import run_exe
 from enforcesim.bottlenecks import alone, gap_to_target, relaxed, shapley
-from enforcesim.constraints import UNLIMITED_SEATS
+from enforcesim.stages.transport import UNLIMITED_SEATS
 
 LAM, BEDS, STAY, DEPS = 100.0, 600, 10.0, 80.0
 B_RATE = BEDS / (STAY + 1 / (2 * DEPS))

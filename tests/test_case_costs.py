@@ -36,14 +36,11 @@ from builders import (
 )
 from enforcesim import parse_scenario
 from enforcesim.bottlenecks import relaxed
-from enforcesim.constraints import (
-    UNLIMITED_JUDGES,
-    UNLIMITED_SEATS,
-    binding_flags,
-    reported,
-)
+from enforcesim.constraints import binding_flags, reported
 from enforcesim.costs import replicate_costs, volumes
 from enforcesim.scenario import ATD_DAYS_IN_PROGRAM
+from enforcesim.stages.cases import UNLIMITED_JUDGES
+from enforcesim.stages.transport import UNLIMITED_SEATS
 
 
 def scenario(days=6, beds="unlimited", costs=None, **sections):

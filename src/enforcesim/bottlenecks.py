@@ -141,7 +141,7 @@ def attribute(
         "random numbers); shortfall = metric with every constraint relaxed - "
         "metric as run; intervals over replicates",
         "constraints": names,
-        "relaxed_as": {n: _RELAXED_AS.get(n, "relaxed") for n in names},
+        "relaxed_as": {n: CONSTRAINTS[n].relaxed_as for n in names},
         "runs": 2 ** len(names),
         "targets": result,
         "binding_day_share": {n: interval(np.array([f[n].mean() for f in flags])) for n in names},
@@ -168,16 +168,3 @@ def alone(entry: dict[str, Any]) -> dict[str, float]:
     v({i}) - v({}), from the subsets."""
     sub = entry["subsets"]
     return {c: sub[c] - sub["none"] for c in entry["shapley"] if c in sub}
-
-
-_RELAXED_AS = {
-    "beds": 'every bed value "unlimited"',
-    "seats": "every departure takes everyone waiting (departure times unchanged)",
-    "officers": "officer-hours that never run out (10^12 officers, no hires or attrition)",
-    "judges": "every case reaches a judge as it joins the docket (2^31 - 1 judges, "
-    "schedule included; hearing times unchanged)",
-    "documents": "no travel-document delay (orders ready at once; groups and "
-    "their modes unchanged)",
-    "pool": "pools that never deplete (every pool 10^15 people in its mix: hours "
-    "per arrest stay at their full-pool value)",
-}

@@ -4,8 +4,9 @@ encounters, only at_large and task_force sources draw down a finite pool."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import numpy as np
 from pydantic import Field
 
 from ..errors import NO_VALUE
@@ -14,6 +15,12 @@ from ..schema.errors import Violation
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from .book_ins import RateStep
+from .constraint import Constraint, days_with, drop_uncertainty
+from .volume import VolumeFn, supplied
+
+if TYPE_CHECKING:
+    from ..engine.runner import ReplicateOutput
+    from ..scenario import Scenario
 
 CRIMINALITY = ("convicted", "pending", "none")
 
@@ -390,3 +397,67 @@ class Arrests(StrictModel):
         description="Named sources `[arrests.sources.NAME]` (NAME: lower-case letters, digits, "
         "_); their classes are named NAME.convicted, NAME.pending, NAME.none.",
     )
+
+
+# --- cost volumes and constraints ---
+
+
+def _arrests_made(ice_only: bool = False, fallback: str | None = None) -> VolumeFn:
+    """Arrests made per day (`daily_arrests`, days x classes), summed over classes (only
+    those of sources counting as ICE arrests with `ice_only`); without [arrests], the
+    `fallback` volume another mechanism supplies (or None)."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        a = getattr(out, "daily_arrests", None)
+        if a is None:
+            return supplied(fallback)(out) if fallback else None
+        counts = np.asarray(a.made, dtype=np.float64)
+        if ice_only:
+            ice = [
+                src.resolved("counts_as_ice_arrest")
+                for src in out.scenario.arrests.sources.values()
+            ]
+            # a source's classes are its criminalities, in order
+            counts = counts[:, np.repeat(np.array(ice, dtype=bool), len(CRIMINALITY))]
+        return counts.sum(axis=1)
+
+    return get
+
+
+# What costs can be charged on, per reported day (costs.py gathers every stage's): arrests
+# made (CBP transfers included), and those counting as ICE arrests.
+VOLUMES: dict[str, VolumeFn] = {
+    "arrests": _arrests_made(fallback="arrests"),
+    "ice_arrests": _arrests_made(ice_only=True),
+}
+
+# A pool's size when pools are relaxed: no run draws it down measurably (and every count
+# stays exact in float64), so hours per arrest keep their value at a full pool.
+UNDEPLETED_POOL = 1e15
+
+
+def _relax_pool(data: dict[str, Any]) -> None:
+    for name, src in (data.get("arrests") or {}).get("sources", {}).items():
+        if src.get("pool") is not None:
+            src["pool"]["size"] = UNDEPLETED_POOL
+            drop_uncertainty(data, f"arrests.sources.{name}.pool.size")
+
+
+def _has_pool(sc: Scenario) -> bool:
+    return sc.arrests is not None and any(s.pool is not None for s in sc.arrests.sources.values())
+
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        name="pool",
+        meaning="an attempted arrest in the day was foregone because its source's eligible "
+        "pool was empty (with an arrest source's pool)",
+        relaxed_as="pools that never deplete (every pool 10^15 people in its mix: hours "
+        "per arrest stay at their full-pool value)",
+        applies=_has_pool,
+        relax=_relax_pool,
+        binding=lambda out: days_with(out, "daily_arrests", "foregone_pool"),
+        position=3,
+        optional=True,
+    ),
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 from pydantic import Field
 
 from ..errors import NO_VALUE
@@ -12,6 +13,8 @@ from ..schema.base import Name, StrictModel, meta
 from ..schema.errors import Violation
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
+from .constraint import Constraint
+from .volume import VolumeFn
 
 
 class RateStep(StrictModel):
@@ -110,3 +113,14 @@ class BookIns(StrictModel):
         if self.streams:
             return list(self.streams.items())
         return [("all", Stream(rate_per_day=self.rate_per_day or 0.0, schedule=self.schedule))]
+
+
+# --- cost volumes and constraints ---
+
+# What costs can be charged on, per reported day (costs.py gathers every stage's).
+VOLUMES: dict[str, VolumeFn] = {
+    "book_ins": lambda out: out.daily.book_ins.astype(np.float64),
+}
+
+# Book-ins arrive at their rate whatever happens downstream: nothing here holds a target back.
+CONSTRAINTS: tuple[Constraint, ...] = ()

@@ -3,8 +3,9 @@ judges hearing the detained docket, and the travel documents a removal order wai
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import numpy as np
 from pydantic import AfterValidator, Field
 
 from ..errors import NO_VALUE
@@ -12,6 +13,12 @@ from ..schema.base import Name, StrictModel, meta
 from ..schema.errors import Violation, violations_error
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
+from .constraint import Constraint, days_with, drop_uncertainty
+from .volume import VolumeFn, first_of, supplied
+
+if TYPE_CHECKING:
+    from ..engine.runner import ReplicateOutput
+    from ..scenario import Scenario
 
 # ICE detention statistics FY24, sheet "ATD EOFY24": average length in program of active
 # participants on 30 Sep 2024 (589.11 days over 179,071 participants).
@@ -243,3 +250,83 @@ class TravelDocuments(StrictModel):
             return []
         message = f"the groups' shares must sum to 1 (they sum to {total:g})"
         return [Violation(("groups",), NO_VALUE, message)]
+
+
+# --- cost volumes and constraints ---
+
+
+def _case_volume(name: str) -> VolumeFn:
+    """A volume another mechanism supplies, else the column of the case side's per-day
+    volumes (`daily_case_volumes`) of that name."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        v = getattr(out, "daily_case_volumes", None)
+        return None if v is None else getattr(v, name)
+
+    return first_of(supplied(name), get)
+
+
+# What costs can be charged on, per reported day (costs.py gathers every stage's): time
+# integrals of cases before a judge, waiting on the docket and waiting in a bed for a travel
+# document, and the participant-days on ATD committed by the day's diversions.
+VOLUMES: dict[str, VolumeFn] = {
+    name: _case_volume(name)
+    for name in ("court_days", "atd_days", "docket_days", "document_wait_days")
+}
+
+# Judges when judges are relaxed: every case reaches a judge as it joins the docket.
+UNLIMITED_JUDGES = 2**31 - 1
+
+
+def _relax_judges(data: dict[str, Any]) -> None:
+    courts = data["courts"]
+    courts["judges"] = UNLIMITED_JUDGES
+    for step in courts.get("judges_schedule") or []:
+        step["judges"] = UNLIMITED_JUDGES
+    drop_uncertainty(data, "courts.judges")
+
+
+def _relax_documents(data: dict[str, Any]) -> None:
+    """No document delay: every removal order's document is ready at once. Group shares (and
+    so modes) are kept; the uncooperative flags lose their effect with the delays."""
+    for name, group in data["travel_documents"]["groups"].items():
+        group.pop("delay", None)
+        drop_uncertainty(data, f"travel_documents.groups.{name}.delay")
+    drop_uncertainty(data, "travel_documents.uncooperative_delay_factor")
+
+
+def _has_court(sc: Scenario) -> bool:
+    return sc.courts is not None and any(p.court for p in sc.pathways.values())
+
+
+def _has_document_delay(sc: Scenario) -> bool:
+    td = sc.travel_documents
+    return td is not None and any(g.delay is not None and g.share > 0 for g in td.groups.values())
+
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        name="judges",
+        meaning="some time in the day with a case waiting on the docket, so every judge "
+        "busy (with a court pathway and [courts])",
+        relaxed_as="every case reaches a judge as it joins the docket (2^31 - 1 judges, "
+        "schedule included; hearing times unchanged)",
+        applies=_has_court,
+        relax=_relax_judges,
+        binding=lambda out: days_with(out, "daily_case_volumes", "docket_days"),
+        position=4,
+        optional=True,
+    ),
+    Constraint(
+        name="documents",
+        meaning="some time in the day with someone in a bed waiting for a travel "
+        "document (with a document group that has a delay)",
+        relaxed_as="no travel-document delay (orders ready at once; groups and "
+        "their modes unchanged)",
+        applies=_has_document_delay,
+        relax=_relax_documents,
+        binding=lambda out: days_with(out, "daily_case_volumes", "document_wait_days"),
+        position=5,
+        optional=True,
+    ),
+)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import Field
 
 from ..schema.base import StrictModel, meta
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
+from .constraint import Constraint, days_with, drop_uncertainty
+from .volume import VolumeFn
+
+if TYPE_CHECKING:
+    from ..engine.runner import ReplicateOutput
 
 
 class BedStep(StrictModel):
@@ -56,3 +62,63 @@ class Detention(StrictModel):
         "remaining stays from the stationary residual-stay distribution.",
         json_schema_extra=meta("persons", varies=True),
     )
+
+
+# --- cost volumes and constraints ---
+
+
+def _day_volume(name: str) -> VolumeFn:
+    """A column of the per-day time integrals and departure counts (`daily_extra`)."""
+    return lambda out: None if out.daily_extra is None else getattr(out.daily_extra, name)
+
+
+def _funded_bed_days(out: ReplicateOutput) -> np.ndarray | None:
+    """Beds in force each day; while beds are unlimited, every occupied bed is funded."""
+    if out.daily_extra is None:
+        return None
+    beds = out.daily.beds.astype(np.float64)
+    return np.where(beds < 0, out.daily_extra.bed_days, beds)
+
+
+# What costs can be charged on, per reported day (costs.py gathers every stage's). Releases
+# leave from a bed (removals leave by transport).
+VOLUMES: dict[str, VolumeFn] = {
+    "admissions": lambda out: out.daily.admitted.astype(np.float64),
+    "bed_days": _day_volume("bed_days"),
+    "funded_bed_days": _funded_bed_days,
+    "releases": lambda out: out.daily.releases.astype(np.float64),
+}
+
+
+def _relax_beds(data: dict[str, Any]) -> None:
+    det = data["detention"]
+    det["beds"] = "unlimited"
+    for step in det.get("beds_schedule") or []:
+        step["beds"] = "unlimited"
+    drop_uncertainty(data, "detention.beds")
+
+
+def _beds_binding(out: ReplicateOutput) -> np.ndarray:
+    """Every bed taken some time in the day, or (arrest side) an arrest throttled or diverted
+    for want of a bed."""
+    return days_with(out, "daily_extra", "full_time") | days_with(
+        out, "daily_arrests", "foregone_beds", "diverted"
+    )
+
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        name="beds",
+        meaning="some time in the day with every bed taken (so arrivals are turned away or "
+        "wait; with [arrests], arrests are throttled or diverted), or an arrest throttled or "
+        "diverted for want of a bed",
+        relaxed_as='every bed value "unlimited"',
+        applies=lambda sc: (
+            sc.detention.beds != "unlimited"
+            or any(s.beds != "unlimited" for s in sc.detention.beds_schedule)
+        ),
+        relax=_relax_beds,
+        binding=_beds_binding,
+        position=0,
+    ),
+)

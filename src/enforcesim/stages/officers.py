@@ -3,10 +3,18 @@ attrition and working hours; the hours left after casework are spent on arrests 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 from pydantic import Field
 
 from ..schema.base import StrictModel, meta
 from ..schema.steps import Steps
+from .constraint import Constraint, days_with, drop_uncertainty
+from .volume import VolumeFn, supplied
+
+if TYPE_CHECKING:
+    from ..engine.runner import ReplicateOutput
 
 
 class HireStep(StrictModel):
@@ -90,3 +98,68 @@ class Officers(StrictModel):
         "and transport (a simplification until the transport side charges its trips).",
         json_schema_extra=meta("officer-hours/book-in", "assumption", varies=True),
     )
+
+
+# --- cost volumes and constraints ---
+
+
+def _hours_available(out: ReplicateOutput) -> np.ndarray | None:
+    """Officer-hours priced: those available (officers x productive hours, casework
+    included), used or not - officers are paid by the hour worked, not by the arrest (see
+    docs/costs.md). Without [arrests], a mechanism's `officer_hours` (summed over activities)."""
+    hb = getattr(out, "hours_by_day", None)
+    if hb is None:
+        return supplied("officer_hours")(out)
+    return hb.available + hb.casework
+
+
+def _ledger(activity: str | None) -> VolumeFn:
+    """Officer-hours used per day (the ledger), of one activity or (None) all."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        led = getattr(out, "officer_hours", None)
+        if led is None:
+            return None
+        if activity is not None:
+            return np.asarray(getattr(led, activity), dtype=np.float64)
+        return np.column_stack(tuple(led)).sum(axis=1)
+
+    return get
+
+
+# What costs can be charged on, per reported day (costs.py gathers every stage's): the hours
+# available (as paid), and the ledger's hours used, in all and by activity.
+VOLUMES: dict[str, VolumeFn] = {
+    "officer_hours": _hours_available,
+    "officer_hours_used": _ledger(None),
+    "officer_hours_arrests": _ledger("arrests"),
+    "officer_hours_escort_transport": _ledger("escort_transport"),
+    "officer_hours_casework": _ledger("casework"),
+}
+
+# Officers on day 0 when officers are relaxed: officer-hours that never run out.
+UNLIMITED_OFFICERS = 10**12
+
+
+def _relax_officers(data: dict[str, Any]) -> None:
+    of = data.setdefault("officers", {})
+    of["headcount"] = UNLIMITED_OFFICERS
+    of["hires"] = []
+    of["attrition_per_year"] = 0.0
+    for key in ("headcount", "attrition_per_year", "hires"):
+        drop_uncertainty(data, f"officers.{key}")
+
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        name="officers",
+        meaning="an attempted arrest in the day was foregone because the day's "
+        "officer-hours were used up (with [arrests])",
+        relaxed_as="officer-hours that never run out (10^12 officers, no hires or attrition)",
+        applies=lambda sc: sc.arrests is not None,
+        relax=_relax_officers,
+        binding=lambda out: days_with(out, "daily_arrests", "foregone_officers"),
+        position=2,
+        optional=True,
+    ),
+)

@@ -3,13 +3,20 @@ buses), and the escorted trips of intake and transfers between facilities."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from pydantic import Field
 
 from ..errors import NO_VALUE
 from ..schema.base import Name, StrictModel, meta
 from ..schema.errors import Violation
+from .constraint import Constraint, days_with, drop_uncertainty
+from .volume import VolumeFn, first_of, supplied
+
+if TYPE_CHECKING:
+    from ..engine.runner import ReplicateOutput
+    from ..scenario import Scenario
 
 
 class Escort(StrictModel):
@@ -237,3 +244,94 @@ class Transport(StrictModel):
                 ),
             )
         ]
+
+
+# --- cost volumes and constraints ---
+
+
+def _mode_col(col: str, kind: str | None = None, escorted: bool = False) -> VolumeFn:
+    """Per day, a column of the removal modes' output (`used`: departures carrying anyone;
+    `hours`: their hours), summed over the modes of a `kind` ("flight", "bus"; None:
+    every mode), or (escorted) over the modes with officers aboard."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        dm = getattr(out, "daily_modes", None)
+        tr = out.scenario.transport
+        modes = tr.mode_list() if tr is not None else []
+        if dm is None or getattr(dm, col).shape[1] != len(modes):  # no modes in the kernel
+            return None
+        keep = [
+            m
+            for m, (_, md) in enumerate(modes)
+            if (kind is None or md.kind == kind) and (not escorted or md.officers_per_departure > 0)
+        ]
+        return getattr(dm, col)[:, keep].sum(axis=1)
+
+    return get
+
+
+def _escort_col(*cols: str) -> VolumeFn:
+    """Escorted trips of intake and transfers, which the kernel counts with the case side's
+    per-day volumes (`daily_case_volumes`), summed."""
+
+    def get(out: ReplicateOutput) -> np.ndarray | None:
+        v = getattr(out, "daily_case_volumes", None)
+        return None if v is None else np.column_stack([getattr(v, c) for c in cols]).sum(axis=1)
+
+    return get
+
+
+_TRIPS_DEPARTURES = _mode_col("used", escorted=True)
+
+
+def _escorted_trips(out: ReplicateOutput) -> np.ndarray | None:
+    escorts = _escort_col("escorted_trips_intake", "escorted_trips_transfers")(out)
+    deps = _TRIPS_DEPARTURES(out)
+    if escorts is None:
+        return deps
+    return escorts if deps is None else escorts + deps
+
+
+# What costs can be charged on, per reported day (costs.py gathers every stage's). Removals
+# are counted as they leave, by departure or at once.
+VOLUMES: dict[str, VolumeFn] = {
+    "removals": lambda out: out.daily.removals.astype(np.float64),
+    "departures": lambda out: None if out.daily_extra is None else out.daily_extra.departures,
+    "escorted_trips": first_of(supplied("escorted_trips"), _escorted_trips),
+    "flight_hours": first_of(supplied("flight_hours"), _mode_col("hours", "flight")),
+    "bus_trips": first_of(supplied("bus_trips"), _mode_col("used", "bus")),
+    "escorted_trips_intake": _escort_col("escorted_trips_intake"),
+    "escorted_trips_transfers": _escort_col("escorted_trips_transfers"),
+    "escorted_trips_departures": _TRIPS_DEPARTURES,
+    "flight_departures": _mode_col("used", "flight"),
+}
+
+# Seats per departure when seats are relaxed: every departure takes everyone waiting.
+UNLIMITED_SEATS = 2**31 - 1
+
+
+def _relax_seats(data: dict[str, Any]) -> None:
+    tr = data["transport"]
+    if tr.get("seats_per_departure") is not None:
+        tr["seats_per_departure"] = UNLIMITED_SEATS
+    drop_uncertainty(data, "transport.seats_per_departure")
+    for name, mode in (tr.get("modes") or {}).items():
+        mode["seats_per_departure"] = UNLIMITED_SEATS
+        drop_uncertainty(data, f"transport.modes.{name}.seats_per_departure")
+
+
+def _has_departures(sc: Scenario) -> bool:
+    return sc.transport is not None and bool(sc.transport.mode_list())
+
+
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        name="seats",
+        meaning="a departure in the day left full with people still waiting for a seat",
+        relaxed_as="every departure takes everyone waiting (departure times unchanged)",
+        applies=_has_departures,
+        relax=_relax_seats,
+        binding=lambda out: days_with(out, "daily_extra", "seats_short"),
+        position=1,
+    ),
+)
