@@ -280,3 +280,34 @@ class Budget(StrictModel):
         if type(start) is type(end) and end < start:  # type: ignore[operator]
             return [Violation(("end",), end, f"must not be before start ({start})")]
         return []
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+from typing import Any  # noqa: E402
+
+from .outputs import Definitions, MetricSet, StageOutputs, ratio  # noqa: E402
+
+# The contract's cost metrics: its three unit prices only (the `costs` block of summary.json
+# prices every component).
+METRICS: Definitions = {
+    "cost_total": (
+        "USD",
+        "occupied bed-days x bed_day + arrivals x per_book_in + departures x per_departure",
+    ),
+    "cost_per_removal": ("USD/person", "cost_total / removals"),
+}
+
+
+def metrics(out: Any) -> dict[str, float]:
+    a = out.acc
+    costs = out.scenario.costs
+    cost_total = (
+        a.area_detained * costs.bed_day
+        + a.arrivals * costs.per_book_in
+        + a.n_departures * costs.per_departure
+    )
+    return {"cost_total": cost_total, "cost_per_removal": ratio(cost_total, a.removals)}
+
+
+OUTPUTS = StageOutputs(metric_sets=(MetricSet("contract", METRICS, metrics),))
