@@ -125,7 +125,10 @@ def test_seats_bind_when_beds_are_relaxed():
     res = enforcesim.run(relaxed(sc, frozenset({"beds"})), workers=1, bottlenecks=False)
     d = res.daily()
     assert d["binding_seats"].all() and not d["binding_beds"].any()
-    assert "bottlenecks" not in res.summary_dict()
+    # without attribution the block holds only what the run itself shows: beds are
+    # unlimited, so only seats apply, and they bind every day
+    block = res.summary_dict()["bottlenecks"]
+    assert block == {"binding_share": {"seats": {"mean": 1.0, "lo": 1.0, "hi": 1.0}}}
 
 
 def test_cli_bottlenecks_option(tmp_path, write_toml):

@@ -329,9 +329,11 @@ def render() -> str:
         "- `budgets` (with `[budget.NAME]`): per appropriation `spent_in_horizon`, "
         "`probability_runs_out`, `runs_out_day` (and `runs_out_date`), "
         "`sustainable_beds`, `sustainable_removals_per_day`;",
-        "- `bottlenecks` (with `[bottlenecks]` or `--bottlenecks`): per target the "
-        "shortfall from constraints split by Shapley values, and the share of days each "
-        "constraint binds.",
+        "- `bottlenecks`: on every run `binding_share` (per constraint that applies, the "
+        "share of reported days it binds) and, with `[arrests]`, `foregone_per_day` "
+        "(attempted arrests foregone per day by cause); with `[bottlenecks]` or "
+        "`--bottlenecks` also per target the shortfall from constraints split by Shapley "
+        "values.",
         "",
     ]
     lines += [

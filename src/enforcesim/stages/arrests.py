@@ -461,3 +461,153 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         optional=True,
     ),
 )
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+
+from .outputs import (  # noqa: E402
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    reported_days,
+)
+
+# The fate of each attempted arrest, per day and class: the engine's arrest day counts, by
+# the same names and in their order. An attempt is foregone for want of officer-hours, of a
+# bed (when_full = "throttle") or of anyone left in its source's pool.
+FOREGONE_CAUSES = ("officers", "beds", "pool")
+ARREST_DAILY: Definitions = {
+    "made": ("arrests/day", "arrests made"),
+    "booked_in": ("arrests/day", "arrests booked into detention"),
+    "not_booked_in": ("arrests/day", "arrests made and not booked in"),
+    "diverted": ("arrests/day", "arrests diverted because no bed was free"),
+    "foregone_officers": ("arrests/day", "attempts foregone: the officer-hours were used up"),
+    "foregone_beds": ("arrests/day", "attempts foregone: no bed was free"),
+    "foregone_pool": ("arrests/day", "attempts foregone: the source's pool was empty"),
+}
+_COL = {name: i for i, name in enumerate(ARREST_DAILY)}
+
+METRICS: Definitions = {
+    "ice_arrests_per_day": (
+        "arrests/day",
+        "arrests made per day by sources that count as ICE "
+        "arrests (all kinds but cbp_transfer, unless set otherwise)",
+    ),
+    "ice_arrest_attempts_per_day": (
+        "arrests/day",
+        "arrests attempted per day by those sources (made + foregone): their target as realised",
+    ),
+    "arrests_per_day": (
+        "arrests/day",
+        "arrests made per day by every source, CBP transfers included",
+    ),
+    "arrests_booked_in_per_day": ("arrests/day", "arrests booked into detention per day"),
+    "arrests_not_booked_in_per_day": (
+        "arrests/day",
+        "arrests made and not booked in (released, "
+        "ATD or returned at once, per share_booked_in), per day",
+    ),
+    "arrests_diverted_per_day": (
+        "arrests/day",
+        "arrests made to be booked in but diverted "
+        "(released or ATD) because no bed was free (when_full = "
+        '"divert"), per day',
+    ),
+    "arrests_foregone_officers_per_day": (
+        "arrests/day",
+        "attempts not made because the day's officer-hours were used up, per day",
+    ),
+    "arrests_foregone_beds_per_day": (
+        "arrests/day",
+        'attempts not made because no bed was free (when_full = "throttle"), per day',
+    ),
+    "arrests_foregone_pool_per_day": (
+        "arrests/day",
+        "attempts not made because the source's eligible pool was empty, per day",
+    ),
+}
+# Per source, criminality and class (block "arrests" of summary.json).
+ARREST_CLASS_METRICS: Definitions = {
+    f"{col}_per_day": ("arrests/day", f"arrests {col.replace('_', ' ')} per day")
+    for col in ARREST_DAILY
+}
+
+
+def per_class_totals(out: Any) -> np.ndarray:
+    """Arrests summed over the days: (sources, criminalities, columns of ARREST_DAILY)."""
+    per_class = np.stack([getattr(out.daily_arrests, c).sum(axis=0) for c in ARREST_DAILY], -1)
+    return per_class.reshape(-1, len(CRIMINALITY), len(ARREST_DAILY))
+
+
+def metrics(out: Any) -> dict[str, float]:
+    """The arrest-side metrics of one replicate (a scenario with [arrests])."""
+    days = reported_days(out)
+    per_source = per_class_totals(out).sum(axis=1)  # (sources, columns)
+    total = per_source.sum(axis=0)
+    sources = out.scenario.arrests.sources.values()
+    ice = np.array([bool(src.resolved("counts_as_ice_arrest")) for src in sources])
+    ice_total = per_source[ice].sum(axis=0)
+    foregone = ice_total[[_COL[f"foregone_{c}"] for c in FOREGONE_CAUSES]].sum()
+    return {
+        "ice_arrests_per_day": ice_total[_COL["made"]] / days,
+        "ice_arrest_attempts_per_day": (ice_total[_COL["made"]] + foregone) / days,
+        "arrests_per_day": total[_COL["made"]] / days,
+        "arrests_booked_in_per_day": total[_COL["booked_in"]] / days,
+        "arrests_not_booked_in_per_day": total[_COL["not_booked_in"]] / days,
+        "arrests_diverted_per_day": total[_COL["diverted"]] / days,
+        **{
+            f"arrests_foregone_{c}_per_day": total[_COL[f"foregone_{c}"]] / days
+            for c in FOREGONE_CAUSES
+        },
+    }
+
+
+def foregone_per_day(out: Any) -> dict[str, float]:
+    """Attempts foregone per day by cause, every source (as the arrests_foregone_* metrics)."""
+    if out.daily_arrests is None:
+        return {}
+    total = per_class_totals(out).sum(axis=1).sum(axis=0)
+    return {c: total[_COL[f"foregone_{c}"]] / reported_days(out) for c in FOREGONE_CAUSES}
+
+
+def arrest_breakdown(out: Any) -> dict[str, dict[str, dict[str, float]]]:
+    """Per source, per criminality and per class ("source.criminality"): arrests made,
+    booked in, not booked in, diverted and foregone by cause, per day."""
+    days = reported_days(out)
+    names = list(out.scenario.arrests.sources)
+    per_class = per_class_totals(out)
+
+    def row(v: np.ndarray) -> dict[str, float]:
+        return {m: v[i] / days for i, m in enumerate(ARREST_CLASS_METRICS)}
+
+    return {
+        "by_source": {n: row(per_class[i].sum(axis=0)) for i, n in enumerate(names)},
+        "by_criminality": {c: row(per_class[:, g].sum(axis=0)) for g, c in enumerate(CRIMINALITY)},
+        "by_class": {
+            f"{n}.{c}": row(per_class[i, g])
+            for i, n in enumerate(names)
+            for g, c in enumerate(CRIMINALITY)
+        },
+    }
+
+
+OUTPUTS = StageOutputs(
+    metric_sets=(MetricSet("arrests", METRICS, metrics),),
+    breakdowns=(Breakdown("arrests", "arrests", ARREST_CLASS_METRICS, arrest_breakdown),),
+    daily=(
+        DailyColumns(
+            "daily_arrests",
+            "arrests",
+            ARREST_DAILY,
+            lambda out: [getattr(out.daily_arrests, c) for c in ARREST_DAILY],
+            keys={
+                "source": lambda sc: list(sc.arrests.sources),
+                "criminality": lambda sc: list(CRIMINALITY),
+            },
+        ),
+    ),
+    foregone_per_day=foregone_per_day,
+)

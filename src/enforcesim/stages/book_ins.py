@@ -124,3 +124,90 @@ VOLUMES: dict[str, VolumeFn] = {
 
 # Book-ins arrive at their rate whatever happens downstream: nothing here holds a target back.
 CONSTRAINTS: tuple[Constraint, ...] = ()
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+from typing import Any  # noqa: E402
+
+from .outputs import (  # noqa: E402
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
+
+
+def stream_names(sc: Any) -> list[str]:
+    return [name for name, _ in sc.classes()]
+
+
+METRICS: Definitions = {"book_ins_per_day": ("persons/day", "arrivals per day")}
+
+
+def metrics(out: Any) -> dict[str, float]:
+    return {"book_ins_per_day": out.acc.arrivals / reported_days(out)}
+
+
+# Per-stream metrics (block "streams" of summary.json; for scenarios with
+# [book_ins.streams], and per arrest class with [arrests]).
+STREAM_METRICS: Definitions = {
+    "book_ins_per_day": ("persons/day", "arrivals of the stream per day"),
+    "admitted_per_day": ("persons/day", "of which got a bed, per day"),
+    "detained": ("persons", "time-average number of the stream in beds"),
+    "removals_per_day": ("persons/day", "removals of the stream per day"),
+    "releases_per_day": ("persons/day", "releases of the stream per day"),
+    "length_of_stay_days": ("days", "mean days in a bed of the stream's people who left one"),
+}
+
+
+def stream_metrics(out: Any) -> dict[str, dict[str, float]]:
+    """Per-stream metrics of one replicate, by stream name."""
+    days = reported_days(out)
+    ds = out.daily_streams
+    a = out.acc_streams
+    result = {}
+    for c, name in enumerate(stream_names(out.scenario)):
+        result[name] = {
+            "book_ins_per_day": ds.book_ins[:, c].sum() / days,
+            "admitted_per_day": ds.admitted[:, c].sum() / days,
+            "detained": a.area_detained[c] / days,
+            "removals_per_day": ds.removals[:, c].sum() / days,
+            "releases_per_day": ds.releases[:, c].sum() / days,
+            "length_of_stay_days": ratio(a.sum_los[c], a.n_los[c]),
+        }
+    return result
+
+
+# The stream table's columns are the engine's per-class day counts, by the same names.
+STREAM_DAILY: Definitions = {
+    "book_ins": ("persons/day", "arrivals of the stream in the day"),
+    "admitted": ("persons/day", "of which got a bed"),
+    "detained": ("persons", "the stream's people in beds at the end of the day"),
+    "removals": ("persons/day", "removals of the stream in the day"),
+    "releases": ("persons/day", "releases of the stream in the day"),
+}
+
+OUTPUTS = StageOutputs(
+    metric_sets=(MetricSet("contract", METRICS, metrics),),
+    breakdowns=(Breakdown("streams", "streams", STREAM_METRICS, stream_metrics),),
+    daily=(
+        DailyColumns(
+            "daily",
+            "contract",
+            {"book_ins": ("persons/day", "arrivals in the day")},
+            lambda out: [out.daily.book_ins],
+            contract=True,
+        ),
+        DailyColumns(
+            "daily_streams",
+            "streams",
+            STREAM_DAILY,
+            lambda out: [getattr(out.daily_streams, c) for c in STREAM_DAILY],
+            keys={"stream": stream_names},
+        ),
+    ),
+)

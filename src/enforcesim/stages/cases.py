@@ -330,3 +330,148 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         optional=True,
     ),
 )
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+
+from .officers import LEDGER_COLUMNS, LEDGER_METRIC_SET  # noqa: E402
+from .outputs import (  # noqa: E402
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
+
+# Reported when the scenario configures a case-side mechanism ([pathways], [courts],
+# [travel_documents], transport modes, intake or transfers). With the case side,
+# removals_per_day counts only exits whose pathway has counts_as_removal = true, and
+# wait_for_transport_days runs from the travel document being ready (the wait for the
+# document is wait_for_documents_days). Transfers and diversions are counted here because
+# the engine counts them with the case side's day counts.
+METRICS: Definitions = {
+    "voluntary_departures_per_day": (
+        "persons/day",
+        "exits of voluntary_departure pathways per day",
+    ),
+    "departures_not_removals_per_day": (
+        "persons/day",
+        "people leaving the country from a "
+        "bed without counting as ICE removals "
+        "(counts_as_removal = false), per day",
+    ),
+    "atd_diversions_per_day": (
+        "persons/day",
+        "book-ins diverted to alternatives to detention (never in a bed), per day",
+    ),
+    "transfers_per_day": ("persons/day", "admissions transferred between facilities, per day"),
+    "court_completions_per_day": ("cases/day", "detained cases completed by judges, per day"),
+    "court_queue": ("cases", "time-average number of detained cases waiting for a judge"),
+    "in_court": ("cases", "time-average number of detained cases before a judge"),
+    "court_wait_days": (
+        "days",
+        "mean days from joining the docket to a judge, of cases that reached one",
+    ),
+    "judges": ("judges", "time-average judges"),
+    "waiting_for_documents": (
+        "persons",
+        "time-average number in beds waiting for a travel document",
+    ),
+    "wait_for_documents_days": (
+        "days",
+        "mean days from removal order to travel document, of orders made",
+    ),
+}
+
+
+def metrics(out: Any) -> dict[str, float]:
+    """The case-side metrics of one replicate (NaN stands for null)."""
+    days = reported_days(out)
+    x = out.daily_cases
+    a = out.acc_cases
+    return {
+        "voluntary_departures_per_day": x.voluntary_departures.sum() / days,
+        "departures_not_removals_per_day": x.departures_not_removals.sum() / days,
+        "atd_diversions_per_day": x.diverted.sum() / days,
+        "transfers_per_day": x.transfers.sum() / days,
+        "court_completions_per_day": x.court_completions.sum() / days,
+        "court_queue": a.area_court_queue / days,
+        "in_court": a.area_in_court / days,
+        "court_wait_days": ratio(a.sum_court_wait, a.n_court_started),
+        "judges": a.area_judges / days,
+        "waiting_for_documents": a.area_docs / days,
+        "wait_for_documents_days": ratio(a.sum_doc_delay, a.n_docs_ready),
+    }
+
+
+# Per-pathway metrics (block "pathways" of summary.json).
+PATHWAY_METRICS: Definitions = {
+    "book_ins_per_day": ("persons/day", "book-ins drawn into the pathway, per day"),
+    "exits_per_day": ("persons/day", "people of the pathway leaving a bed, per day"),
+    "length_of_stay_days": ("days", "mean days in a bed of those who left one"),
+}
+# Names of the two pseudo-pathways decided by detention.removal_share (the initial
+# population, and every book-in when no [pathways] are given).
+REMOVAL_SHARE_PATHWAYS = ["by_removal_share.release", "by_removal_share.removal"]
+
+
+def pathway_names(sc: Any) -> list[str]:
+    return [*sc.pathways, *REMOVAL_SHARE_PATHWAYS]
+
+
+def pathway_metrics(out: Any) -> dict[str, dict[str, float]]:
+    days = reported_days(out)
+    a = out.acc_pathways
+    return {
+        name: {
+            "book_ins_per_day": a.entered[p] / days,
+            "exits_per_day": a.exits[p] / days,
+            "length_of_stay_days": ratio(a.sum_los[p], a.exits[p]),
+        }
+        for p, name in enumerate(pathway_names(out.scenario))
+    }
+
+
+# The engine's case-side day counts and time integrals, by the same names.
+CASE_DAILY: Definitions = {
+    "diverted": ("persons/day", "book-ins diverted to alternatives to detention"),
+    "voluntary_departures": ("persons/day", "exits of voluntary_departure pathways"),
+    "departures_not_removals": ("persons/day", "exits that do not count as removals"),
+    "court_completions": ("cases/day", "detained cases completed by judges"),
+    "court_queue": ("cases", "cases waiting for a judge at the end of the day"),
+    "in_court": ("cases", "cases before a judge at the end of the day"),
+    "waiting_for_documents": ("persons", "people waiting for a travel document, end of day"),
+    "transfers": ("persons/day", "admissions transferred between facilities"),
+    "judges": ("judges", "judges at the end of the day"),
+}
+CASE_DAILY_VOLUMES: Definitions = {
+    "court_days": ("case-days", "time integral of cases before a judge"),
+    "docket_days": ("case-days", "time integral of cases waiting on the docket"),
+    "document_wait_days": ("person-days", "time integral of people waiting for a document"),
+    "atd_days": ("participant-days", "participant-days committed by the day's diversions"),
+    "escorted_trips_intake": ("trips/day", "escorted intake trips"),
+    "escorted_trips_transfers": ("trips/day", "escorted transfer trips"),
+}
+
+OUTPUTS = StageOutputs(
+    metric_sets=(MetricSet("cases", METRICS, metrics), LEDGER_METRIC_SET),
+    breakdowns=(Breakdown("pathways", "cases", PATHWAY_METRICS, pathway_metrics),),
+    daily=(
+        DailyColumns(
+            "daily_cases",
+            "cases",
+            CASE_DAILY,
+            lambda out: [getattr(out.daily_cases, c) for c in CASE_DAILY],
+        ),
+        LEDGER_COLUMNS,
+        DailyColumns(
+            "daily_cases",
+            "cases",
+            CASE_DAILY_VOLUMES,
+            lambda out: [getattr(out.daily_case_volumes, c) for c in CASE_DAILY_VOLUMES],
+        ),
+    ),
+)

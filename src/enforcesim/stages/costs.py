@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from ..schema.base import NAME_PATTERN, NAME_RULE, StrictModel, meta
 from ..schema.errors import Violation
 from .constraint import Constraint
+from .outputs import ratio
 from .volume import VolumeFn
 
 if TYPE_CHECKING:
@@ -403,11 +404,6 @@ COST_METRICS = (
 )
 
 
-def ratio(num: float, den: float) -> float:
-    """num / den, NaN when there is nothing to divide by."""
-    return num / den if den > 0 else math.nan
-
-
 def per_removal(usd: float, totals: dict[str, float]) -> float:
     """Dollars per person removed, given the volumes' totals."""
     return ratio(usd, totals["removals"])
@@ -483,3 +479,34 @@ def budget_use(
         "sustainable_beds": ratio(daily_funding, per_bed_day),
         "sustainable_removals_per_day": ratio(daily_funding, per_removed),
     }
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+from typing import Any  # noqa: E402
+
+from .outputs import Definitions, MetricSet, StageOutputs  # noqa: E402
+
+# The contract's cost metrics: its three unit prices only (the `costs` block of summary.json
+# prices every component).
+METRICS: Definitions = {
+    "cost_total": (
+        "USD",
+        "occupied bed-days x bed_day + arrivals x per_book_in + departures x per_departure",
+    ),
+    "cost_per_removal": ("USD/person", "cost_total / removals"),
+}
+
+
+def metrics(out: Any) -> dict[str, float]:
+    a = out.acc
+    costs = out.scenario.costs
+    cost_total = (
+        a.area_detained * costs.bed_day
+        + a.arrivals * costs.per_book_in
+        + a.n_departures * costs.per_departure
+    )
+    return {"cost_total": cost_total, "cost_per_removal": ratio(cost_total, a.removals)}
+
+
+OUTPUTS = StageOutputs(metric_sets=(MetricSet("contract", METRICS, metrics),))

@@ -122,3 +122,92 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         position=0,
     ),
 )
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+import math  # noqa: E402
+
+from .outputs import (  # noqa: E402
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
+
+# Removals and releases are exits from a bed, whatever takes people away (a departure, or
+# nobody without [transport]), so they are counted here; transport owns the wait for a seat.
+METRICS: Definitions = {
+    "admitted_per_day": (
+        "persons/day",
+        "arrivals that got a bed, per day (at once or after waiting)",
+    ),
+    "turned_away_per_day": ("persons/day", "arrivals released because no bed was free"),
+    "turned_away_share": ("share", "turned away / arrivals"),
+    "detained": ("persons", "time-average number in beds, including those waiting for a seat"),
+    "waiting_for_bed": ("persons", "time-average number in the holding queue"),
+    "wait_for_bed_days": ("days", "mean days in the holding queue of those admitted"),
+    "occupancy": (
+        "share",
+        "time-average detained / time-average beds (null if beds are ever unlimited)",
+    ),
+    "removals_per_day": ("persons/day", "people removed per day"),
+    "releases_per_day": ("persons/day", "people released at the end of their stay, per day"),
+    "length_of_stay_days": (
+        "days",
+        "mean days from admission to leaving the bed, of those who left a bed",
+    ),
+}
+
+
+def metrics(out: Any) -> dict[str, float]:
+    a = out.acc
+    days = reported_days(out)
+    beds = out.daily.beds
+    detained = a.area_detained / days
+    occupancy = math.nan if (beds < 0).any() else ratio(detained, float(beds.mean()))
+    return {
+        "admitted_per_day": a.n_admitted / days,
+        "turned_away_per_day": a.turned_away / days,
+        "turned_away_share": ratio(a.turned_away, a.arrivals),
+        "detained": detained,
+        "waiting_for_bed": a.area_waiting / days,
+        "wait_for_bed_days": ratio(a.sum_wait_bed, a.n_admitted),
+        "occupancy": occupancy,
+        "removals_per_day": a.removals / days,
+        "releases_per_day": a.releases / days,
+        "length_of_stay_days": ratio(a.sum_los, a.n_los),
+    }
+
+
+# The contract's columns of the daily table: the engine's day counts, by the same names.
+DAILY: Definitions = {
+    "admitted": ("persons/day", "arrivals that got a bed in the day"),
+    "turned_away": ("persons/day", "arrivals released because no bed was free"),
+    "detained": ("persons", "people in beds at the end of the day"),
+    "waiting_for_bed": ("persons", "people in the holding queue at the end of the day"),
+    "removals": ("persons/day", "people removed in the day"),
+    "releases": ("persons/day", "people released at the end of their stay in the day"),
+    "beds": ("beds (-1 = unlimited)", "beds in force"),
+}
+
+OUTPUTS = StageOutputs(
+    metric_sets=(MetricSet("contract", METRICS, metrics),),
+    daily=(
+        DailyColumns(
+            "daily",
+            "contract",
+            DAILY,
+            lambda out: [getattr(out.daily, c) for c in DAILY],
+            contract=True,
+        ),
+        DailyColumns(
+            "daily",
+            "contract",
+            {"bed_days": ("bed-days", "time integral of detained over the day")},
+            lambda out: [out.daily_extra.bed_days],
+        ),
+    ),
+)

@@ -163,3 +163,111 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         optional=True,
     ),
 )
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+
+
+from .outputs import (  # noqa: E402
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    reported_days,
+)
+
+# The ledger's activities, as the engine's officer-hours record names them.
+ACTIVITIES = ("arrests", "escort_transport", "casework")
+
+# The ledger per day: the arrest side charges arrests and casework, escorts (intake,
+# transfers, removal departures) charge escort_transport.
+LEDGER_METRICS: Definitions = {
+    "officer_hours_arrests_per_day": (
+        "officer-hours/day",
+        "officer-hours spent on arrests per day (0 without [arrests])",
+    ),
+    "officer_hours_escort_per_day": (
+        "officer-hours/day",
+        "officer-hours spent on escorts and transport per day: intake, transfers, removal "
+        "departures",
+    ),
+    "officer_hours_casework_per_day": (
+        "officer-hours/day",
+        "officer-hours set aside for casework per day (0 without [arrests])",
+    ),
+}
+METRICS: Definitions = {
+    "officers": ("officers", "time-average productive officers"),
+    "officer_hours_available_per_day": (
+        "officer-hours/day",
+        "productive officer-hours per day (officers x productive_hours_per_day)",
+    ),
+    **LEDGER_METRICS,
+    "officer_hours_unused_per_day": (
+        "officer-hours/day",
+        "officer-hours left over at the end of each day's shift, per day",
+    ),
+}
+
+
+def ledger_by_day(out: Any) -> np.ndarray:
+    """The officer-hours ledger as one (days, activities) array."""
+    return np.column_stack([getattr(out.officer_hours, a) for a in ACTIVITIES])
+
+
+def ledger_metrics(out: Any) -> dict[str, float]:
+    # summed as one (days, activities) table, as the ledger always was
+    hours = ledger_by_day(out).sum(axis=0) / reported_days(out)
+    return dict(zip(LEDGER_METRICS, hours.tolist(), strict=True))
+
+
+def metrics(out: Any) -> dict[str, float]:
+    """With [arrests]: productive officers, the hours available and how they were spent."""
+    days = reported_days(out)
+    hb = out.hours_by_day
+    ledger = ledger_by_day(out).sum(axis=0)
+    available = float(hb.available.sum() + hb.casework.sum())
+    return {
+        "officers": float(hb.officers.mean()),
+        "officer_hours_available_per_day": available / days,
+        **dict(zip(LEDGER_METRICS, (ledger / days).tolist(), strict=True)),
+        "officer_hours_unused_per_day": (available - ledger.sum()) / days,
+    }
+
+
+OFFICER_DAILY: Definitions = {
+    "officers": ("officers", "productive officers"),
+    "hours_available": (
+        "officer-hours/day",
+        "productive officer-hours of the day, casework included",
+    ),
+    **{
+        f"hours_{a}": ("officer-hours/day", f"officer-hours charged to {a.replace('_', ' ')}")
+        for a in ACTIVITIES
+    },
+}
+# The ledger as the case side's daily table carries it (its escorts charge the ledger).
+LEDGER_DAILY: Definitions = {
+    "officer_hours_arrests": ("officer-hours/day", "officer-hours charged to arrests"),
+    "officer_hours_escort": ("officer-hours/day", "officer-hours charged to escorts"),
+    "officer_hours_casework": ("officer-hours/day", "officer-hours charged to casework"),
+}
+
+
+def officer_columns(out: Any) -> list[np.ndarray]:
+    hb = out.hours_by_day
+    return [hb.officers, hb.available + hb.casework, *ledger_by_day(out).T]
+
+
+# The case side reports the ledger too, even without [arrests] (its escorts charge it): in its
+# part of the summary and in its daily table, where the cases stage places these.
+LEDGER_METRIC_SET = MetricSet("cases", LEDGER_METRICS, ledger_metrics)
+LEDGER_COLUMNS = DailyColumns(
+    "daily_cases", "cases", LEDGER_DAILY, lambda out: list(ledger_by_day(out).T)
+)
+
+OUTPUTS = StageOutputs(
+    metric_sets=(MetricSet("arrests", METRICS, metrics),),
+    daily=(DailyColumns("daily_officers", "arrests", OFFICER_DAILY, officer_columns),),
+)

@@ -335,3 +335,85 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         position=1,
     ),
 )
+
+
+# --- metrics and daily tables ---
+# (imports here, so that this block merges as one piece with the other blocks of the module)
+
+
+from .outputs import (  # noqa: E402
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
+
+METRICS: Definitions = {
+    "wait_for_transport_days": (
+        "days",
+        "mean days from removal order to departure, of those who departed",
+    ),
+}
+
+
+def metrics(out: Any) -> dict[str, float]:
+    a = out.acc
+    return {"wait_for_transport_days": ratio(a.sum_wait_transport, a.n_departed)}
+
+
+# Per-mode metrics (block "modes" of summary.json, with the case side).
+MODE_METRICS: Definitions = {
+    "departures_per_day": ("departures/day", "scheduled departures per day"),
+    "departures_used_per_day": ("departures/day", "departures carrying anyone, per day"),
+    "seated_per_day": ("persons/day", "people seated per day"),
+    "removals_per_day": ("persons/day", "of which counted as removals"),
+    "seat_use_share": ("share", "seated / (departures x seats)"),
+    "wait_for_transport_days": ("days", "mean days from ready to departure"),
+    "hours_per_day": ("hours/day", "flight- or driving-hours of departures carrying anyone"),
+    "officer_hours_per_day": ("officer-hours/day", "escort officer-hours of those departures"),
+}
+
+
+def mode_names(sc: Any) -> list[str]:
+    return [name for name, _ in sc.transport.mode_list()] if sc.transport else []
+
+
+def mode_metrics(out: Any) -> dict[str, dict[str, float]]:
+    days = reported_days(out)
+    modes = out.scenario.transport.mode_list() if out.scenario.transport else []
+    result = {}
+    for m, (name, mode) in enumerate(modes):
+        a = out.acc_modes
+        result[name] = {
+            "departures_per_day": a.departures[m] / days,
+            "departures_used_per_day": a.used[m] / days,
+            "seated_per_day": a.seated[m] / days,
+            "removals_per_day": a.removals[m] / days,
+            "seat_use_share": ratio(a.seated[m], a.departures[m] * mode.seats_per_departure),
+            "wait_for_transport_days": ratio(a.sum_wait[m], a.seated[m]),
+            "hours_per_day": a.hours[m] / days,
+            "officer_hours_per_day": a.officer_hours[m] / days,
+        }
+    return result
+
+
+OUTPUTS = StageOutputs(
+    metric_sets=(MetricSet("contract", METRICS, metrics),),
+    breakdowns=(Breakdown("modes", "cases", MODE_METRICS, mode_metrics),),
+    daily=(
+        DailyColumns(
+            "daily",
+            "contract",
+            {
+                "departures": (
+                    "departures/day",
+                    "scheduled departures in the day, empty ones included",
+                )
+            },
+            lambda out: [out.daily_extra.departures.astype(np.int64)],
+        ),
+    ),
+)
