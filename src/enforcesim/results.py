@@ -782,7 +782,7 @@ class Results:
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
             if csv:
-                from .tables import write_csv_copies
+                from .files import write_csv_copies
 
                 write_csv_copies(tmp)
         return Path(out_dir)
