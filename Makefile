@@ -22,15 +22,18 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/execution.py
+	$(BIN)/python benchmarks/startup.py
 
 docs: install
 	$(BIN)/python -m enforcesim.docgen

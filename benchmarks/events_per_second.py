@@ -2,11 +2,12 @@
 
     .venv/bin/python benchmarks/events_per_second.py
 
-Events are counted as workload.py estimates them (arrivals, people detained at the start, day
-boundaries, scheduled departures; expected values). Each scenario runs one replicate on one
-thread, compilation excluded, best of 3 by CPU time (`time.process_time()`, which a busy
-machine disturbs less than wall time). The constants EVENTS_PER_SECOND_V1 and
-EVENTS_PER_SECOND_EXTENDED in workload.py are rounded from this output. Nothing asserts a time.
+Events are counted as analyses/workload.py estimates them (arrivals, people detained at the
+start, day boundaries, scheduled departures; expected values). Each scenario runs one replicate
+on one thread, compilation excluded, best of 3 by CPU time (`time.process_time()`, which a
+busy machine disturbs less than wall time). The constants EVENTS_PER_SECOND_V1 and
+EVENTS_PER_SECOND_EXTENDED in analyses/workload.py are rounded from this output. Nothing
+asserts a time.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ SCENARIOS = [
 
 
 def main() -> None:
+    from enforcesim.analyses.workload import replicate_events
     from enforcesim.engine.runner import ensure_compiled, run_replicates
     from enforcesim.scenario import parse_scenario
-    from enforcesim.workload import replicate_events
 
     ensure_compiled(False)
     ensure_compiled(True)

@@ -243,7 +243,7 @@ def run_exe(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 
 def invoke_study(*args: str) -> Result:
     """The study commands (compare, sweep, sensitivity, report, study flagship) in-process."""
-    from enforcesim.study.cli import register
+    from enforcesim.cli.study import register
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     register(app)

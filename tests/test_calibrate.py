@@ -13,16 +13,16 @@ from typer.testing import CliRunner
 
 import enforcesim
 from builders import SCENARIOS
-from enforcesim.calibrate.backtest import run_backtest
-from enforcesim.calibrate.cli import app
-from enforcesim.calibrate.fit import Series, fit_agency, observed, removal_shares
-from enforcesim.calibrate.fluid import Stay, expected_paths, monthly
-from enforcesim.calibrate.status_quo import (
+from enforcesim.analyses.calibration.backtest import run_backtest
+from enforcesim.analyses.calibration.fit import Series, fit_agency, observed, removal_shares
+from enforcesim.analyses.calibration.fluid import Stay, expected_paths, monthly
+from enforcesim.analyses.calibration.status_quo import (
     fit_status_quo,
     in_sample_check,
     monthly_from_daily,
     status_quo_dict,
 )
+from enforcesim.cli.calibrate import app
 from enforcesim.scenario import load_scenario, parse_scenario
 from enforcesim.tomlfile import value_comments
 

@@ -15,13 +15,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from enforcesim.cli.study import register
 from enforcesim.errors import ScenarioError
 from enforcesim.execution import LocalExecutor, Task, TaskFailure, resolve, run_task, task_key
 from enforcesim.execution.cluster import ClusterExecutor, check_workers, connect
 from enforcesim.execution.executors import ExecutionError
 from enforcesim.scenario import parse_scenario
 from enforcesim.study import parse_vary, read_sweep, sweep
-from enforcesim.study.cli import register
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}

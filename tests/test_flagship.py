@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from builders import DOCS, ROOT, code_blocks, invoke_study, read_toml
-from enforcesim.headline import QUICK_LABEL
+from enforcesim.reports.flagship_results import headlines, read_flagship
+from enforcesim.reports.headline import QUICK_LABEL
 from enforcesim.scenario import parse_scenario
-from enforcesim.study import StudyError
-from enforcesim.study.flagship import (
+from enforcesim.studies.flagship import (
     COMPARED,
     CONTEXT,
     LIBRARY,
@@ -26,7 +26,7 @@ from enforcesim.study.flagship import (
     run_flagship,
     shorten,
 )
-from enforcesim.study.flagship_results import headlines, read_flagship
+from enforcesim.study import StudyError
 
 ARREST_SIDE = [LIBRARY / f"{name}.toml" for name in COMPARED]
 
@@ -252,8 +252,8 @@ def test_the_quick_report_says_so_on_its_first_screen(study):
 def test_the_intervals_figure_has_two_scales_and_says_what_each_panel_is(
     study, tmp_path, monkeypatch
 ):
-    from enforcesim.study import figures
-    from enforcesim.study.flagship_report import render_flagship
+    from enforcesim.reports import figures
+    from enforcesim.reports.flagship import render_flagship
 
     seen = {}
     save = figures.save

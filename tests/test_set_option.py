@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import enforcesim
 from enforcesim.cli import app
 from enforcesim.errors import ScenarioError
-from enforcesim.overrides import apply, parse_set, parse_sets
+from enforcesim.scenario.overrides import apply, parse_set, parse_sets
 
 SMALL = """
 [scenario]

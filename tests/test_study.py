@@ -13,9 +13,9 @@ import pytest
 
 import enforcesim
 from builders import ROOT, SCENARIOS, invoke_study
+from enforcesim.analyses.sensitivity import sensitivity
+from enforcesim.reports.parts import start_date
 from enforcesim.study import StudyError, compare, parse_vary, read_sweep, render, sweep
-from enforcesim.study.report_parts import start_date
-from enforcesim.study.sensitivity import sensitivity
 from enforcesim.tomlfile import value_comments
 
 LIBRARY = sorted((SCENARIOS / "library").glob("*.toml"))

@@ -16,9 +16,9 @@ import typer
 from rich.console import Console
 from typer.testing import CliRunner
 
+from enforcesim.analyses.common import fmt
 from enforcesim.cli import _fmt, app
-from enforcesim.study.common import fmt
-from enforcesim.tables import Grid, print_grid
+from enforcesim.cli.tables import Grid, print_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example.toml"

@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 import enforcesim
 from enforcesim import ScenarioError, parse_scenario
+from enforcesim.analyses.sensitivity import sensitivity
+from enforcesim.analyses.sweep import parse_vary, sweep
+from enforcesim.analyses.workload import DEFAULT_MAX_EVENTS, ENV_MAX_EVENTS, replicate_events
 from enforcesim.api import estimate
 from enforcesim.bottlenecks import constraint_names
 from enforcesim.cli import app
-from enforcesim.study.sensitivity import sensitivity
-from enforcesim.study.sweep import parse_vary, sweep
-from enforcesim.workload import DEFAULT_MAX_EVENTS, ENV_MAX_EVENTS, replicate_events
 
 EXE = Path(sys.executable).with_name("enforcesim")
 RATE, DAYS, REPS = 20.0, 30, 3
@@ -57,7 +57,7 @@ def _no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*_args: object, **_kw: object) -> None:
         raise AssertionError("a simulation started")
 
-    monkeypatch.setattr("enforcesim.api.run_replicates", fail)
+    monkeypatch.setattr("enforcesim.analyses.runs.run_replicates", fail)
     monkeypatch.setattr("enforcesim.bottlenecks.run_replicates", fail)
 
 

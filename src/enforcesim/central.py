@@ -69,7 +69,7 @@ def _close(a: float, b: float) -> bool:
 
 def parameter_ranges(sc: Scenario) -> list[ParameterRange]:
     """Every `[uncertainty]` parameter of the scenario, in the file's order."""
-    from .uncertainty import draw_value
+    from .scenario.uncertainty import draw_value
 
     if not sc.uncertainty:
         return []

@@ -37,6 +37,7 @@ from .stages.costs import (
     tiered_bed_cost,
     year_labels,
 )
+from .stages.outputs import interval
 from .stages.volume import VolumeFn
 
 __all__ = [
@@ -97,8 +98,6 @@ def replicate_costs(out: ReplicateOutput) -> dict[str, Any]:
 
 
 def _interval(values: list[float]) -> dict[str, float | None]:
-    from .results import interval
-
     return interval(np.array(values, dtype=np.float64))
 
 

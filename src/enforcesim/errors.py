@@ -63,3 +63,11 @@ class ScenarioError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class StudyError(Exception):
+    """Bad input to a study tool (a --vary, a folder, an option); one message per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))

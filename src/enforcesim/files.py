@@ -46,3 +46,17 @@ def jsonable(obj: Any) -> Any:
 
 def write_json(path: Path, obj: Any) -> None:
     write_atomic(path, json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n")
+
+
+def write_csv_copies(folder: Path) -> list[Path]:
+    """daily.csv beside daily.parquet, and so on for every daily table of a result folder
+    (for spreadsheets; the Parquet files stay the reference, with their units)."""
+    import pyarrow.parquet as pq
+
+    written = []
+    for path in sorted(folder.glob("*.parquet")):
+        frame = pq.read_table(path).to_pandas()
+        target = path.with_suffix(".csv")
+        write_atomic(target, frame.to_csv(index=False, lineterminator="\n"))
+        written.append(target)
+    return written

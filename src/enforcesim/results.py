@@ -37,6 +37,7 @@ from .stages import (
 from .stages.arrests import ARREST_CLASS_METRICS, arrest_breakdown
 from .stages.book_ins import STREAM_METRICS, stream_metrics
 from .stages.cases import PATHWAY_METRICS, REMOVAL_SHARE_PATHWAYS, pathway_metrics, pathway_names
+from .stages.outputs import interval
 from .stages.transport import MODE_METRICS, mode_metrics, mode_names
 from .units import with_units
 
@@ -107,15 +108,6 @@ def arrest_metrics(out: ReplicateOutput) -> dict[str, float]:
 def case_metrics(out: ReplicateOutput) -> dict[str, float]:
     """The case-side metrics of one replicate (NaN stands for null)."""
     return replicate_values(out, part="cases")
-
-
-def interval(values: np.ndarray) -> dict[str, float | None]:
-    """Mean and 2.5/97.5 percentiles over the non-null replicates (None when all are null)."""
-    v = values[~np.isnan(values)]
-    if v.size == 0:
-        return {"mean": None, "lo": None, "hi": None}
-    lo, hi = np.quantile(v, [0.025, 0.975])
-    return {"mean": float(v.mean()), "lo": float(lo), "hi": float(hi)}
 
 
 def intervals(per_replicate: list[Any]) -> Any:
@@ -349,7 +341,7 @@ class Results:
             text = json.dumps(_jsonable(self.summary_dict()), indent=2, allow_nan=False)
             (tmp / "summary.json").write_text(text + "\n")
             if csv:
-                from .tables import write_csv_copies
+                from .files import write_csv_copies
 
                 write_csv_copies(tmp)
         return Path(out_dir)

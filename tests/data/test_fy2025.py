@@ -121,7 +121,7 @@ def test_comparison_series(store):
 def test_cli_show_monthly_rates(store):
     from typer.testing import CliRunner
 
-    from enforcesim.data.cli import app
+    from enforcesim.cli.data import app
 
     result = CliRunner().invoke(
         app, ["show", "monthly-rates", "--format", "csv", "--db", str(store)]

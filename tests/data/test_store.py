@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from enforcesim import data
+from enforcesim.cli.data import app
 from enforcesim.data import ice_workbooks
-from enforcesim.data.cli import app
 from enforcesim.data.manifest import read_manifest, verify
 from enforcesim.data.paths import manifest_path
 

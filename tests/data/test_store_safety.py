@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from enforcesim import data
-from enforcesim.data.cli import app
+from enforcesim.cli.data import app
 
 runner = CliRunner()
 

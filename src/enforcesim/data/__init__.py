@@ -14,9 +14,9 @@ file and sheet.
 
 from __future__ import annotations
 
+from .comparison import comparison_series
 from .errors import DataError
 from .paths import default_db_path, raw_dir
-from .series import comparison_series
 from .store import TABLES, build, connect, table
 
 __all__ = [

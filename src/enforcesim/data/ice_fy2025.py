@@ -29,9 +29,9 @@ from .ice_workbooks import (
     CRIMINALITY,
     RELEASE_REASONS,
     T_RELEASES,
-    _data_through,
-    _fiscal_year,
+    data_through,
     month_start,
+    workbook_fiscal_year,
 )
 
 FIRST_FY = 2025  # the first workbook with the facility-type, bond, ATD and head-count tables
@@ -445,8 +445,8 @@ def headcounts(book: Workbook, display: str) -> list[dict]:
 def parse_workbook(path: Path, display: str) -> dict[str, list[dict]]:
     book = load_xlsx(path, display, only=("Detention", "Footnotes", "Monthly Bond", "ATD", "ICLOS"))
     det = book.sheet("Detention")
-    fy = _fiscal_year(book, det, path)
-    through = _data_through(book, fy)
+    fy = workbook_fiscal_year(book, det, path)
+    through = data_through(book, fy)
     out: dict[str, list[dict]] = {
         "book_outs": book_outs(det, fy, through, display),
         "facility_type_monthly": [],

@@ -97,7 +97,7 @@ def month_start(fiscal_year: int, month: str) -> date:
     return date(year, cal_month, 1)
 
 
-def _fiscal_year(book: Workbook, det: Sheet, path: Path) -> int:
+def workbook_fiscal_year(book: Workbook, det: Sheet, path: Path) -> int:
     """The FY the workbook covers: from its title cell, checked against the file name."""
     fy = None
     for row in det.rows[:8]:
@@ -117,7 +117,7 @@ def _fiscal_year(book: Workbook, det: Sheet, path: Path) -> int:
     return fy or by_name  # type: ignore[return-value]
 
 
-def _data_through(book: Workbook, fiscal_year: int) -> date:
+def data_through(book: Workbook, fiscal_year: int) -> date:
     """The last day of data for ADP/ALOS, from the Footnotes sheet."""
     notes = book.sheet("Footnotes")
     rx = re.compile(r"(?:filtered|updated) through (\d{1,2})/(\d{1,2})/(\d{4})")
@@ -230,8 +230,8 @@ def parse_workbook(path: Path, display: str) -> tuple[dict, list[dict]]:
     """One workbook -> (fiscal_years row, monthly rows)."""
     book = load_xlsx(path, display, only=("Detention", "Footnotes"))
     det = book.sheet("Detention")
-    fy = _fiscal_year(book, det, path)
-    through = _data_through(book, fy)
+    fy = workbook_fiscal_year(book, det, path)
+    through = data_through(book, fy)
 
     bookins = _bookins(month_table(det, T_BOOKINS))
     adp = _by_agency_and_criminality(month_table(det, T_ADP))

@@ -20,7 +20,7 @@ from ..errors import NO_VALUE, Problem, ScenarioError
 from ..interrupt import interruptible, stop_flag
 from ..rng import stream
 from ..scenario import Escort, Scenario, resolve_share_key
-from ..uncertainty import apply_draws, draw_parameters
+from ..scenario.uncertainty import apply_draws, draw_parameters
 from . import arrests as ar
 from . import cases as cs
 from . import kernel as k
@@ -490,7 +490,7 @@ def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
         if top is None:
             top = d.mean + 6 * d.sd
         hi[path] = top
-    from ..uncertainty import draw_value
+    from ..scenario.uncertainty import draw_value
 
     return [sc, apply_draws(sc, {p: draw_value(p, sc.uncertainty[p], 1.0 - 1e-12) for p in hi})]
 

@@ -104,3 +104,12 @@ def ratio(num: float, den: float) -> float:
 
 def reported_days(out: Any) -> int:
     return int(out.scenario.scenario.days)
+
+
+def interval(values: np.ndarray) -> dict[str, float | None]:
+    """Mean and 2.5/97.5 percentiles over the non-null replicates (None when all are null)."""
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return {"mean": None, "lo": None, "hi": None}
+    lo, hi = np.quantile(v, [0.025, 0.975])
+    return {"mean": float(v.mean()), "lo": float(lo), "hi": float(hi)}

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from .scenario import MAX_REPLICATES, MAX_SEED
-
 
 def option_problems(seed: int | None, replicates: int | None, workers: int | None) -> list[str]:
     """One message per bad --seed, --replicates or --workers value (empty if all are fine)."""
+    from ..scenario import MAX_REPLICATES, MAX_SEED
+
     bad = []
     if workers is not None and workers < 1:
         bad.append(f"--workers = {workers}: must be >= 1")

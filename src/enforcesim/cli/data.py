@@ -6,11 +6,12 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .errors import DataError
+if TYPE_CHECKING:
+    from ..data.errors import DataError
 
 app = typer.Typer(
     help="Build the real-data store (DuckDB) from the vendored public files and show its tables.",
@@ -57,7 +58,7 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
 ) -> None:
     """Parse the raw files into the DuckDB store (does nothing if it is already current)."""
-    from . import store
+    from ..data import DataError, store
 
     started = time.perf_counter()
     try:
@@ -83,7 +84,7 @@ def show(
 ) -> None:
     """Print one table of the store (building the default store first if it is missing or
     out of date; a store given with --db is only read)."""
-    from . import store
+    from ..data import DataError, store
 
     try:
         frame = store.table(table.value, db)
@@ -97,8 +98,8 @@ def show(
     if fmt is Format.csv:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
-    from ..tables import Format as OutFormat
-    from ..tables import Grid, print_grid, stdout_console, write_records
+    from .tables import Format as OutFormat
+    from .tables import Grid, print_grid, stdout_console, write_records
 
     if fmt is Format.json:
         write_records(frame.to_dict("records"), OutFormat.json, list(frame.columns))

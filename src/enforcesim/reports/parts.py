@@ -14,11 +14,12 @@ import pandas as pd
 from markupsafe import Markup
 
 from .. import __version__
-from ..reports.html import Page, macros, table
+from ..analyses.common import fmt
+from ..errors import StudyError
 from ..scenario import sha256_bytes
 from ..tomlfile import value_comments
 from . import figures as F
-from .common import StudyError, fmt
+from .html import Page, macros, table
 
 ICE_SOURCE = (
     "ICE detention statistics workbooks FY2019-FY2024 (public domain; enforcesim "

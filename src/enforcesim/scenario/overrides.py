@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .errors import NO_VALUE, Problem, ScenarioError
-from .scenario import Scenario, parse_scenario
+from ..errors import NO_VALUE, Problem, ScenarioError
+from . import Scenario, parse_scenario
 
 _BARE_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 

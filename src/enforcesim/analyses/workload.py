@@ -25,8 +25,8 @@ from itertools import combinations
 
 import numpy as np
 
-from .errors import NO_VALUE, Problem, ScenarioError
-from .scenario import Scenario
+from ..errors import NO_VALUE, Problem, ScenarioError
+from ..scenario import Scenario
 
 ENV_MAX_EVENTS = "ENFORCESIM_MAX_EVENTS"
 # 20 billion events: 1.5 to 4 hours of one core (see the speeds below). Every shipped
@@ -44,14 +44,14 @@ EVENTS_PER_SECOND_CASE_SIDE = 1.5e6
 
 def replicate_events(sc: Scenario) -> float:
     """Expected events of one replicate (at the upper bounds of its uncertain values)."""
-    from .engine.runner import _extreme_scenarios
+    from ..engine.runner import _extreme_scenarios
 
     return max(_events(variant) for variant in _extreme_scenarios(sc))
 
 
 def _events(sc: Scenario) -> float:
-    from .engine import arrests as ar
-    from .engine.runner import rate_segments
+    from ..engine import arrests as ar
+    from ..engine.runner import rate_segments
 
     total_days = sc.scenario.warmup_days + sc.scenario.days
     if sc.arrests is not None:
@@ -74,7 +74,7 @@ def bottleneck_variants(sc: Scenario, bottlenecks: bool | None = None) -> list[f
     itself); just that one when there is no attribution. `bottlenecks` as in api.run."""
     if not (bottlenecks or (bottlenecks is None and sc.bottlenecks is not None)):
         return [frozenset()]
-    from .bottlenecks import constraint_names
+    from ..bottlenecks import constraint_names
 
     names = constraint_names(sc)
     return [frozenset(s) for size in range(len(names) + 1) for s in combinations(names, size)]
@@ -115,7 +115,7 @@ def run_workload(
     """The estimated work of api.run on a validated scenario (its replicates and seed set),
     `bottlenecks` and `central` as in api.run: the central run (with [uncertainty]) simulates
     the replicates once more, counted at the run's own upper-bound estimate."""
-    from .bottlenecks import relaxed
+    from ..bottlenecks import relaxed
 
     reps = sc.scenario.replicates
     variants = bottleneck_variants(sc, bottlenecks)
@@ -181,7 +181,7 @@ def check_run(
     central: bool | None = None,
 ) -> Workload:
     """Both limits on a run before it starts, memory then events; returns the estimate."""
-    from .engine.runner import check_fits_in_memory
+    from ..engine.runner import check_fits_in_memory
 
     check_fits_in_memory(sc, workers, file)
     workload = run_workload(sc, workers, bottlenecks, central)

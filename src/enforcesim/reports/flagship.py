@@ -14,13 +14,12 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .. import headline as HL
+from ..analyses.common import fmt, unit
+from ..analyses.sweep import read_sweep
 from ..bottlenecks import alone, gap_to_target
-from ..headline import QUICK_LABEL
-from ..reports.html import Page, macros, table
 from . import figures as F
 from . import flagship_figures as FF
-from .common import fmt, unit
+from . import headline as HL
 from .flagship_results import (
     ARRESTS_GOAL,
     BOTTLENECKS,
@@ -35,14 +34,15 @@ from .flagship_results import (
     paired_difference,
     read_flagship,
 )
-from .report_parts import (
+from .headline import QUICK_LABEL
+from .html import Page, macros, table
+from .parts import (
     ICE_SOURCE,
     assumptions_table,
     fiscal_year_days,
     published_ice_tables,
     sobol_html,
 )
-from .sweep import read_sweep
 
 # ICE administrative arrests by fiscal year (ICE annual reports and press releases; reference
 # parameters.md). FY2020 and FY2021 are not in the reference.

@@ -12,12 +12,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..reports.html import Page, table
+from ..analyses.common import fmt, meaning, unit
+from ..errors import StudyError
 from . import figures as F
-from .common import StudyError, fmt, meaning, unit
-from .flagship_report import render_flagship
-from .report_grid import render_sensitivity, render_sweep
-from .report_parts import (
+from .flagship import render_flagship
+from .grid import render_sensitivity, render_sweep
+from .html import Page, table
+from .parts import (
     assumptions_table,
     flows_figure,
     ice_section,
@@ -161,7 +162,7 @@ def render_run(folder: Path, out: Path, scenario: Path | None, start: str | None
 
 
 def render_compare(folder: Path, out: Path, start: str | None) -> Path:
-    from .compare import read_comparison
+    from ..analyses.compare import read_comparison
 
     c = read_comparison(folder)
     man, comparison, diffs = c["manifest"], c["table"], c["differences"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..reports.html import Page, table
+from ..analyses.common import meaning, unit
 from . import figures as F
-from .common import meaning, unit
-from .report_parts import (
+from .html import Page, table
+from .parts import (
     assumptions_html,
     assumptions_table,
     interval,
@@ -36,7 +36,7 @@ def _scenario_copy(folder: Path) -> str | None:
 
 
 def render_sweep(folder: Path, out: Path) -> Path:
-    from .sweep import read_sweep
+    from ..analyses.sweep import read_sweep
 
     sw = read_sweep(folder)
     man, grid = sw["manifest"], sw["table"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
 
-from ..tables import Format, FormatOpt
+from .tables import Format, FormatOpt
 
 app = typer.Typer(
     help="Calibrate stays to ICE's statistics and back-test forecasts.",
@@ -16,7 +15,8 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts are plain text, brackets included
 )
 
-FIRST, LAST = pd.Timestamp("2019-09-30"), pd.Timestamp("2024-09-30")
+# The days a fit may end on: the store holds Oct 2018 - Sep 2024 and a fit needs 12 months.
+FIRST, LAST = "2019-09-30", "2024-09-30"
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -25,13 +25,15 @@ def _fail(msg: str, code: int = 2) -> None:
 
 
 def _date(value: str, name: str) -> str:
+    import pandas as pd
+
     try:
         t = pd.Timestamp(value)
     except (ValueError, TypeError):
         _fail(f"{name} {value!r}: not a date (YYYY-MM-DD)")
-    if not FIRST <= t <= LAST:
+    if not pd.Timestamp(FIRST) <= t <= pd.Timestamp(LAST):
         _fail(
-            f"{name} {value}: must be between {FIRST.date()} and {LAST.date()} (the store "
+            f"{name} {value}: must be between {FIRST} and {LAST} (the store "
             "holds Oct 2018 - Sep 2024 and a fit needs 12 months)"
         )
     return str(t.date())
@@ -52,7 +54,7 @@ def run_cmd(
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
     from ..outdir import OutDirError, check, reason, replacing
-    from .report import calibrate
+    from ..reports.calibration import calibrate
 
     t = _date(through, "--through")
     out = Path(out_dir)
@@ -89,9 +91,9 @@ def backtest_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
+    from ..analyses.calibration.backtest import mape_table, run_backtest
     from ..outdir import OutDirError, check, reason, replacing
-    from ..tables import write_records
-    from .backtest import mape_table, run_backtest
+    from .tables import write_records
 
     t = _date(through, "--through")
     out = Path(out_dir)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .rng import key_stream
-from .scenario import (
+from ..rng import key_stream
+from . import (
     LognormalDraw,
     NormalDraw,
     Scenario,

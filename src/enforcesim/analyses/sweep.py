@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..errors import ScenarioError
+from ..errors import ScenarioError, StudyError
 from ..execution import Executor, LocalExecutor, Run, RunOutput, run_all
 from ..execution.executors import ProgressCallback
 from ..execution.fanout import provenance
@@ -37,8 +37,8 @@ from ..outdir import check as check_out
 from ..outdir import resume
 from ..results import Results
 from ..scenario import parse_scenario
-from ..workload import check_study
-from .common import LoadedScenario, StudyError, load
+from .common import LoadedScenario, load
+from .workload import check_study
 
 MAX_POINTS = 100_000
 _MISSING = object()

@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -151,22 +150,6 @@ def write_records(records: Sequence[dict[str, Any]], fmt: Format, columns: Seque
         for row in rows:
             writer.writerow({c: "" if v is None else v for c, v in row.items()})
     sys.stdout.flush()
-
-
-def write_csv_copies(folder: Path) -> list[Path]:
-    """daily.csv beside daily.parquet, and so on for every daily table of a result folder
-    (for spreadsheets; the Parquet files stay the reference, with their units)."""
-    import pyarrow.parquet as pq
-
-    from .files import write_atomic
-
-    written = []
-    for path in sorted(folder.glob("*.parquet")):
-        frame = pq.read_table(path).to_pandas()
-        target = path.with_suffix(".csv")
-        write_atomic(target, frame.to_csv(index=False, lineterminator="\n"))
-        written.append(target)
-    return written
 
 
 # --- the tables of the commands -----------------------------------------------------------

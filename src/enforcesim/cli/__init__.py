@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
-from .calibrate.cli import app as calibrate_app
-from .data.cli import app as data_app
-from .errors import ScenarioError
-from .execution.cli import app as cluster_app
+from .. import __version__
+from ..errors import ScenarioError
+from .calibrate import app as calibrate_app
+from .cluster import app as cluster_app
+from .data import app as data_app
 from .options import SetOpt
-from .study.cli import register as register_study_commands
+from .study import register as register_study_commands
 from .tables import Format, FormatOpt
 
 app = typer.Typer(
@@ -99,10 +99,10 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario and write summary.json and daily.parquet to --out."""
-    from .api import run as api_run
+    from ..api import run as api_run
+    from ..outdir import OutDirError, check
+    from ..scenario.overrides import parse_sets
     from .options import option_problems
-    from .outdir import OutDirError, check
-    from .overrides import parse_sets
 
     bad = option_problems(seed, replicates, workers)
     if bad:
@@ -140,7 +140,7 @@ def run(
     except OutDirError as exc:
         _fail(str(exc), exc.code)
     except OSError as exc:
-        from .outdir import reason
+        from ..outdir import reason
 
         _fail(f"--out {out}: cannot write the results ({reason(exc)})", code=1)
     except KeyboardInterrupt:
@@ -166,11 +166,11 @@ def validate_cmd(
 
     Exit code 2 for a scenario `run` would refuse: a mistake in the file, or work or memory
     beyond the limits (docs: ENFORCESIM_MAX_EVENTS, ENFORCESIM_MAX_MEMORY)."""
-    from .api import load
-    from .engine.runner import check_fits_in_memory, default_workers
+    from ..analyses.workload import check_events, explain, run_workload
+    from ..api import load
+    from ..engine.runner import check_fits_in_memory, default_workers
+    from ..scenario.overrides import parse_sets
     from .options import option_problems
-    from .overrides import parse_sets
-    from .workload import check_events, explain, run_workload
 
     bad = option_problems(seed, replicates, workers)
     if bad:
@@ -222,8 +222,8 @@ _RESULT_SUFFIXES = (".json", ".parquet", ".csv")
 def _print_summary(
     summary: dict, out: Path, fmt: Format = Format.table, notes: bool = True
 ) -> None:
-    from . import headline
-    from .results import ARREST_METRICS, CASE_METRICS, METRICS
+    from ..reports import headline
+    from ..results import ARREST_METRICS, CASE_METRICS, METRICS
     from .tables import (
         note_console,
         print_grid,
@@ -275,7 +275,3 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted; no results were written")
         sys.exit(130)
-
-
-if __name__ == "__main__":
-    main()

@@ -15,7 +15,7 @@ runs, on common random numbers and under the library files' parameter uncertaint
 4. Sobol indices of cost per removal and removals per day (study.sensitivity);
 5. the published static estimates (AIC 2024, PWBM 2025) as published and under capacity;
 
-then writes `report.html` and `figures/*.png` (flagship_report.py). It is an application of the
+then writes `report.html` and `figures/*.png` (reports/flagship.py). It is an application of the
 public API (enforcesim.run, study.sweep, study.sensitivity, the Results they return); the
 core never imports it. Every stage writes its
 results to the folder as it finishes; a rerun in the same folder with the same plan and the
@@ -38,12 +38,15 @@ import pandas as pd
 import enforcesim
 
 from .. import __version__, tomlfile
+from ..analyses.common import content_hash
+from ..analyses.sensitivity import sensitivity
+from ..analyses.sweep import Axis, sweep
+from ..errors import StudyError
 from ..files import write_atomic, write_json
 from ..outdir import add_file, resume
 from ..outdir import check as check_out
-from .common import StudyError, content_hash
-from .flagship_report import render_flagship
-from .flagship_results import (
+from ..reports.flagship import render_flagship
+from ..reports.flagship_results import (
     BASELINE,
     BOTTLENECKS,
     COMPARED,
@@ -52,8 +55,6 @@ from .flagship_results import (
     NOISE_ONLY,
     headlines,
 )
-from .sensitivity import sensitivity
-from .sweep import Axis, sweep
 
 ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "scenarios" / "library"

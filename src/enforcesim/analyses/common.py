@@ -1,5 +1,5 @@
-"""What the study tools share: loading a scenario with its text and hashes, metric units,
-number formatting and the error a user can act on."""
+"""What the study tools share: loading a scenario with its text and hashes, metric units and
+number formatting."""
 
 from __future__ import annotations
 
@@ -15,14 +15,6 @@ import numpy as np
 
 from ..results import METRICS
 from ..scenario import Scenario, read_toml, sha256_bytes
-
-
-class StudyError(Exception):
-    """Bad input to a study tool (a --vary, a folder, an option); one message per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -45,7 +37,7 @@ class LoadedScenario:
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> LoadedScenario:
     """Read and validate a scenario file with any `--set` overrides applied to its values
     (raises ScenarioError); `raw` and `content_sha256` are of the values with them."""
-    from ..overrides import apply, describe, parse_with_overrides
+    from ..scenario.overrides import apply, describe, parse_with_overrides
 
     p = Path(path)
     raw, data = read_toml(p)

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import headline as HL
 from ..bottlenecks import alone, gap_to_target
 from ..central import MIN_REPLICATES, few_replicates_note, number
-from .common import StudyError
+from ..errors import StudyError
+from . import headline as HL
 
 BASELINE = "goal-3000-beds-50k"  # the goal with today's officers and beds
 MAIN = "goal-3000-buildout-100k"  # the goal on the 2025 law's bed timeline

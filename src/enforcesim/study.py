@@ -9,11 +9,11 @@
     study.render("out/sw")                     # report.html + figures/*.png
 """
 
-from .common import StudyError
-from .compare import Comparison, compare
-from .report import render
-from .sensitivity import Sensitivity, sensitivity
-from .sweep import Axis, SweepResult, parse_vary, read_sweep, sweep
+from .analyses.compare import Comparison, compare
+from .analyses.sensitivity import Sensitivity, sensitivity
+from .analyses.sweep import Axis, SweepResult, parse_vary, read_sweep, sweep
+from .errors import StudyError
+from .reports.render import render
 
 __all__ = [
     "Axis",

@@ -24,12 +24,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from ..errors import ScenarioError
-from ..options import SetOpt
+from ..errors import ScenarioError, StudyError
 from ..outdir import OutDirError, replacing
 from ..outdir import check as check_out
-from ..tables import Format, FormatOpt, Grid, note_console, print_grid, write_records
-from .common import StudyError, fmt, unit
+from .options import SetOpt
+from .tables import Format, FormatOpt, Grid, note_console, print_grid, write_records
 
 err_console = Console(stderr=True)
 
@@ -40,7 +39,7 @@ def _console(form: Format = Format.table) -> Console:
 
 
 def _overrides(sets: list[str] | None, where: str) -> dict:
-    from ..overrides import parse_sets
+    from ..scenario.overrides import parse_sets
 
     try:
         return parse_sets(sets or [], where)
@@ -82,7 +81,7 @@ def _progress(quiet: bool) -> Progress:
 
 
 def _check_common(seed: int | None, replicates: int | None, workers: int | None) -> None:
-    from ..options import option_problems
+    from .options import option_problems
 
     bad = option_problems(seed, replicates, workers)
     if bad:
@@ -98,6 +97,8 @@ def _check_metrics(metrics: list[str] | None) -> None:
 
 
 def _iv(mean: float | None, lo: float | None, hi: float | None, metric: str) -> str:
+    from ..analyses.common import fmt
+
     if mean is None:
         return "-"
     return f"{fmt(mean, metric)} [{fmt(lo, metric)}, {fmt(hi, metric)}]"
@@ -137,8 +138,9 @@ def compare_cmd(
 ) -> None:
     """Compare scenarios on common random numbers, with paired differences from the first.
     --set applies to every scenario compared."""
-    from ..headline import central_value, compare_notes
-    from .compare import compare
+    from ..analyses.common import fmt, unit
+    from ..analyses.compare import compare
+    from ..reports.headline import central_value, compare_notes
 
     _check_common(seed, replicates, workers)
     _check_metrics(metric)
@@ -157,7 +159,7 @@ def compare_cmd(
                 overrides=overrides,
             )
         if out is not None:
-            from .report import render
+            from ..reports.render import render
 
             with replacing(out, "compare", inputs=scenarios) as tmp:
                 cmp.write(tmp)
@@ -165,7 +167,7 @@ def compare_cmd(
     table, diffs = cmp.table(), cmp.differences()
     shown = metric or cmp.metrics()
     if form is not Format.table:
-        from ..tables import COMPARE_COLUMNS, compare_records
+        from .tables import COMPARE_COLUMNS, compare_records
 
         write_records(compare_records(table, diffs, shown), form, COMPARE_COLUMNS)
     if quiet:
@@ -267,8 +269,8 @@ def sweep_cmd(
 ) -> None:
     """Run a grid of scenario values; feasibility maps and cost surfaces. Resumable.
     --set applies to every grid point."""
-    from ..execution.cli import executor_for
-    from .sweep import parse_vary, sweep
+    from ..analyses.sweep import parse_vary, sweep
+    from .cluster import executor_for
 
     _check_common(seed, replicates, workers)
     targets = _parse_targets(target)
@@ -312,7 +314,7 @@ def sweep_cmd(
                 ],
                 130,
             )
-        from .report import render
+        from ..reports.render import render
 
         report = render(out)
     tab = result.table()
@@ -322,7 +324,7 @@ def sweep_cmd(
     if quiet:
         return
     console = _console(form)
-    from .sweep import read_sweep
+    from ..analyses.sweep import read_sweep
 
     man = read_sweep(out)["manifest"]
     paths = [a.path for a in axes]
@@ -377,7 +379,7 @@ def sensitivity_cmd(
     form: FormatOpt = Format.table,
 ) -> None:
     """Sobol indices (SALib) of outputs to the scenario's uncertain inputs."""
-    from .sensitivity import DEFAULT_METRICS, sensitivity
+    from ..analyses.sensitivity import DEFAULT_METRICS, sensitivity
 
     _check_common(seed, replicates, workers)
     _check_metrics(metric)
@@ -397,7 +399,7 @@ def sensitivity_cmd(
                 on_run=lambda i, total: progress.update(task, completed=i, total=total),
                 overrides=overrides,
             )
-        from .report import render
+        from ..reports.render import render
 
         with replacing(out, "sensitivity", inputs=[scenario]) as tmp:
             result.write(tmp)
@@ -447,7 +449,7 @@ def report_cmd(
     ] = None,
 ) -> None:
     """Write a self-contained HTML report (and PNG figures) of a result or study folder."""
-    from .report_out import write_report
+    from ..reports.write import write_report
 
     with _user_errors():
         path = write_report(folder, out, scenario=scenario, start=start_date)
@@ -471,8 +473,8 @@ def flagship_cmd(
 ) -> None:
     """The flagship study: the goals, what binds, costs, feasibility map, Sobol indices and
     the published estimates; writes OUT/report.html and prints the headline answers."""
-    from ..headline import QUICK_LABEL
-    from .flagship import FULL, QUICK, headlines, run_flagship
+    from ..reports.headline import QUICK_LABEL
+    from ..studies.flagship import FULL, QUICK, headlines, run_flagship
 
     _check_common(None, None, workers)
     plan = QUICK if quick else FULL

@@ -22,12 +22,13 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..api import run as api_run
+from ..errors import StudyError
 from ..files import write_atomic, write_json
 from ..outdir import add_file, replacing
 from ..results import Results
-from ..workload import check_study
-from .common import LoadedScenario, StudyError, load, quantile_interval, unit
+from .common import LoadedScenario, load, quantile_interval, unit
+from .runs import run as api_run
+from .workload import check_study
 
 
 @dataclass

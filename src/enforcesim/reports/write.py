@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..errors import StudyError
 from ..outdir import adding, replacing
 from ..outdir import check as check_out
-from .common import StudyError
-from .report import render
+from .render import render
 
 REPORT_FILES = ("report.html", "figures")
 

@@ -13,11 +13,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .executors import ExecutionError, Executor, LocalExecutor
+if TYPE_CHECKING:
+    from ..execution.executors import Executor
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -74,9 +75,11 @@ def executor_for(address: str | None, workers: int | None) -> Iterator[Executor]
     """The executor a study command runs on: the cluster at `address` (the --cluster option
     or ENFORCESIM_CLUSTER), else `workers` local threads. An ExecutionError, on connecting
     or later, ends the command with its message and no traceback."""
+    from ..execution.executors import ExecutionError, LocalExecutor
+
     try:
         if address:
-            from .cluster import ClusterExecutor
+            from ..execution.cluster import ClusterExecutor
 
             executor: Executor = ClusterExecutor.at(address)
         else:

@@ -25,16 +25,17 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..api import run as api_run
 from ..engine.runner import default_workers
+from ..errors import StudyError
 from ..files import write_atomic, write_json
 from ..interrupt import interruptible
 from ..results import METRICS
 from ..scenario import Scenario, parse_scenario
-from ..uncertainty import draw_value
-from ..workload import check_study
-from .common import LoadedScenario, StudyError, load
+from ..scenario.uncertainty import draw_value
+from .common import LoadedScenario, load
+from .runs import run as api_run
 from .sweep import Axis, apply_point
+from .workload import check_study
 
 DEFAULT_METRICS = ("cost_per_removal", "removals_per_day")
 DEFAULT_N = 32

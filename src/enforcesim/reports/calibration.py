@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 
 from .. import tomlfile
-from ..reports.html import render
-from .fit import AGENCIES, AgencyFit, bic, fit_agency, observed
-from .status_quo import (
+from ..analyses.calibration.fit import AGENCIES, AgencyFit, bic, fit_agency, observed
+from ..analyses.calibration.status_quo import (
     DIST,
     StatusQuoFit,
     fit_status_quo,
     in_sample_check,
     status_quo_dict,
 )
+from .html import render
 
 # Okabe-Ito colour-blind-safe palette; line styles differ too, so the plots read in grey
 COLOURS = {

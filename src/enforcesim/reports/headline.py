@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .bottlenecks import alone, gap_to_target
-from .central import MIN_REPLICATES, few_replicates_note, number
+from ..bottlenecks import alone, gap_to_target
+from ..central import MIN_REPLICATES, few_replicates_note, number
 
 QUICK_LABEL = "quick check, not for citation"
 SHAPLEY_DOC = 'docs/costs.md, "Shapley credit and interactions"'
