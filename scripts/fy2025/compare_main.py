@@ -135,8 +135,7 @@ def main() -> None:
             rows["ICE arrests made (model)"] = np.r_[np.full(first, np.nan), m["ice_arrests"]]
             print(table(rows, LABELS))
             for span, lo in (("Oct-Sep", 0), ("Jun-Sep", 8)):
-                lo = max(lo, first)
-                if lo >= 12:
+                if lo < first:  # the run does not report the whole span
                     continue
                 errs = {
                     s: mape(np.r_[np.full(first, np.nan), m[s]][lo:], o[s][lo:])
