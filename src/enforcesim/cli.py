@@ -20,6 +20,7 @@ from .execution.cli import app as cluster_app
 from .options import SetOpt
 from .study.cli import register as register_study_commands
 from .tables import Format, FormatOpt
+from .web.cli import serve
 
 app = typer.Typer(
     help="enforcesim: simulate the immigration detention and removal pipeline.",
@@ -38,6 +39,7 @@ app.add_typer(
     cluster_app, name="cluster", help="Start a Dask cluster for studies (docs/execution.md)."
 )
 register_study_commands(app)
+app.command()(serve)  # the web app; FastAPI is imported only when it starts
 err_console = Console(stderr=True)
 # Piped output has no terminal width; 80 columns would truncate the summary table.
 console = Console() if sys.stdout.isatty() else Console(width=110)
