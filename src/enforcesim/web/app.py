@@ -61,11 +61,11 @@ Value = bool | int | float | str | list[Any] | dict[str, Any]
 
 class Source_(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    library: Annotated[str, StringConstraints(pattern=NAME_RE.pattern, max_length=64)] | None = (
+    library: Annotated[str, StringConstraints(pattern=f"^{NAME_RE.pattern}$", max_length=64)] | None = (
         Field(None, description="a library scenario: the file stem in scenarios/library/")
     )
     scenario_toml: str | None = Field(None, description="a whole scenario file, as TOML text")
-    upload: Annotated[str, StringConstraints(pattern=SHA_RE.pattern)] | None = Field(
+    upload: Annotated[str, StringConstraints(pattern=f"^{SHA_RE.pattern}$")] | None = Field(
         None, description="a scenario uploaded before, by its SHA-256"
     )
 
@@ -155,6 +155,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         summary="Simulate the immigration detention and removal pipeline from a browser.",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads its files from a CDN: not offline, not under our CSP
+        redoc_url=None,
     )
 
     # --- middleware: body size, host and token -------------------------------------------

@@ -71,6 +71,9 @@ class JobManager:
         self.limits = settings.limits
         self.store = store
         self._queue: queue.PriorityQueue[tuple[int, int, str]] = queue.PriorityQueue()
+        # The library scenarios computed at start run one at a time on a thread of their own,
+        # so they never hold every slot while a reader waits for a changed lever.
+        self._shared_queue: queue.PriorityQueue[tuple[int, int, str]] = queue.PriorityQueue()
         self._seq = itertools.count()
         self._jobs: dict[str, Job] = {}  # active jobs (queued or running)
         self._lock = threading.Lock()
@@ -83,9 +86,16 @@ class JobManager:
         if n:
             log.info("%d job(s) of an earlier server marked interrupted", n)
         for i in range(self.limits.concurrent_jobs):
-            t = threading.Thread(target=self._work, name=f"enforcesim-job-{i}", daemon=True)
+            t = threading.Thread(
+                target=self._work, args=(self._queue,), name=f"enforcesim-job-{i}", daemon=True
+            )
             t.start()
             self._threads.append(t)
+        t = threading.Thread(
+            target=self._work, args=(self._shared_queue,), name="enforcesim-library", daemon=True
+        )
+        t.start()
+        self._threads.append(t)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop taking jobs, cancel the running ones (their running replicate finishes) and
@@ -117,11 +127,8 @@ class JobManager:
             if kind == "run":
                 for job in self._jobs.values():
                     if job.shared and job.spec.key == key and not job.cancel.is_set():
-                        if priority < job.priority:  # the page waits on it: move it up
-                            job.priority = priority
-                            self._queue.put((priority, next(self._seq), job.id))
                         return job.id, False
-            waiting = sum(1 for j in self._jobs.values() if not j.running)
+            waiting = sum(1 for j in self._jobs.values() if not (j.running or j.shared))
             if waiting >= self.limits.queue_depth:
                 raise QueueFull(
                     f"{waiting} jobs are waiting, the most this server queues; try again later"
@@ -130,7 +137,8 @@ class JobManager:
             self.store.create_job(job_id, kind, request, key)
             job = Job(job_id, kind, spec, priority, shared=priority == PRIORITY_PRECOMPUTE)
             self._jobs[job_id] = job
-            self._queue.put((priority, next(self._seq), job_id))
+            target = self._shared_queue if job.shared else self._queue
+            target.put((priority, next(self._seq), job_id))
         return job_id, False
 
     def cancel(self, job_id: str) -> str | None:
@@ -163,14 +171,14 @@ class JobManager:
             return sum(
                 1
                 for j in self._jobs.values()
-                if j.id != job_id and (j.running or j.priority <= job.priority)
+                if j.id != job_id and not j.shared and (j.running or j.priority <= job.priority)
             )
 
     # --- running -------------------------------------------------------------------------
-    def _work(self) -> None:
+    def _work(self, jobs: queue.PriorityQueue[tuple[int, int, str]]) -> None:
         while not self._stopping.is_set():
             try:
-                _, _, job_id = self._queue.get(timeout=0.2)
+                _, _, job_id = jobs.get(timeout=0.2)
             except queue.Empty:
                 continue
             with self._lock:
