@@ -155,7 +155,8 @@ def test_malformed_requests(client: TestClient) -> None:
     both = client.post("/api/runs", json={"library": NAME, "upload": "a" * 64})
     assert both.status_code == 422 and "exactly one" in both.text
     assert client.post("/api/runs", json={"library": "../etc/passwd"}).status_code == 422
-    assert client.post("/api/runs", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422  # fmt: skip
+    headers = {"content-type": "application/json"}
+    assert client.post("/api/runs", content=b"{not json", headers=headers).status_code == 422
     assert client.post("/api/runs", json={"library": NAME, "extra": 1}).status_code == 422
     assert client.get("/api/runs/not-a-job").status_code == 404
     assert client.delete("/api/runs/not-a-job").status_code == 404
@@ -172,7 +173,8 @@ def test_limits(tmp_path: Path) -> None:
         assert r.status_code == 422 and r.json()["detail"]["problems"][0]["field"] == "replicates"
         r = c.post("/api/runs", json=run_body(overrides={"scenario.days": 200}))
         assert r.json()["detail"]["problems"][0]["field"] == "scenario.days"
-        r = c.post("/api/runs", json=run_body(replicates=5, overrides={"scenario.days": 90, "scenario.warmup_days": 5}))  # fmt: skip
+        short = {"scenario.days": 90, "scenario.warmup_days": 5}
+        r = c.post("/api/runs", json=run_body(replicates=5, overrides=short))
         assert r.status_code == 422 and "events" in r.json()["detail"]["problems"][0]["message"]
         many = {f"costs.bed_day{i}": 1 for i in range(4)}
         r = c.post("/api/runs", json=run_body(overrides=many))
@@ -288,14 +290,18 @@ def test_record_degrades_without_the_store(tmp_path: Path, monkeypatch: pytest.M
         assert set(record) == {"note"} and "not" in record["note"]
 
 
-def test_record_from_the_store(tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_record_from_the_store(
+    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENFORCESIM_DB", str(store))
     with TestClient(create_app(settings(tmp_path))) as c:
         body = run_body(overrides={"scenario.days": 120, "scenario.warmup_days": 5})
         job = wait_done(c.get, f"/api/runs/{c.post('/api/runs', json=body).json()['id']}")
         deadline = time.monotonic() + 30
-        while (rec := c.get(f"/api/runs/{job['id']}/series").json()["record"]).get("note") and time.monotonic() < deadline:  # fmt: skip
+        rec = c.get(f"/api/runs/{job['id']}/series").json()["record"]
+        while rec.get("note") and time.monotonic() < deadline:  # the store loads at start
             time.sleep(0.2)
+            rec = c.get(f"/api/runs/{job['id']}/series").json()["record"]
     # Day 0 is 28 May 2025; 120 days reach into September (a month sits at its middle day).
     assert [p[2] for p in rec["detained"]["points"]] == ["2025-06", "2025-07", "2025-08", "2025-09"]
     assert rec["detained"]["points"][0][0] == 4 + 30 // 2  # 1 June is day 4; its middle

@@ -18,7 +18,9 @@ from web_support import settings as app_settings  # noqa: E402
 # A small event limit: every run the fuzzer gets accepted is tiny, so the jobs it starts end
 # in moments. The flagship study (minutes of work whatever its input) is left out.
 APP = create_app(
-    app_settings(Path(tempfile.mkdtemp(prefix="enforcesim-fuzz-")), max_events=2e6, max_replicates=5)
+    app_settings(
+        Path(tempfile.mkdtemp(prefix="enforcesim-fuzz-")), max_events=2e6, max_replicates=5
+    )
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex="flagship")
 

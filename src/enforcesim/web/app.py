@@ -61,9 +61,9 @@ Value = bool | int | float | str | list[Any] | dict[str, Any]
 
 class Source_(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    library: Annotated[str, StringConstraints(pattern=f"^{NAME_RE.pattern}$", max_length=64)] | None = (
-        Field(None, description="a library scenario: the file stem in scenarios/library/")
-    )
+    library: (
+        Annotated[str, StringConstraints(pattern=f"^{NAME_RE.pattern}$", max_length=64)] | None
+    ) = Field(None, description="a library scenario: the file stem in scenarios/library/")
     scenario_toml: str | None = Field(None, description="a whole scenario file, as TOML text")
     upload: Annotated[str, StringConstraints(pattern=f"^{SHA_RE.pattern}$")] | None = Field(
         None, description="a scenario uploaded before, by its SHA-256"
