@@ -339,3 +339,13 @@ def test_page_and_schema(client: TestClient) -> None:
     assert client.get("/static/app.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/scenarios", "/api/runs", "/api/runs/{job_id}", "/api/sweeps"} <= set(paths)
+
+
+def test_flagship_quick_plan_writes_its_report(tmp_path: Path) -> None:
+    with TestClient(create_app(settings(tmp_path, threads_per_job=1))) as c:
+        job_id = c.post("/api/flagship").json()["id"]
+        job = wait_done(c.get, f"/api/flagship/{job_id}", timeout=300)
+        assert job["status"] == "done", job.get("error")
+        assert job["result"]["report"] == f"/api/flagship/{job_id}/report.html"
+        report = c.get(job["result"]["report"])
+        assert report.status_code == 200 and "<html" in report.text.lower()

@@ -17,6 +17,8 @@ import logging
 import math
 import queue
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -338,23 +340,49 @@ class JobManager:
         self._finish(job, "done", progress=1.0, result=result)
 
     def _run_flagship(self, job: Job) -> None:
-        from ..study.flagship import QUICK, run_flagship
-
+        # Through the command line, in a process of its own: the flagship study belongs to the
+        # study tools (nothing else imports it), and a process can be stopped at once.
         out = self.flagship_dir(job.id)
-
-        def on_stage(name: str, done: int, total: int) -> None:
-            self.store.set_progress(job.id, done / max(total, 1) * 0.99)
-            self._check_cancel(job)
-
-        library = self.settings.library_dir
-        kwargs = {"library": library} if library is not None else {}
-        study = run_flagship(
-            out, plan=QUICK, workers=self.limits.threads(), on_stage=on_stage, **kwargs
-        )
-        result = {"report": f"/api/flagship/{job.id}/report.html", "plan": "quick"}
-        headlines = getattr(study, "headlines", None)
-        if callable(headlines):
-            result["headlines"] = headlines()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "enforcesim.cli",
+            "study",
+            "flagship",
+            "--quick",
+            "--quiet",
+            "--out",
+            str(out),
+            "--workers",
+            str(self.limits.threads()),
+        ]
+        started = time.monotonic()
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as proc:
+            while proc.poll() is None:
+                if job.cancel.is_set():
+                    proc.terminate()
+                    proc.communicate()
+                    raise _Cancelled
+                if time.monotonic() - started > self.limits.max_cpu_seconds:
+                    proc.kill()
+                    proc.communicate()
+                    raise JobError(
+                        f"stopped at this server's limit of {self.limits.max_cpu_seconds:.0f} s "
+                        "per job"
+                    )
+                time.sleep(0.2)
+            stdout, stderr = proc.communicate()
+        if proc.returncode != 0:
+            log.error("flagship job %s: exit %d\n%s", job.id, proc.returncode, stderr)
+            raise JobError(f"the flagship study failed (exit code {proc.returncode})")
+        result = {
+            "report": f"/api/flagship/{job.id}/report.html",
+            "plan": "quick",
+            "headlines": [line for line in stdout.splitlines() if line.strip()],
+        }
         self._finish(job, "done", progress=1.0, result=result)
 
     def flagship_dir(self, job_id: str) -> Path:
