@@ -48,8 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fy2025_common import LABELS, mape, observed_fy, table  # noqa: E402
 
-from enforcesim.calibrate.fit import Series, fit_agency, observed  # noqa: E402
-from enforcesim.calibrate.fluid import Stay, expected_paths, monthly  # noqa: E402
+from enforcesim.analyses.calibration.fit import Series, fit_agency, observed  # noqa: E402
+from enforcesim.analyses.calibration.fluid import Stay, expected_paths, monthly  # noqa: E402
 
 HISTORY_START = pd.Timestamp("2018-10-01")
 FY25_FIRST_MONTH = 72  # Oct 2024 in the monthly index from Oct 2018
@@ -218,7 +218,7 @@ class Fit:
 def monthly_fy25(det, ext, los, ag: Agency) -> tuple[np.ndarray, np.ndarray]:
     _, midx, cov, _ = ag.grid()
     n = len(midx)
-    from enforcesim.calibrate.fluid import Paths
+    from enforcesim.analyses.calibration.fluid import Paths
 
     adp, alos = monthly(Paths(det[:n], ext[:n], los[:n]), midx, ag.series.n_months, cov)
     return adp[FY25_FIRST_MONTH:], alos[FY25_FIRST_MONTH:]
