@@ -77,8 +77,7 @@ class ReplicateOutput:
     pool_left: np.ndarray | None = None  # (days, sources) pool at the end of each day
     hours_by_day: OfficerSupply | None = None  # reported days: available, casework, officers
     # Case side (zeros, and no modes, without it):
-    daily_case_volumes: CaseDayVolumes | None = None  # court, docket, document-wait and ATD
-    #                                                    days, escort trips
+    daily_case_volumes: CaseDayVolumes | None = None  # the case side's daily volumes
     daily_modes: ModeDayVolumes | None = None  # (days, modes) each: used, hours
     stopped: bool = False  # stopped through the stop flag before the end of the horizon
 
@@ -139,7 +138,7 @@ def simulate_replicate(
 
     `fixed` = (times, stays, decisions[, classes[, pathways]]) replaces the book-in process
     by known book-ins (exact tests); on the case side the stays are those of the pathways
-    (for a court pathway, the time before the docket) and decisions are used only for
+    (for a pathway to the docket, the time before it) and decisions are used only for
     book-ins without a pathway. `stop`, an int64[1] array, stops the run early when another
     thread sets it (the output then says `stopped`).
     """
