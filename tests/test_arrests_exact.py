@@ -20,9 +20,10 @@ from builders import (
     tiny_book_in_scenario,
 )
 from enforcesim import ScenarioError, parse_scenario
-from enforcesim.engine import arrests as ar
 from enforcesim.engine.structures import columns
 from enforcesim.results import Results, arrest_metrics, replicate_metrics
+from enforcesim.stages.arrests import ARREST_COLUMNS
+from enforcesim.stages.officers import officers_by_day
 
 
 def scenario(
@@ -51,9 +52,7 @@ def run_fixed(sc, times, stays, classes=None):
         sc, times, stays, classes=classes if classes is not None else [0] * len(times)
     )
     # per column, summed over classes
-    cols = {
-        name: getattr(out.daily_arrests, name).sum(axis=1).tolist() for name in ar.ARREST_COLUMNS
-    }
+    cols = {name: getattr(out.daily_arrests, name).sum(axis=1).tolist() for name in ARREST_COLUMNS}
     return out, cols
 
 
@@ -173,7 +172,7 @@ def test_officer_headcount_hires_after_the_training_lag_and_attrition():
             },
         }
     )
-    got = ar.officers_by_day(sc)
+    got = officers_by_day(sc)
     d = np.arange(-2, 10)
     want = 100 * np.exp(-0.001 * np.maximum(d, 0)) + np.where(
         d >= 5, 50 * np.exp(-0.001 * (d - 2)), 0

@@ -16,7 +16,7 @@ from scipy import stats
 
 import enforcesim
 from builders import OFFICERS_5000_HOURS, arrest_scenario
-from enforcesim.engine import arrests as ar
+from enforcesim.stages.arrests import ARREST_COLUMNS
 from theory_checks import check_escorts_follow_wald, check_se, erlang_b
 
 
@@ -199,4 +199,4 @@ def test_arrest_classes_keep_source_and_criminality_shares():
     per_day = by_rep.sum().unstack() / 200.0
     for crim, share in (("convicted", 0.5), ("pending", 0.3), ("none", 0.2)):
         check_se(crim, per_day[crim], 400.0 * share, wrong=0.9 * 400.0 * share)
-    assert set(ar.ARREST_COLUMNS) <= set(res.daily_arrests().columns)
+    assert set(ARREST_COLUMNS) <= set(res.daily_arrests().columns)

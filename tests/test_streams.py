@@ -10,8 +10,9 @@ import pytest
 import enforcesim
 from builders import simulate_fixed
 from enforcesim import ScenarioError, parse_scenario
-from enforcesim.engine.runner import simulate_replicate, split_initial
+from enforcesim.engine.runner import simulate_replicate
 from enforcesim.results import stream_metrics
+from enforcesim.stages.book_ins import split_initial
 
 
 def two_streams(**extra) -> dict:

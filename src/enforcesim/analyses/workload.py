@@ -27,6 +27,8 @@ import numpy as np
 
 from ..errors import NO_VALUE, Problem, ScenarioError
 from ..scenario import Scenario
+from ..stages.arrests import source_rates_by_day
+from ..stages.book_ins import rate_segments
 
 ENV_MAX_EVENTS = "ENFORCESIM_MAX_EVENTS"
 # 20 billion events: 1.5 to 4 hours of one core (see the speeds below). Every shipped
@@ -50,12 +52,9 @@ def replicate_events(sc: Scenario) -> float:
 
 
 def _events(sc: Scenario) -> float:
-    from ..engine import arrests as ar
-    from ..engine.runner import rate_segments
-
     total_days = sc.scenario.warmup_days + sc.scenario.days
     if sc.arrests is not None:
-        arrivals = float(ar.source_rates_by_day(sc).sum())
+        arrivals = float(source_rates_by_day(sc).sum())
     else:
         seg_start, seg_rate = rate_segments(sc)
         ends = np.append(seg_start[1:], float(sc.scenario.days))

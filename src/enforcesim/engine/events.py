@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import cases as cs
+from ..stages import cases as cs
+from ..stages import transport as tp
+from ..stages.arrests import day_class_rates, eligible_pool, replenish_pools
+from ..stages.detention import draw_length_biased
 from . import queues as qu
-from .arrests import day_class_rates, eligible_pool, replenish_pools
-from .dists import draw_length_biased
 from .structures import (
     ARREST_DAY_RECORD,
     CASE_DAY_RECORD,
@@ -219,7 +220,7 @@ def admit_waiting(
         if validate and detained > beds:
             over = True
         if case_on:
-            hours_left -= cs.admission_escort(
+            hours_left -= tp.admission_escort(
                 rng_transfers, escort_f, d >= 0, ledger[d], case_day[d]
             )
         if d >= 0:
@@ -320,7 +321,7 @@ def mode_departure(out, seats, m, mode_f, path_i, det_c, seat_flows, n_path, n_g
     """A departure of removal mode m: up to its seats leave, in the order they were ready;
     one that carries anyone flies (or drives) and is charged its escort's officer-hours.
     Returns (number seated, officer-hours charged)."""
-    cap = int(mode_f[m, cs.MF_SEATS])
+    cap = int(mode_f[m, tp.MF_SEATS])
     n_seat = min(cap, seats.tail[m] - seats.head[m])
     md = out.modes[m]
     for j in range(seats.head[m], seats.head[m] + n_seat):
@@ -345,13 +346,13 @@ def mode_departure(out, seats, m, mode_f, path_i, det_c, seat_flows, n_path, n_g
             out.day[d].seats_short += 1
     charged = 0.0
     if n_seat > 0:
-        charged = mode_f[m, cs.MF_OFFICER_HOURS]
+        charged = mode_f[m, tp.MF_OFFICER_HOURS]
         if d >= 0:
             out.ledger[d].escort_transport += charged
             out.mode_day[d, m].used += 1
-            out.mode_day[d, m].hours += mode_f[m, cs.MF_HOURS]
+            out.mode_day[d, m].hours += mode_f[m, tp.MF_HOURS]
             md.used += 1
-            md.hours += mode_f[m, cs.MF_HOURS]
+            md.hours += mode_f[m, tp.MF_HOURS]
             md.officer_hours += charged
     return n_seat, charged
 
@@ -403,15 +404,18 @@ def record_day_end(out, i, detained, waiting, det_c, case_on, docket, in_court, 
 
 
 @njit(cache=True, nogil=True)
-def start_arrest_day(pool_left, arrests, pools, day_rate, day_total, criminal_first, day, di):
+def start_arrest_day(
+    pool_left, arrests, hours_available, pools, day_rate, day_total, criminal_first, day, di
+):
     """A new shift on reported day `day` (day index di from the start of warm-up): record
     the pools at the end of yesterday, restock them, and recompute today's attempt rates
-    into day_rate and day_total. Returns today's officer-hours for arrests and escorts."""
+    into day_rate and day_total. Returns today's hours for arrests and escorts (from
+    hours_available by day)."""
     if day >= 1:
         for s in range(pools.shape[0]):
             pool_left[day - 1, s] = eligible_pool(s, pools, False)
     replenish_pools(arrests.src_par, arrests.src_mix, pools)
-    hours = arrests.hours.available[di]
+    hours = hours_available[di]
     day_total[0] = day_class_rates(
         di,
         arrests.src_rate_by_day,

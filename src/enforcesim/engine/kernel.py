@@ -2,7 +2,7 @@
 model, with named book-in streams (classes) as an extension.
 
 One call of `simulate` simulates one replicate from t_start = -warmup_days to `days`. It
-takes named inputs grouped by stage and returns a named `Output` (structures.py). State
+takes named inputs, one per stage, and returns a named `Output` (structures.py). State
 lives in preallocated arrays that grow by doubling (queues.py): a binary heap of people in
 their stay (keyed on the end of the stay), a FIFO holding queue of people waiting for a bed,
 and a FIFO seat queue of people ordered removed (orders are made in time order, so FIFO is
@@ -25,22 +25,23 @@ arrival's class is drawn in proportion to the rates in force (only when K > 1, s
 without streams draws exactly what it drew before classes existed). A person carries a tag,
 class * 2 + (1 if ordered removed), through the heap and the queues.
 
-With [arrests] (see arrests.py and docs/arrests.md) the arrivals are attempted arrests in
-K = 3 x sources classes (source * 3 + criminality). Their rates depend on state, so they are
-recomputed at each day boundary and the process restarted there (exact within each day:
-officers work in daily shifts, which is the model's time resolution for arrest capacity).
-Each attempt is decided by `arrests.arrest_attempt`; only those booked in go on as book-ins.
-Officer-hours are a daily budget, `hours_left`, reset at each day boundary and drawn on by
-arrests and escorts, with a per-day ledger by activity. Without [arrests] no arrest draw is
-made.
+With [arrests] (see stages/arrests.py and docs/arrests.md) the arrivals are attempted
+arrests in K = 3 x sources classes (source * 3 + criminality). Their rates depend on state,
+so they are recomputed at each day boundary and the process restarted there (exact within
+each day: officers work in daily shifts, which is the model's time resolution for arrest
+capacity). Each attempt is decided by `arrests.arrest_attempt`; only those booked in go on
+as book-ins. Officer-hours (stages/officers.py) are a daily budget, `hours_left`, reset at
+each day boundary and drawn on by arrests and escorts, with a per-day ledger by activity.
+Without [arrests] no arrest draw is made.
 
-The case and transport side (cases.py) runs only when `cases.on`: a scenario without it
-takes none of its branches and draws nothing new. Then each book-in draws a pathway (a
-diversion never takes a bed); the heap also holds the ends of judges' hearings and of waits
-for travel documents (tags in cases.py); court cases wait in a FIFO docket served by the
-judges in force; removal orders queue, in their beds, in one FIFO seat queue per removal
-mode, whose departures replace the contract's single schedule; escort hours are charged to
-the officer-hours ledger when they are spent. The tie order becomes
+The case and transport side (stages/cases.py, stages/transport.py) runs only when
+`cases.on`: a scenario without it takes none of its branches and draws nothing new. Then
+each book-in draws a pathway (a diversion never takes a bed); the heap also holds the ends
+of judges' hearings and of waits for travel documents (tags in stages/cases.py); court
+cases wait in a FIFO docket served by the judges in force; removal orders queue, in their
+beds, in one FIFO seat queue per removal mode, whose departures replace the contract's
+single schedule; escort hours are charged to the officer-hours ledger when they are spent.
+The tie order becomes
 
     day boundary < heap (ends of stays, hearings, document waits; by time)
     < scheduled departure < mode departures (lowest mode first) < book-in
@@ -58,10 +59,11 @@ import types
 import numpy as np
 from numba import njit
 
-from . import cases as cs
+from ..stages import cases as cs
+from ..stages import transport as tp
+from ..stages.arrests import O_CRIMINAL_FIRST, arrest_attempt, day_class_rates
+from ..stages.detention import draw_stay
 from . import queues as qu
-from .arrests import O_CRIMINAL_FIRST, arrest_attempt, day_class_rates
-from .dists import EXPONENTIAL, FIXED, GAMMA, LOGNORMAL, draw_length_biased, draw_stay
 from .events import (
     JOIN_DOCKET,
     JOIN_SEAT_QUEUE,
@@ -98,16 +100,7 @@ from .invariants import (
 )
 from .structures import Output
 
-__all__ = [
-    "EXPONENTIAL",
-    "FIXED",
-    "GAMMA",
-    "LOGNORMAL",
-    "compiled",
-    "draw_length_biased",
-    "draw_stay",
-    "simulate",
-]
+__all__ = ["compiled", "simulate"]
 
 # The stop flag is read once every STOP_POLL events (a power of two: a mask test), often
 # enough to stop within milliseconds, rarely enough to cost nothing.
@@ -130,7 +123,9 @@ def seat_queue_lengths(seats, s_head, s_tail):
 CASE_SIDE = True
 
 
-def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed, options):
+def simulate(
+    horizon, book, detention, arrests, officers, cases, transport, streams, fixed, options
+):
     case_on = cases.on
     if not CASE_SIDE:  # a compile-time constant: the book-in model folds the case side away
         case_on = False
@@ -199,10 +194,10 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     seats = qu.new_seat_rows(n_mode, 1024 if case_on else 1)
     dep_km = np.zeros(n_mode, dtype=np.int64)
     for m in range(n_mode):
-        dep_km[m] = int(np.ceil(t_start * transport.mode_f[m, cs.MF_PER_DAY]))
-        while dep_km[m] / transport.mode_f[m, cs.MF_PER_DAY] < t_start:
+        dep_km[m] = int(np.ceil(t_start * transport.mode_f[m, tp.MF_PER_DAY]))
+        while dep_km[m] / transport.mode_f[m, tp.MF_PER_DAY] < t_start:
             dep_km[m] += 1
-    next_mdep, next_m = cs.next_departure(transport.mode_f, dep_km)
+    next_mdep, next_m = tp.next_departure(transport.mode_f, dep_km)
 
     heap = qu.new_entries(1024)  # end of stay (or stage), admitted, tag
     queue = qu.new_entries(1024)  # holding queue: arrived, stay, tag
@@ -223,7 +218,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
     i_fixed = 0
     seg = 0
     if n_src > 0:
-        hours_left = arrests.hours.available[0]
+        hours_left = officers.available[0]
         day_total[0] = day_class_rates(
             0, arrests.src_rate_by_day, arrests.src_par, arrests.src_mix, pools,
             criminal_first, day_rate,
@@ -315,8 +310,8 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                     # A new shift: reset the hours, restock the pools, recompute the rates
                     # and restart the (memoryless) attempt process at the new rate.
                     hours_left = start_arrest_day(
-                        out.pool_left, arrests, pools, day_rate, day_total, criminal_first,
-                        day, day - t_start,
+                        out.pool_left, arrests, officers.available, pools, day_rate, day_total,
+                        criminal_first, day, day - t_start,
                     )  # fmt: skip
                     if not use_fixed:
                         next_arr = next_attempt(rng_attempts, t, day_total[0])
@@ -406,7 +401,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
             detained -= n_seat
             hours_left -= charged
             dep_km[m] += 1
-            next_mdep, next_m = cs.next_departure(transport.mode_f, dep_km)
+            next_mdep, next_m = tp.next_departure(transport.mode_f, dep_km)
             admit_from_queue = n_seat > 0
         else:  # a book-in (with [arrests]: an attempted arrest)
             p = -1
@@ -465,7 +460,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                     error = ERR_ADMIT_OVER_BEDS
                     break
                 if case_on:
-                    hours_left -= cs.admission_escort(
+                    hours_left -= tp.admission_escort(
                         rng_transfers, escort_f, in_horizon, ledger[d], case_day[d]
                     )
                 if in_horizon:
@@ -501,7 +496,7 @@ def simulate(horizon, book, detention, arrests, cases, transport, streams, fixed
                 cases.court_f, flows, t, d,
             )  # fmt: skip
 
-    finish(out, beds_by_day, arrests.hours.casework, pools, t_start)
+    finish(out, beds_by_day, officers.casework, pools, t_start)
     return Output(
         out.day,
         out.case_day,

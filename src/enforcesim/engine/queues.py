@@ -21,7 +21,7 @@ class Entries(NamedTuple):
 
     time: np.ndarray  # float64: the heap's key; a FIFO's time of joining
     aux: np.ndarray  # float64: admission time (holding queue: the stay)
-    tag: np.ndarray  # int32: who (see kernel.py and cases.py)
+    tag: np.ndarray  # int32: who (see kernel.py and stages/cases.py)
 
 
 class SeatRows(NamedTuple):

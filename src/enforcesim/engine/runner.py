@@ -12,33 +12,29 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..errors import NO_VALUE, Problem, ScenarioError
 from ..interrupt import interruptible, stop_flag
 from ..rng import stream
-from ..scenario import Escort, Scenario, resolve_share_key
+from ..scenario import Scenario
 from ..scenario.uncertainty import apply_draws, draw_parameters
-from . import arrests as ar
-from . import cases as cs
+from ..stages import arrests, book_ins, cases, detention, officers, transport
 from . import kernel as k
 from .invariants import OK, InvariantError
 from .structures import (
     ArrestDayCounts,
-    BookIns,
     CaseDayCounts,
     CaseDayVolumes,
-    Cases,
     CaseTotals,
     ClassDayCounts,
     ClassTotals,
     DayCounts,
     DayVolumes,
-    Detention,
     FixedBookIns,
     Horizon,
+    KernelInputs,
     ModeDayVolumes,
     ModeTotals,
     OfficerHours,
@@ -47,19 +43,11 @@ from .structures import (
     PathwayTotals,
     Streams,
     Totals,
-    Transport,
     table,
     totals,
 )
 
 __all__ = ["InvariantError", "ReplicateOutput", "kernel_inputs", "run_replicates"]
-
-_DIST_CODES = {
-    "fixed": k.FIXED,
-    "exponential": k.EXPONENTIAL,
-    "lognormal": k.LOGNORMAL,
-    "gamma": k.GAMMA,
-}
 
 # Memory the kernel holds per person in a bed or a queue (heap 17 B, queues up to 24 B),
 # with head-room for array doubling; and per output row (8 int64 columns).
@@ -89,228 +77,9 @@ class ReplicateOutput:
     pool_left: np.ndarray | None = None  # (days, sources) pool at the end of each day
     hours_by_day: OfficerSupply | None = None  # reported days: available, casework, officers
     # Case side (zeros, and no modes, without it):
-    daily_case_volumes: CaseDayVolumes | None = None  # court, docket, document-wait and ATD
-    #                                                    days, escort trips
+    daily_case_volumes: CaseDayVolumes | None = None  # the case side's daily volumes
     daily_modes: ModeDayVolumes | None = None  # (days, modes) each: used, hours
     stopped: bool = False  # stopped through the stop flag before the end of the horizon
-
-
-def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
-    """Kernel parameters of a stay distribution given by its mean and sd (days)."""
-    if dist == "lognormal":
-        assert sd is not None
-        sigma2 = math.log1p((sd / mean) ** 2)
-        return k.LOGNORMAL, math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
-    if dist == "gamma":
-        assert sd is not None
-        return k.GAMMA, (mean / sd) ** 2, sd * sd / mean
-    return _DIST_CODES[dist], mean, 0.0
-
-
-def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Start of each segment where every stream's rate is constant, and the rates
-    (segments x streams). The first segment starts at the start of warm-up."""
-    t_start = float(-sc.scenario.warmup_days)
-    if sc.arrests is not None:  # arrests: rates are set day by day in the kernel
-        return np.array([t_start]), np.zeros((1, len(sc.classes())))
-    assert sc.book_ins is not None
-    streams = [st for _, st in sc.book_ins.stream_list()]
-    starts = sorted(
-        {t_start}
-        | {float(step.day) for st in streams for step in st.schedule if step.day > t_start}
-    )
-    rates = np.empty((len(starts), len(streams)), dtype=np.float64)
-    for j, st in enumerate(streams):
-        steps = [(t_start, st.rate_per_day)] + [(float(x.day), x.rate_per_day) for x in st.schedule]
-        for i, t in enumerate(starts):
-            rates[i, j] = [r for day, r in steps if day <= t][-1]
-    return np.array(starts, dtype=np.float64), rates
-
-
-def stream_parameters(sc: Scenario) -> dict[str, np.ndarray]:
-    """Per-stream stay parameters, removal shares and initial populations for the kernel."""
-    det = sc.detention
-    streams = sc.classes()
-    codes, p1s, p2s, shares, means = [], [], [], [], []
-    for _, st in streams:
-        los = st.length_of_stay or det.length_of_stay
-        assert los is not None  # validated: every stream has a stay distribution
-        code, p1, p2 = stay_parameters(los.dist, los.mean, los.sd)
-        codes.append(code)
-        p1s.append(p1)
-        p2s.append(p2)
-        means.append(los.mean)
-        shares.append(det.removal_share if st.removal_share is None else st.removal_share)
-    if any(st.initial_detained is not None for _, st in streams):
-        initial = [st.initial_detained or 0 for _, st in streams]
-    else:
-        initial = split_initial(
-            det.initial_detained, [r * m for r, m in zip(initial_rates(sc), means, strict=True)]
-        )
-    return {
-        "dist": np.array(codes, dtype=np.int64),
-        "p1": np.array(p1s, dtype=np.float64),
-        "p2": np.array(p2s, dtype=np.float64),
-        "share": np.array(shares, dtype=np.float64),
-        "initial": np.array(initial, dtype=np.int64),
-    }
-
-
-def initial_rates(sc: Scenario) -> list[float]:
-    """Each class's inflow at the start, to split detention.initial_detained by: a stream's
-    rate, or an arrest class's attempts x share booked in."""
-    if sc.arrests is None:
-        return [st.rate_per_day for _, st in sc.classes()]
-    inp = ar.build_inputs(sc)
-    rates = inp.src_rate_by_day[0][:, None] * inp.src_mix * inp.src_par[:, ar.P_BOOKED, None]
-    return [float(x) for x in rates.reshape(-1)]
-
-
-def split_initial(total: int, weights: list[float]) -> list[int]:
-    """Split a whole number in proportion to weights (largest remainders; equal if all 0)."""
-    w = np.array(weights, dtype=np.float64)
-    if w.sum() <= 0:
-        w = np.ones_like(w)
-    exact = total * w / w.sum()
-    out = np.floor(exact).astype(np.int64)
-    order = np.argsort(-(exact - out), kind="stable")
-    out[order[: total - int(out.sum())]] += 1
-    return [int(x) for x in out]
-
-
-def beds_by_day(sc: Scenario) -> np.ndarray:
-    """Beds in force on each day from the start of warm-up; -1 for unlimited."""
-    warmup, days = sc.scenario.warmup_days, sc.scenario.days
-
-    def code(b: int | str) -> int:
-        return -1 if b == "unlimited" else int(b)
-
-    out = np.full(warmup + days, code(sc.detention.beds), dtype=np.int64)
-    for step in sc.detention.beds_schedule:
-        out[warmup + step.day :] = code(step.beds)
-    return out
-
-
-_OUTCOMES = {
-    "removal": cs.O_REMOVAL,
-    "release": cs.O_RELEASE,
-    "voluntary_departure": cs.O_VOLUNTARY,
-}
-
-
-def case_and_transport_inputs(sc: Scenario) -> tuple[Cases, Transport]:
-    """Pathways (resolved to a class x pathway table of cumulative shares), judges, travel
-    documents, removal modes and escort hours, as the kernel's arrays; and the contract's
-    departures, which run as a removal mode instead when the case side is on. A scenario
-    without the case side gets inert arrays and on = False."""
-    names = list(sc.pathways)
-    n_real = len(names)
-    path_i = np.zeros((n_real + 2, cs.N_PATH_I), dtype=np.int64)
-    path_f = np.zeros((n_real + 2, cs.N_PATH_F), dtype=np.float64)
-    for j, name in enumerate(names):
-        pw = sc.pathways[name]
-        outcome = pw.outcome or "release"
-        counts = pw.counts_as_removal
-        if counts is None:
-            counts = outcome == "removal"
-        path_i[j, cs.PI_OUTCOME] = _OUTCOMES[outcome]
-        path_i[j, cs.PI_COUNTS] = int(counts)
-        path_i[j, cs.PI_COURT] = int(pw.court)
-        path_i[j, cs.PI_DIVERSION] = int(pw.diversion)
-        if pw.diversion:
-            path_f[j, cs.PF_ATD_DAYS] = pw.atd_days()
-        if pw.stay is not None:
-            code, p1, p2 = stay_parameters(pw.stay.dist, pw.stay.mean, pw.stay.sd)
-            path_i[j, cs.PI_DIST], path_i[j, cs.PI_HAS_STAY] = code, 1
-            path_f[j, cs.PF_P1], path_f[j, cs.PF_P2] = p1, p2
-    path_i[n_real + cs.PW_BY_SHARE_RELEASE, cs.PI_OUTCOME] = cs.O_RELEASE
-    path_i[n_real + cs.PW_BY_SHARE_REMOVAL, cs.PI_OUTCOME] = cs.O_REMOVAL
-    path_i[n_real + cs.PW_BY_SHARE_REMOVAL, cs.PI_COUNTS] = 1
-
-    classes = [name for name, _ in sc.classes()]
-    path_cum = np.zeros((len(classes), n_real), dtype=np.float64)
-    for c, cls in enumerate(classes):
-        if n_real:
-            key = resolve_share_key(cls, sc.pathway_shares)
-            assert key is not None  # validated
-            row = sc.pathway_shares[key]
-            path_cum[c] = np.cumsum([row.get(name, 0.0) for name in names])
-
-    warmup, days = sc.scenario.warmup_days, sc.scenario.days
-    judges = np.zeros(warmup + days, dtype=np.int64)
-    court_f = np.ones(cs.N_COURT_F, dtype=np.float64)
-    if sc.courts is not None:
-        judges[:] = sc.courts.judges
-        for step in sc.courts.judges_schedule:
-            judges[warmup + step.day :] = step.judges
-        court_f[cs.CF_RATE] = (
-            sc.courts.completions_per_judge_per_day * sc.courts.detained_docket_share
-        )
-        court_f[cs.CF_FIXED] = float(sc.courts.completion_time == "fixed")
-
-    tr = sc.transport
-    on = sc.has_case_side()
-    # Without the case side, the contract's departures run on the book-in model's own path.
-    modes = tr.mode_list() if tr and on else []
-    mode_index = {name: m for m, (name, _) in enumerate(modes)}
-    default_mode = next((m for m, (_, md) in enumerate(modes) if md.groups is None), 0)
-    mode_f = np.zeros((len(modes), cs.N_MODE_F), dtype=np.float64)
-    for m, (_, md) in enumerate(modes):
-        mode_f[m] = (
-            md.departures_per_day,
-            md.seats_per_departure,
-            md.officers_per_departure * md.hours_per_departure,
-            md.hours_per_departure,
-        )
-
-    td = sc.travel_documents
-    groups = list(td.groups.items()) if td else []
-    doc_f = np.zeros((max(len(groups), 1), cs.N_DOC_F), dtype=np.float64)
-    doc_i = np.zeros((max(len(groups), 1), cs.N_DOC_I), dtype=np.int64)
-    doc_f[:, cs.DF_CUM] = 1.0
-    doc_f[:, cs.DF_FACTOR] = 1.0
-    doc_i[:, cs.DI_MODE] = default_mode
-    claimed = {g: mode_index[name] for name, md in modes for g in (md.groups or [])}
-    total = 0.0
-    for j, (gname, grp) in enumerate(groups):
-        total += grp.share
-        doc_f[j, cs.DF_CUM] = total
-        doc_i[j, cs.DI_MODE] = claimed.get(gname, default_mode)
-        if grp.delay is not None:
-            code, p1, p2 = stay_parameters(grp.delay.dist, grp.delay.mean, grp.delay.sd)
-            doc_i[j, cs.DI_DIST], doc_i[j, cs.DI_HAS_DELAY] = code, 1
-            doc_f[j, cs.DF_P1], doc_f[j, cs.DF_P2] = p1, p2
-            if grp.uncooperative:
-                doc_f[j, cs.DF_FACTOR] = td.uncooperative_delay_factor  # type: ignore[union-attr]
-
-    escort_f = np.zeros(cs.N_ESCORT_F, dtype=np.float64)
-    if tr and tr.intake:
-        e = tr.intake
-        escort_f[cs.EF_INTAKE] = _hours_per_person(e)
-        escort_f[cs.EF_TRIPS_INTAKE] = 1.0 / e.persons_per_trip
-    if tr and tr.transfers:
-        x = tr.transfers
-        escort_f[cs.EF_P_AIR] = x.share * x.air_share
-        escort_f[cs.EF_P_GROUND] = x.share * (1.0 - x.air_share)
-        escort_f[cs.EF_AIR] = _hours_per_person(x.air)
-        escort_f[cs.EF_GROUND] = _hours_per_person(x.ground)
-        escort_f[cs.EF_TRIPS_AIR] = 1.0 / x.air.persons_per_trip
-        escort_f[cs.EF_TRIPS_GROUND] = 1.0 / x.ground.persons_per_trip
-    scheduled = tr is not None and tr.departures_per_day is not None and not on
-    transport = Transport(
-        scheduled,
-        float(tr.departures_per_day) if scheduled else 1.0,  # type: ignore[union-attr,arg-type]
-        int(tr.seats_per_departure) if scheduled else 0,  # type: ignore[union-attr,arg-type]
-        mode_f,
-        escort_f,
-    )
-    cases = Cases(on, path_cum, path_i, path_f, judges, court_f, doc_f, doc_i)
-    return cases, transport
-
-
-def _hours_per_person(e: Escort) -> float:
-    """Officer-hours of an escorted trip, per person carried."""
-    return e.officers_per_trip * e.hours_per_trip / e.persons_per_trip
 
 
 _EMPTY_F = np.empty(0, dtype=np.float64)
@@ -324,29 +93,28 @@ def kernel_inputs(
     validate: bool = False,
     fixed: tuple[np.ndarray, ...] | None = None,
     stop: np.ndarray | None = None,
-) -> tuple[Any, ...]:
+) -> KernelInputs:
     """The kernel's arguments for one replicate of a scenario whose parameter draws are
-    applied: (horizon, book_ins, detention, arrests, cases, transport, streams, fixed,
-    options); see simulate_replicate for `fixed`, and Options for `stop`."""
+    applied, each stage's built by the stage; see simulate_replicate for `fixed`, and
+    Options for `stop`."""
     seed = sc.scenario.seed
-    par = stream_parameters(sc)
-    seg_start, seg_rate = rate_segments(sc)
-    cases, transport = case_and_transport_inputs(sc)
+    arrest_sources = arrests.engine_input(sc)
+    # Arrest classes split the people in beds at the start by their book-ins at the start.
+    inflow = arrests.booked_in_at_start(arrest_sources) if sc.arrests is not None else None
     if fixed is None:
         arr, stays, rem, cls, pws = _EMPTY_F, _EMPTY_F, _EMPTY_B, _EMPTY_I, _EMPTY_I
     else:
         arr, stays, rem = fixed[:3]
         cls = fixed[3] if len(fixed) > 3 else np.zeros(len(arr), dtype=np.int64)
         pws = fixed[4] if len(fixed) > 4 else _EMPTY_I
-    return (
+    return KernelInputs(
         Horizon(-sc.scenario.warmup_days, sc.scenario.days),
-        BookIns(
-            seg_start, seg_rate, par["dist"], par["p1"], par["p2"], par["share"], par["initial"]
-        ),
-        Detention(beds_by_day(sc), sc.detention.when_full == "wait"),
-        ar.build_inputs(sc),
-        cases,
-        transport,
+        book_ins.engine_input(sc, inflow),
+        detention.engine_input(sc),
+        arrest_sources,
+        officers.engine_input(sc),
+        cases.engine_input(sc),
+        transport.engine_input(sc),
         Streams(*(stream(seed, replicate, name) for name in Streams._fields)),
         FixedBookIns(
             np.asarray(arr, dtype=np.float64),
@@ -370,22 +138,22 @@ def simulate_replicate(
 
     `fixed` = (times, stays, decisions[, classes[, pathways]]) replaces the book-in process
     by known book-ins (exact tests); on the case side the stays are those of the pathways
-    (for a court pathway, the time before the docket) and decisions are used only for
+    (for a pathway to the docket, the time before it) and decisions are used only for
     book-ins without a pathway. `stop`, an int64[1] array, stops the run early when another
     thread sets it (the output then says `stopped`).
     """
     drawn = draw_parameters(sc, replicate)
     rsc = apply_draws(sc, drawn)
     inputs = kernel_inputs(rsc, replicate, validate, fixed, stop)
-    out = k.compiled(inputs[4].on)(*inputs)
+    out = k.compiled(inputs.cases.on)(*inputs)
     if out.stopped:
         raise KeyboardInterrupt
     if out.error != OK:
         raise InvariantError(out.error, replicate)
-    arrests = rsc.arrests is not None
+    arrests_on = rsc.arrests is not None
     warmup = rsc.scenario.warmup_days
     days = rsc.scenario.days
-    supply = inputs[3].hours
+    supply = inputs.officers
     return ReplicateOutput(
         replicate,
         table(out.day, DayCounts, days),
@@ -400,9 +168,9 @@ def simulate_replicate(
         totals(out.case_totals, CaseTotals),
         table(out.pathways, PathwayTotals),
         table(out.modes, ModeTotals),
-        daily_arrests=table(out.arrests_day, ArrestDayCounts, days) if arrests else None,
-        pool_left=out.pool_left if arrests else None,
-        hours_by_day=OfficerSupply(*(col[warmup:] for col in supply)) if arrests else None,
+        daily_arrests=table(out.arrests_day, ArrestDayCounts, days) if arrests_on else None,
+        pool_left=out.pool_left if arrests_on else None,
+        hours_by_day=OfficerSupply(*(col[warmup:] for col in supply)) if arrests_on else None,
         daily_case_volumes=table(out.case_day, CaseDayVolumes, days),
         daily_modes=table(out.mode_day, ModeDayVolumes, days),
         stopped=out.stopped,
@@ -442,9 +210,9 @@ def expected_people(sc: Scenario) -> float:
     """
     days = sc.scenario.days
     if sc.arrests is not None:
-        arrivals = ar.expected_attempts(sc)
+        arrivals = arrests.expected_attempts(sc)
     else:
-        seg_start, seg_rate = rate_segments(sc)
+        seg_start, seg_rate = book_ins.rate_segments(sc)
         ends = np.append(seg_start[1:], days)
         arrivals = float(np.sum(seg_rate.sum(axis=1) * (ends - seg_start)))
         arrivals += 6 * math.sqrt(arrivals)

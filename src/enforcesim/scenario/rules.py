@@ -21,6 +21,7 @@ from ..schema.errors import Violation, dotted, suggest
 from ..schema.paths import ValueRange, matches, varying_values
 from ..stages.arrests import CRIMINALITY
 from ..stages.book_ins import BookIns
+from ..stages.cases import resolve_share_key
 from ..stages.costs import COST_COMPONENT_NAMES
 from .model import Scenario
 
@@ -321,15 +322,6 @@ def pathway_shares_per_class(f: Facts) -> Iterator[Violation]:
                     f"no shares for book-in class {cls}: give [pathway_shares.{cls}] or "
                     "[pathway_shares.default]",
                 )
-
-
-def resolve_share_key(cls: str, shares: dict[str, Any]) -> str | None:
-    """The [pathway_shares] entry of a book-in class "a.b": "a.b", then "a", then
-    "default" (None when none exists)."""
-    for key in (cls, cls.split(".")[0], "default"):
-        if key in shares:
-            return key
-    return None
 
 
 # ------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ rate, or the sum of several named streams."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -14,7 +15,11 @@ from ..schema.errors import Violation
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from .constraint import Constraint
+from .detention import stay_parameters
 from .volume import VolumeFn
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 
 class RateStep(StrictModel):
@@ -211,3 +216,104 @@ OUTPUTS = StageOutputs(
         ),
     ),
 )
+
+
+# --- engine input and kernel helpers ---
+class BookInsInput(NamedTuple):
+    """Book-in streams (classes) and what each arrival draws."""
+
+    seg_start: np.ndarray  # float64[S]: start of each rate segment (seg_start[0] = t_start)
+    seg_rate: np.ndarray  # float64[S, K]: book-ins per day of each class in each segment
+    stay_dist: np.ndarray  # int64[K]: stay distribution code (detention.py) of each class
+    stay_p1: np.ndarray  # float64[K]: its parameters
+    stay_p2: np.ndarray  # float64[K]
+    removal_share: np.ndarray  # float64[K]
+    initial_detained: np.ndarray  # int64[K]: people of each class in beds at t_start
+
+
+class ClassDayCounts(NamedTuple):
+    """int64[days, classes] each."""
+
+    book_ins: np.ndarray
+    admitted: np.ndarray
+    detained: np.ndarray  # end of day
+    removals: np.ndarray
+    releases: np.ndarray
+
+
+class ClassTotals(NamedTuple):
+    """float64[classes] each."""
+
+    area_detained: np.ndarray
+    sum_los: np.ndarray
+    n_los: np.ndarray
+    n_admitted: np.ndarray
+
+
+def rate_segments(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Start of each segment where every stream's rate is constant, and the rates
+    (segments x streams). The first segment starts at the start of warm-up."""
+    t_start = float(-sc.scenario.warmup_days)
+    if sc.arrests is not None:  # arrests: rates are set day by day in the kernel
+        return np.array([t_start]), np.zeros((1, len(sc.classes())))
+    assert sc.book_ins is not None
+    streams = [st for _, st in sc.book_ins.stream_list()]
+    starts = sorted(
+        {t_start}
+        | {float(step.day) for st in streams for step in st.schedule if step.day > t_start}
+    )
+    rates = np.empty((len(starts), len(streams)), dtype=np.float64)
+    for j, st in enumerate(streams):
+        steps = [(t_start, st.rate_per_day)] + [(float(x.day), x.rate_per_day) for x in st.schedule]
+        for i, t in enumerate(starts):
+            rates[i, j] = [r for day, r in steps if day <= t][-1]
+    return np.array(starts, dtype=np.float64), rates
+
+
+def split_initial(total: int, weights: list[float]) -> list[int]:
+    """Split a whole number in proportion to weights (largest remainders; equal if all 0)."""
+    w = np.array(weights, dtype=np.float64)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(np.int64)
+    order = np.argsort(-(exact - out), kind="stable")
+    out[order[: total - int(out.sum())]] += 1
+    return [int(x) for x in out]
+
+
+def engine_input(sc: Scenario, inflow_at_start: Sequence[float] | None = None) -> BookInsInput:
+    """Rate segments, each class's stay parameters and removal share, and the people in beds
+    at the start. Unless every class sets its own, detention.initial_detained is split in
+    proportion to each class's inflow at the start x mean stay: `inflow_at_start` (book-ins
+    per day of each class; with arrests, the arrest stage's `booked_in_at_start`), by
+    default each stream's rate."""
+    det = sc.detention
+    streams = sc.classes()
+    codes, p1s, p2s, shares, means = [], [], [], [], []
+    for _, st in streams:
+        los = st.length_of_stay or det.length_of_stay
+        assert los is not None  # validated: every stream has a stay distribution
+        code, p1, p2 = stay_parameters(los.dist, los.mean, los.sd)
+        codes.append(code)
+        p1s.append(p1)
+        p2s.append(p2)
+        means.append(los.mean)
+        shares.append(det.removal_share if st.removal_share is None else st.removal_share)
+    if any(st.initial_detained is not None for _, st in streams):
+        initial = [st.initial_detained or 0 for _, st in streams]
+    else:
+        if inflow_at_start is None:
+            inflow_at_start = [st.rate_per_day for _, st in streams]
+        weights = [r * m for r, m in zip(inflow_at_start, means, strict=True)]
+        initial = split_initial(det.initial_detained, weights)
+    seg_start, seg_rate = rate_segments(sc)
+    return BookInsInput(
+        seg_start,
+        seg_rate,
+        np.array(codes, dtype=np.int64),
+        np.array(p1s, dtype=np.float64),
+        np.array(p2s, dtype=np.float64),
+        np.array(shares, dtype=np.float64),
+        np.array(initial, dtype=np.int64),
+    )

@@ -3,9 +3,10 @@ judges hearing the detained docket, and the travel documents a removal order wai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import numpy as np
+from numba import njit
 from pydantic import AfterValidator, Field
 
 from ..errors import NO_VALUE
@@ -18,6 +19,10 @@ from .volume import VolumeFn, first_of, supplied
 
 if TYPE_CHECKING:
     from ..engine.runner import ReplicateOutput
+from . import transport
+from .detention import draw_stay, stay_parameters
+
+if TYPE_CHECKING:
     from ..scenario import Scenario
 
 # ICE detention statistics FY24, sheet "ATD EOFY24": average length in program of active
@@ -475,3 +480,259 @@ OUTPUTS = StageOutputs(
         ),
     ),
 )
+
+
+# --- engine input and kernel helpers ---
+# A person on the case side carries one int32 tag through the kernel's heap and queues:
+#
+#     tag = ((class * n_pathways + pathway) * (n_groups + 1) + group) * 4 + stage
+#
+# `pathway` indexes the scenario's pathways and, after them, two pseudo-pathways decided as
+# in the contract's model by `removal_share` (offsets PW_BY_SHARE_RELEASE, PW_BY_SHARE_REMOVAL):
+# those of people in beds at the start, and of every arrival when no [pathways] are given.
+# `group` is the travel-document group (n_groups while not yet drawn); `stage` is what the
+# person's heap entry ends: S_STAY (the stay before the decision, or before joining the
+# docket), S_COURT (a judge's hearing), S_DOCS (the wait for a travel document).
+
+# Stages of a heap entry
+S_STAY, S_COURT, S_DOCS = 0, 1, 2
+
+# Outcomes of a pathway
+O_REMOVAL, O_RELEASE, O_VOLUNTARY = 0, 1, 2
+OUTCOMES = {"removal": O_REMOVAL, "release": O_RELEASE, "voluntary_departure": O_VOLUNTARY}
+
+# Columns of path_i (int64[n_pathways, N_PATH_I]); path_f (float64[n_pathways, N_PATH_F])
+# holds the stay's (p1, p2) and, for a diversion, the participant-days in ATD it commits to
+PF_P1, PF_P2, PF_ATD_DAYS = range(3)
+N_PATH_F = 3
+PI_DIST, PI_OUTCOME, PI_COUNTS, PI_COURT, PI_DIVERSION, PI_HAS_STAY = range(6)
+N_PATH_I = 6
+
+# Pseudo-pathways after the scenario's own: index n_real + offset
+PW_BY_SHARE_RELEASE, PW_BY_SHARE_REMOVAL = 0, 1
+
+# Entries of court_f (float64[N_COURT_F])
+CF_RATE, CF_FIXED = range(2)
+N_COURT_F = 2
+
+# Columns of doc_f (float64[n_groups, N_DOC_F]) and doc_i (int64[n_groups, N_DOC_I])
+DF_CUM, DF_P1, DF_P2, DF_FACTOR = range(4)
+N_DOC_F = 4
+DI_DIST, DI_HAS_DELAY, DI_MODE = range(3)
+N_DOC_I = 3
+
+
+class CasesInput(NamedTuple):
+    """Pathways, the judges and travel documents (layouts above); inert unless `on`."""
+
+    on: bool
+    path_cum: np.ndarray  # float64[K, P]: cumulative pathway shares of each class
+    path_i: np.ndarray  # int64[P + 2, N_PATH_I]: pathways, then the two decided by
+    path_f: np.ndarray  # float64[P + 2, N_PATH_F]   removal_share (release, removal)
+    judges_by_day: np.ndarray  # int64[warmup+days]
+    court_f: np.ndarray  # float64[N_COURT_F]
+    doc_f: np.ndarray  # float64[G, N_DOC_F]: travel-document groups
+    doc_i: np.ndarray  # int64[G, N_DOC_I]
+
+
+class CaseDayCounts(NamedTuple):
+    """int64[days] each: the case side's flows and end-of-day stocks."""
+
+    diverted: np.ndarray  # book-ins diverted to alternatives to detention
+    voluntary_departures: np.ndarray
+    departures_not_removals: np.ndarray  # exits that do not count as removals
+    court_completions: np.ndarray
+    court_queue: np.ndarray  # end of day
+    in_court: np.ndarray  # end of day
+    waiting_for_documents: np.ndarray  # end of day
+    transfers: np.ndarray
+    judges: np.ndarray  # end of day
+
+
+class CaseDayVolumes(NamedTuple):
+    """float64[days] each, for costs and constraints."""
+
+    court_days: np.ndarray  # integral of cases before a judge
+    docket_days: np.ndarray  # integral of cases waiting on the docket (every judge busy)
+    document_wait_days: np.ndarray  # integral of people in beds waiting for a document
+    atd_days: np.ndarray  # participant-days committed by the day's diversions
+    escorted_trips_intake: np.ndarray  # admissions / persons_per_trip
+    escorted_trips_transfers: np.ndarray  # transfers / persons_per_trip
+
+
+class CaseTotals(NamedTuple):
+    area_court_queue: float
+    sum_court_wait: float
+    n_court_started: float
+    area_docs: float
+    sum_doc_delay: float
+    n_docs_ready: float
+    area_judges: float
+    area_in_court: float
+
+
+class PathwayTotals(NamedTuple):
+    """float64[pathways + 2] each."""
+
+    entered: np.ndarray
+    exits: np.ndarray
+    sum_los: np.ndarray
+
+
+def resolve_share_key(cls: str, shares: dict[str, Any]) -> str | None:
+    """The [pathway_shares] entry of a book-in class "a.b": "a.b", then "a", then
+    "default" (None when none exists)."""
+    for key in (cls, cls.split(".")[0], "default"):
+        if key in shares:
+            return key
+    return None
+
+
+def pathway_arrays(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(path_cum, path_i, path_f): each class's cumulative pathway shares, and the pathways
+    followed by the two decided by removal_share."""
+    names = list(sc.pathways)
+    n_real = len(names)
+    path_i = np.zeros((n_real + 2, N_PATH_I), dtype=np.int64)
+    path_f = np.zeros((n_real + 2, N_PATH_F), dtype=np.float64)
+    for j, name in enumerate(names):
+        pw = sc.pathways[name]
+        outcome = pw.outcome or "release"
+        counts = pw.counts_as_removal
+        if counts is None:
+            counts = outcome == "removal"
+        path_i[j, PI_OUTCOME] = OUTCOMES[outcome]
+        path_i[j, PI_COUNTS] = int(counts)
+        path_i[j, PI_COURT] = int(pw.court)
+        path_i[j, PI_DIVERSION] = int(pw.diversion)
+        if pw.diversion:
+            path_f[j, PF_ATD_DAYS] = pw.atd_days()
+        if pw.stay is not None:
+            code, p1, p2 = stay_parameters(pw.stay.dist, pw.stay.mean, pw.stay.sd)
+            path_i[j, PI_DIST], path_i[j, PI_HAS_STAY] = code, 1
+            path_f[j, PF_P1], path_f[j, PF_P2] = p1, p2
+    path_i[n_real + PW_BY_SHARE_RELEASE, PI_OUTCOME] = O_RELEASE
+    path_i[n_real + PW_BY_SHARE_REMOVAL, PI_OUTCOME] = O_REMOVAL
+    path_i[n_real + PW_BY_SHARE_REMOVAL, PI_COUNTS] = 1
+
+    classes = [name for name, _ in sc.classes()]
+    path_cum = np.zeros((len(classes), n_real), dtype=np.float64)
+    for c, cls in enumerate(classes):
+        if n_real:
+            key = resolve_share_key(cls, sc.pathway_shares)
+            assert key is not None  # validated
+            row = sc.pathway_shares[key]
+            path_cum[c] = np.cumsum([row.get(name, 0.0) for name in names])
+    return path_cum, path_i, path_f
+
+
+def court_arrays(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(judges_by_day from the start of warm-up, court_f); no judges without [courts]."""
+    warmup, days = sc.scenario.warmup_days, sc.scenario.days
+    judges = np.zeros(warmup + days, dtype=np.int64)
+    court_f = np.ones(N_COURT_F, dtype=np.float64)
+    if sc.courts is not None:
+        judges[:] = sc.courts.judges
+        for step in sc.courts.judges_schedule:
+            judges[warmup + step.day :] = step.judges
+        court_f[CF_RATE] = sc.courts.completions_per_judge_per_day * sc.courts.detained_docket_share
+        court_f[CF_FIXED] = float(sc.courts.completion_time == "fixed")
+    return judges, court_f
+
+
+def document_arrays(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(doc_f, doc_i): each travel-document group's cumulative share, delay and removal
+    mode; one group without a delay when there are no [travel_documents]."""
+    td = sc.travel_documents
+    groups = list(td.groups.items()) if td else []
+    doc_f = np.zeros((max(len(groups), 1), N_DOC_F), dtype=np.float64)
+    doc_i = np.zeros((max(len(groups), 1), N_DOC_I), dtype=np.int64)
+    doc_f[:, DF_CUM] = 1.0
+    doc_f[:, DF_FACTOR] = 1.0
+    doc_i[:, DI_MODE] = transport.default_mode(sc)
+    total = 0.0
+    modes = transport.group_modes(sc, [gname for gname, _ in groups])
+    for j, (_, grp) in enumerate(groups):
+        total += grp.share
+        doc_f[j, DF_CUM] = total
+        doc_i[j, DI_MODE] = modes[j]
+        if grp.delay is not None:
+            code, p1, p2 = stay_parameters(grp.delay.dist, grp.delay.mean, grp.delay.sd)
+            doc_i[j, DI_DIST], doc_i[j, DI_HAS_DELAY] = code, 1
+            doc_f[j, DF_P1], doc_f[j, DF_P2] = p1, p2
+            if grp.uncooperative:
+                doc_f[j, DF_FACTOR] = td.uncooperative_delay_factor  # type: ignore[union-attr]
+    return doc_f, doc_i
+
+
+def engine_input(sc: Scenario) -> CasesInput:
+    """Pathways, judges and travel documents as the kernel's arrays. A scenario without the
+    case side gets inert arrays and on = False."""
+    path_cum, path_i, path_f = pathway_arrays(sc)
+    judges, court_f = court_arrays(sc)
+    doc_f, doc_i = document_arrays(sc)
+    return CasesInput(sc.has_case_side(), path_cum, path_i, path_f, judges, court_f, doc_f, doc_i)
+
+
+@njit(cache=True, nogil=True)
+def pack(c, p, g, stage, n_path, n_g1):
+    return np.int32(((c * n_path + p) * n_g1 + g) * 4 + stage)
+
+
+@njit(cache=True, nogil=True)
+def unpack(tag, n_path, n_g1):
+    """(class, pathway, group, stage) of a tag."""
+    stage = tag & 3
+    rest = tag >> 2
+    g = rest % n_g1
+    rest //= n_g1
+    return rest // n_path, rest % n_path, g, stage
+
+
+@njit(cache=True, nogil=True)
+def draw_pathway(rng, path_cum, c):
+    """Pathway of an arrival of class c: one uniform against the class's cumulative
+    shares (the last pathway takes any rounding remainder)."""
+    u = rng.random()
+    n = path_cum.shape[1]
+    for p in range(n - 1):
+        if u < path_cum[c, p]:
+            return p
+    return n - 1
+
+
+@njit(cache=True, nogil=True)
+def pathway_stay(rng, path_i, path_f, p):
+    """Days from admission to the decision (to the docket for a court pathway); no draw for
+    a pathway without a stay (a court pathway straight to the docket, a diversion)."""
+    if path_i[p, PI_HAS_STAY] == 0:
+        return 0.0
+    return draw_stay(rng, path_i[p, PI_DIST], path_f[p, PF_P1], path_f[p, PF_P2])
+
+
+@njit(cache=True, nogil=True)
+def draw_document(rng, doc_f, doc_i):
+    """Travel-document group of a removal order and the days until its document is ready
+    (no draw when there is one group without a delay: no [travel_documents])."""
+    n = doc_f.shape[0]
+    if n == 1 and doc_i[0, DI_HAS_DELAY] == 0:
+        return 0, 0.0
+    u = rng.random()
+    g = n - 1
+    for j in range(n - 1):
+        if u < doc_f[j, DF_CUM]:
+            g = j
+            break
+    if doc_i[g, DI_HAS_DELAY] == 0:
+        return g, 0.0
+    return g, draw_stay(rng, doc_i[g, DI_DIST], doc_f[g, DF_P1], doc_f[g, DF_P2]) * doc_f[
+        g, DF_FACTOR
+    ]
+
+
+@njit(cache=True, nogil=True)
+def court_service(rng, court_f):
+    """A judge's time on one detained case (days)."""
+    if court_f[CF_FIXED] > 0.0:
+        return 1.0 / court_f[CF_RATE]
+    return rng.exponential(1.0 / court_f[CF_RATE])

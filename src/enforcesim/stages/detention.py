@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+import math
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
+from numba import njit
 from pydantic import Field
 
 from ..schema.base import StrictModel, meta
@@ -15,6 +17,9 @@ from .volume import VolumeFn
 
 if TYPE_CHECKING:
     from ..engine.runner import ReplicateOutput
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 
 class BedStep(StrictModel):
@@ -126,7 +131,6 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 # --- metrics and daily tables ---
 # (imports here, so that this block merges as one piece with the other blocks of the module)
-import math  # noqa: E402
 
 from .outputs import (  # noqa: E402
     DailyColumns,
@@ -211,3 +215,67 @@ OUTPUTS = StageOutputs(
         ),
     ),
 )
+
+
+# --- engine input and kernel helpers ---
+# Stay distributions (schema/stays.py) as the kernel draws them: a code and two parameters.
+# Detention owns them (how long people stay); streams, pathways and document delays use them.
+FIXED, EXPONENTIAL, LOGNORMAL, GAMMA = 0, 1, 2, 3
+DIST_CODES = {"fixed": FIXED, "exponential": EXPONENTIAL, "lognormal": LOGNORMAL, "gamma": GAMMA}
+
+
+def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, float, float]:
+    """Kernel code and parameters of a stay distribution given by its mean and sd (days)."""
+    if dist == "lognormal":
+        assert sd is not None
+        sigma2 = math.log1p((sd / mean) ** 2)
+        return LOGNORMAL, math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
+    if dist == "gamma":
+        assert sd is not None
+        return GAMMA, (mean / sd) ** 2, sd * sd / mean
+    return DIST_CODES[dist], mean, 0.0
+
+
+@njit(cache=True, nogil=True)
+def draw_stay(rng, dist, p1, p2):
+    if dist == FIXED:
+        return p1
+    if dist == EXPONENTIAL:
+        return rng.exponential(p1)
+    if dist == LOGNORMAL:
+        return rng.lognormal(p1, p2)
+    return rng.gamma(p1, p2)
+
+
+@njit(cache=True, nogil=True)
+def draw_length_biased(rng, dist, p1, p2):
+    """A stay drawn with probability proportional to its length (what a snapshot sees)."""
+    if dist == FIXED:
+        return p1
+    if dist == EXPONENTIAL:
+        return rng.gamma(2.0, p1)
+    if dist == LOGNORMAL:
+        return rng.lognormal(p1 + p2 * p2, p2)
+    return rng.gamma(p1 + 1.0, p2)
+
+
+class DetentionInput(NamedTuple):
+    beds_by_day: np.ndarray  # int64[warmup+days]: beds in force on each day, -1 = unlimited
+    wait_when_full: bool
+
+
+def beds_by_day(sc: Scenario) -> np.ndarray:
+    """Beds in force on each day from the start of warm-up; -1 for unlimited."""
+    warmup, days = sc.scenario.warmup_days, sc.scenario.days
+
+    def code(b: int | str) -> int:
+        return -1 if b == "unlimited" else int(b)
+
+    out = np.full(warmup + days, code(sc.detention.beds), dtype=np.int64)
+    for step in sc.detention.beds_schedule:
+        out[warmup + step.day :] = code(step.beds)
+    return out
+
+
+def engine_input(sc: Scenario) -> DetentionInput:
+    return DetentionInput(beds_by_day(sc), sc.detention.when_full == "wait")

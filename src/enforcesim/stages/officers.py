@@ -3,7 +3,7 @@ attrition and working hours; the hours left after casework are spent on arrests 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -15,6 +15,9 @@ from .volume import VolumeFn, supplied
 
 if TYPE_CHECKING:
     from ..engine.runner import ReplicateOutput
+
+if TYPE_CHECKING:
+    from ..scenario import Scenario
 
 
 class HireStep(StrictModel):
@@ -271,3 +274,51 @@ OUTPUTS = StageOutputs(
     metric_sets=(MetricSet("arrests", METRICS, metrics),),
     daily=(DailyColumns("daily_officers", "arrests", OFFICER_DAILY, officer_columns),),
 )
+
+
+# --- engine input and kernel helpers ---
+class OfficerSupply(NamedTuple):
+    """Officers and their productive hours on each day from the start of warm-up. Arrests,
+    intake escorts, transfers and removal departures draw on one budget of hours a day."""
+
+    available: np.ndarray  # float64[warmup+days]: hours for arrests and escorts
+    casework: np.ndarray  # float64[warmup+days]: hours set aside for casework
+    officers: np.ndarray  # float64[warmup+days]: productive officers
+
+
+class OfficerHours(NamedTuple):
+    """The officer-hours ledger, float64[days] per activity."""
+
+    arrests: np.ndarray
+    escort_transport: np.ndarray
+    casework: np.ndarray
+
+
+def officers_by_day(sc: Scenario) -> np.ndarray:
+    """Productive officers on each day from the start of warm-up (a deterministic fluid:
+    headcount and hires decay exponentially at the attrition rate from day 0, or from their
+    hiring day; hires count from hiring day + training lag; warm-up holds the day-0 headcount).
+    """
+    of = sc.officers_or_default()
+    warmup, days = sc.scenario.warmup_days, sc.scenario.days
+    t = np.arange(-warmup, days, dtype=np.float64)
+    decay = of.attrition_per_year / 365.0
+    out = of.headcount * np.exp(-decay * np.maximum(t, 0.0))
+    for hire in of.hires:
+        age = t - hire.day
+        out += np.where(age >= of.training_lag_days, hire.officers * np.exp(-decay * age), 0.0)
+    return out
+
+
+def engine_input(sc: Scenario) -> OfficerSupply:
+    """The officer-hours supply by day. Only arrests are limited by it: without [arrests]
+    the supply is zero and the kernel leaves the day's hours unbounded."""
+    total_days = sc.scenario.warmup_days + sc.scenario.days
+    if sc.arrests is None:
+        return OfficerSupply(np.zeros(total_days), np.zeros(total_days), np.zeros(total_days))
+    of = sc.officers_or_default()
+    officers = officers_by_day(sc)
+    productive = officers * of.productive_hours_per_day
+    return OfficerSupply(
+        productive * (1.0 - of.casework_share), productive * of.casework_share, officers
+    )

@@ -3,9 +3,10 @@ buses), and the escorted trips of intake and transfers between facilities."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
+from numba import njit
 from pydantic import Field
 
 from ..errors import NO_VALUE
@@ -16,6 +17,9 @@ from .volume import VolumeFn, first_of, supplied
 
 if TYPE_CHECKING:
     from ..engine.runner import ReplicateOutput
+    from ..scenario import Scenario
+
+if TYPE_CHECKING:
     from ..scenario import Scenario
 
 
@@ -417,3 +421,159 @@ OUTPUTS = StageOutputs(
         ),
     ),
 )
+
+
+# --- engine input and kernel helpers ---
+# Columns of mode_f (float64[n_modes, N_MODE_F])
+MF_PER_DAY, MF_SEATS, MF_OFFICER_HOURS, MF_HOURS = range(4)
+N_MODE_F = 4
+
+# Entries of escort_f (float64[N_ESCORT_F]): officer-hours per person (EF_INTAKE, EF_GROUND,
+# EF_AIR), probabilities of a transfer (EF_P_*), and trips per person (EF_TRIPS_*: 1 /
+# persons_per_trip, 0 without that escort)
+(
+    EF_INTAKE,
+    EF_P_GROUND,
+    EF_P_AIR,
+    EF_GROUND,
+    EF_AIR,
+    EF_TRIPS_INTAKE,
+    EF_TRIPS_GROUND,
+    EF_TRIPS_AIR,
+) = range(8)
+N_ESCORT_F = 8
+
+
+class TransportInput(NamedTuple):
+    """Departures: the contract's one schedule, or (case side) removal modes, and escorts."""
+
+    scheduled: bool  # the contract's departures (departures_per_day, seats) are in force
+    departures_per_day: float
+    seats: int
+    mode_f: np.ndarray  # float64[M, N_MODE_F]: removal modes (M = 0: removals leave at once)
+    escort_f: np.ndarray  # float64[N_ESCORT_F]: officer-hours of intake escorts and transfers
+
+
+class ModeTotals(NamedTuple):
+    """float64[modes] each. `departures` counts every scheduled departure, `used` those
+    carrying anyone (the only ones that fly or drive, so the only ones charged hours)."""
+
+    departures: np.ndarray
+    used: np.ndarray
+    seated: np.ndarray
+    removals: np.ndarray
+    sum_wait: np.ndarray
+    hours: np.ndarray
+    officer_hours: np.ndarray
+
+
+class ModeDayVolumes(NamedTuple):
+    """float64[days, modes] each: departures carrying anyone, and their hours."""
+
+    used: np.ndarray
+    hours: np.ndarray
+
+
+def removal_modes(sc: Scenario) -> list[tuple[str, TransportMode]]:
+    """The removal modes in force. Without the case side the contract's departures run on
+    the book-in model's own path instead, and there are none."""
+    tr = sc.transport
+    return tr.mode_list() if tr is not None and sc.has_case_side() else []
+
+
+def default_mode(sc: Scenario) -> int:
+    """The removal mode of travel-document groups no mode names: the one mode naming no
+    groups (mode 0 when every mode names its groups)."""
+    modes = removal_modes(sc)
+    return next((m for m, (_, md) in enumerate(modes) if md.groups is None), 0)
+
+
+def group_modes(sc: Scenario, groups: list[str]) -> list[int]:
+    """The removal mode of each travel-document group: the mode naming it, or the default."""
+    claimed = {g: m for m, (_, md) in enumerate(removal_modes(sc)) for g in (md.groups or [])}
+    return [claimed.get(g, default_mode(sc)) for g in groups]
+
+
+def hours_per_person(e: Escort) -> float:
+    """Officer-hours of an escorted trip, per person carried."""
+    return e.officers_per_trip * e.hours_per_trip / e.persons_per_trip
+
+
+def engine_input(sc: Scenario) -> TransportInput:
+    """The removal modes and escort hours as the kernel's arrays, and the contract's
+    departures, which run as a removal mode instead when the case side is on."""
+    tr = sc.transport
+    modes = removal_modes(sc)
+    mode_f = np.zeros((len(modes), N_MODE_F), dtype=np.float64)
+    for m, (_, md) in enumerate(modes):
+        mode_f[m] = (
+            md.departures_per_day,
+            md.seats_per_departure,
+            md.officers_per_departure * md.hours_per_departure,
+            md.hours_per_departure,
+        )
+    escort_f = np.zeros(N_ESCORT_F, dtype=np.float64)
+    if tr and tr.intake:
+        e = tr.intake
+        escort_f[EF_INTAKE] = hours_per_person(e)
+        escort_f[EF_TRIPS_INTAKE] = 1.0 / e.persons_per_trip
+    if tr and tr.transfers:
+        x = tr.transfers
+        escort_f[EF_P_AIR] = x.share * x.air_share
+        escort_f[EF_P_GROUND] = x.share * (1.0 - x.air_share)
+        escort_f[EF_AIR] = hours_per_person(x.air)
+        escort_f[EF_GROUND] = hours_per_person(x.ground)
+        escort_f[EF_TRIPS_AIR] = 1.0 / x.air.persons_per_trip
+        escort_f[EF_TRIPS_GROUND] = 1.0 / x.ground.persons_per_trip
+    scheduled = tr is not None and tr.departures_per_day is not None and not sc.has_case_side()
+    return TransportInput(
+        scheduled,
+        float(tr.departures_per_day) if scheduled else 1.0,  # type: ignore[union-attr,arg-type]
+        int(tr.seats_per_departure) if scheduled else 0,  # type: ignore[union-attr,arg-type]
+        mode_f,
+        escort_f,
+    )
+
+
+@njit(cache=True, nogil=True)
+def admission_escort(rng, escort_f, counted, ledger, vols):
+    """Officer-hours of one admission: the intake escort, and a transfer for a share of
+    admissions (one uniform per admission, only when transfers are configured). When
+    `counted` (a reported day), charges them to the day's officer-hours (ledger: its row of
+    the officers' ledger) and books the trips (a share 1 / persons_per_trip of a trip each)
+    and the transfer in vols (its row of the case side's daily record). Returns the hours,
+    which the caller takes from the day's hours left whatever the day."""
+    hours = escort_f[EF_INTAKE]
+    trips = 0.0
+    moved = False
+    if escort_f[EF_P_AIR] + escort_f[EF_P_GROUND] > 0.0:
+        u = rng.random()
+        if u < escort_f[EF_P_AIR]:
+            hours += escort_f[EF_AIR]
+            trips = escort_f[EF_TRIPS_AIR]
+            moved = True
+        elif u < escort_f[EF_P_AIR] + escort_f[EF_P_GROUND]:
+            hours += escort_f[EF_GROUND]
+            trips = escort_f[EF_TRIPS_GROUND]
+            moved = True
+    if counted:
+        if hours > 0.0:
+            ledger.escort_transport += hours
+        vols.escorted_trips_intake += escort_f[EF_TRIPS_INTAKE]
+        vols.escorted_trips_transfers += trips
+        if moved:
+            vols.transfers += 1
+    return hours
+
+
+@njit(cache=True, nogil=True)
+def next_departure(mode_f, dep_k):
+    """Earliest next departure over the modes (lowest mode first on ties): (time, mode)."""
+    best = np.inf
+    best_m = -1
+    for m in range(mode_f.shape[0]):
+        t = dep_k[m] / mode_f[m, MF_PER_DAY]
+        if t < best:
+            best = t
+            best_m = m
+    return best, best_m

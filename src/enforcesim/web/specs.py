@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analyses.workload import check_run, run_workload
 from ..api import load
 from ..errors import NO_VALUE, Problem, ScenarioError
 from ..execution import resolve, task_key
 from ..scenario import Scenario
-from ..analyses.workload import check_run, run_workload
 from .levers import Source, overrides_for
 from .settings import Limits
 
