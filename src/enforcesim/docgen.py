@@ -381,7 +381,8 @@ def render() -> str:
     lines += _metric_table(PATHWAY_METRICS)
     lines += [
         "",
-        "`summary.json` block `modes`, per removal mode (v1 departures are the mode `default`):",
+        "`summary.json` block `modes`, per removal mode (the contract's departures are the "
+        "mode `default`):",
         "",
     ]
     lines += _metric_table(MODE_METRICS)

@@ -46,9 +46,9 @@ EVENTS_PER_SECOND_CASE_SIDE = 1.5e6
 
 def replicate_events(sc: Scenario) -> float:
     """Expected events of one replicate (at the upper bounds of its uncertain values)."""
-    from ..engine.runner import _extreme_scenarios
+    from ..engine.runner import extreme_scenarios
 
-    return max(_events(variant) for variant in _extreme_scenarios(sc))
+    return max(_events(variant) for variant in extreme_scenarios(sc))
 
 
 def _events(sc: Scenario) -> float:

@@ -227,7 +227,7 @@ def expected_people(sc: Scenario) -> float:
 
 
 def check_fits_in_memory(sc: Scenario, workers: int, file: str) -> None:
-    people = max(expected_people(draw) for draw in _extreme_scenarios(sc))
+    people = max(expected_people(draw) for draw in extreme_scenarios(sc))
     reps = sc.scenario.replicates
     need = (
         min(workers, reps) * people * BYTES_PER_PERSON
@@ -248,7 +248,7 @@ def check_fits_in_memory(sc: Scenario, workers: int, file: str) -> None:
         raise ScenarioError([Problem(file, "scenario", NO_VALUE, f"{what}; {hint}")])
 
 
-def _extreme_scenarios(sc: Scenario) -> list[Scenario]:
+def extreme_scenarios(sc: Scenario) -> list[Scenario]:
     """The scenario and, for values under uncertainty, their upper bounds where finite."""
     if not sc.uncertainty:
         return [sc]

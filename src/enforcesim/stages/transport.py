@@ -140,8 +140,9 @@ class TransportMode(StrictModel):
 
 
 class Transport(StrictModel):
-    """Removal transport and escorts. v1: scheduled departures (`departures_per_day`,
-    `seats_per_departure`); a person ordered removed keeps the bed until a seat takes them.
+    """Removal transport and escorts. The contract's form: scheduled departures
+    (`departures_per_day`, `seats_per_departure`); a person ordered removed keeps the bed
+    until a seat takes them.
     Extension: several `modes`, intake escorts and transfers."""
 
     departures_per_day: float | None = Field(

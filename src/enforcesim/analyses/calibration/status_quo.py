@@ -8,7 +8,7 @@ day after `through`; each stream's `initial_detained` is the fluid model's expec
 population of that agency at the end of `through`, scaled by observed / modelled ADP of the
 last month (anchored to ICE's ADP by agency, as the back-test's "anchored" variants).
 
-`streams=False` writes the v1 single-stream form (one stay fitted to all agencies).
+`streams=False` writes the contract's single-stream form (one stay fitted to all agencies).
 """
 
 from __future__ import annotations
