@@ -10,6 +10,15 @@ from typing import Any
 
 from . import arrests, book_ins, cases, costs, detention, officers, transport
 from .constraint import Constraint
+from .outputs import (
+    KEY_UNITS,
+    LABEL_UNIT,
+    PARTS,
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+)
 from .volume import VolumeFn
 
 
@@ -58,16 +67,6 @@ COST_COMPONENT_NAMES = costs.COST_COMPONENT_NAMES
 # What each stage reports is its module's `OUTPUTS` (stages/outputs.py); results iterate over
 # these, part by part (outputs.PARTS) and stage by stage, so that each output keeps the place
 # it has always had. (Imports here, so that this block merges as one piece.)
-
-from .outputs import (  # noqa: E402
-    KEY_UNITS,
-    LABEL_UNIT,
-    PARTS,
-    Breakdown,
-    DailyColumns,
-    Definitions,
-    MetricSet,
-)
 
 
 def parts(sc: Any = None) -> list[str]:

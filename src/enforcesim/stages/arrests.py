@@ -12,7 +12,16 @@ from numba import njit
 from pydantic import Field
 
 from ..schema.base import Name, StrictModel
+from .arrest_sources import CRIMINALITY, ArrestSource
 from .constraint import Constraint, days_with, drop_uncertainty
+from .outputs import (
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    reported_days,
+)
 from .volume import VolumeFn, supplied
 
 if TYPE_CHECKING:
@@ -21,7 +30,6 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
-from .arrest_sources import CRIMINALITY, ArrestSource
 
 
 class Arrests(StrictModel):
@@ -112,16 +120,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
 
-from .outputs import (  # noqa: E402
-    Breakdown,
-    DailyColumns,
-    Definitions,
-    MetricSet,
-    StageOutputs,
-    reported_days,
-)
 
 # The fate of each attempted arrest, per day and class: the engine's arrest day counts, by
 # the same names and in their order. An attempt is foregone for want of officer-hours, of a

@@ -4,7 +4,7 @@ rate, or the sum of several named streams."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -16,6 +16,15 @@ from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from .constraint import Constraint
 from .detention import stay_parameters
+from .outputs import (
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
 from .volume import VolumeFn
 
 if TYPE_CHECKING:
@@ -132,18 +141,6 @@ CONSTRAINTS: tuple[Constraint, ...] = ()
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
-from typing import Any  # noqa: E402
-
-from .outputs import (  # noqa: E402
-    Breakdown,
-    DailyColumns,
-    Definitions,
-    MetricSet,
-    StageOutputs,
-    ratio,
-    reported_days,
-)
 
 
 def stream_names(sc: Any) -> list[str]:

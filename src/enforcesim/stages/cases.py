@@ -14,13 +14,23 @@ from ..schema.base import Name, StrictModel, meta
 from ..schema.errors import Violation, violations_error
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
+from . import transport
 from .constraint import Constraint, days_with, drop_uncertainty
+from .detention import draw_stay, stay_parameters
+from .officers import LEDGER_COLUMNS, LEDGER_METRIC_SET
+from .outputs import (
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
 from .volume import VolumeFn, first_of, supplied
 
 if TYPE_CHECKING:
     from ..engine.runner import ReplicateOutput
-from . import transport
-from .detention import draw_stay, stay_parameters
 
 if TYPE_CHECKING:
     from ..scenario import Scenario
@@ -338,18 +348,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
 
-from .officers import LEDGER_COLUMNS, LEDGER_METRIC_SET  # noqa: E402
-from .outputs import (  # noqa: E402
-    Breakdown,
-    DailyColumns,
-    Definitions,
-    MetricSet,
-    StageOutputs,
-    ratio,
-    reported_days,
-)
 
 # Reported when the scenario configures a case-side mechanism ([pathways], [courts],
 # [travel_documents], transport modes, intake or transfers). With the case side,

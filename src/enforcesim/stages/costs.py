@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 import numpy as np
 from pydantic import AfterValidator, Field
@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 from ..schema.base import NAME_PATTERN, NAME_RULE, StrictModel, meta
 from ..schema.errors import Violation
 from .constraint import Constraint
-from .outputs import ratio
+from .outputs import Definitions, MetricSet, StageOutputs, ratio
 from .volume import VolumeFn
 
 if TYPE_CHECKING:
@@ -482,10 +482,7 @@ def budget_use(
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
-from typing import Any  # noqa: E402
 
-from .outputs import Definitions, MetricSet, StageOutputs  # noqa: E402
 
 # The contract's cost metrics: its three unit prices only (the `costs` block of summary.json
 # prices every component).

@@ -13,6 +13,14 @@ from ..schema.base import StrictModel, meta
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from .constraint import Constraint, days_with, drop_uncertainty
+from .outputs import (
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
 from .volume import VolumeFn
 
 if TYPE_CHECKING:
@@ -130,16 +138,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
 
-from .outputs import (  # noqa: E402
-    DailyColumns,
-    Definitions,
-    MetricSet,
-    StageOutputs,
-    ratio,
-    reported_days,
-)
 
 # Removals and releases are exits from a bed, whatever takes people away (a departure, or
 # nobody without [transport]), so they are counted here; transport owns the wait for a seat.

@@ -11,6 +11,13 @@ from pydantic import Field
 from ..schema.base import StrictModel, meta
 from ..schema.steps import Steps
 from .constraint import Constraint, days_with, drop_uncertainty
+from .outputs import (
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    reported_days,
+)
 from .volume import VolumeFn, supplied
 
 if TYPE_CHECKING:
@@ -169,16 +176,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
 
-
-from .outputs import (  # noqa: E402
-    DailyColumns,
-    Definitions,
-    MetricSet,
-    StageOutputs,
-    reported_days,
-)
 
 # The ledger's activities, as the engine's officer-hours record names them.
 ACTIVITIES = ("arrests", "escort_transport", "casework")

@@ -13,6 +13,15 @@ from ..errors import NO_VALUE
 from ..schema.base import Name, StrictModel, meta
 from ..schema.errors import Violation
 from .constraint import Constraint, days_with, drop_uncertainty
+from .outputs import (
+    Breakdown,
+    DailyColumns,
+    Definitions,
+    MetricSet,
+    StageOutputs,
+    ratio,
+    reported_days,
+)
 from .volume import VolumeFn, first_of, supplied
 
 if TYPE_CHECKING:
@@ -343,18 +352,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 
 # --- metrics and daily tables ---
-# (imports here, so that this block merges as one piece with the other blocks of the module)
 
-
-from .outputs import (  # noqa: E402
-    Breakdown,
-    DailyColumns,
-    Definitions,
-    MetricSet,
-    StageOutputs,
-    ratio,
-    reported_days,
-)
 
 METRICS: Definitions = {
     "wait_for_transport_days": (
