@@ -49,7 +49,11 @@ class Cohort(StrictModel):
         "of warm-up, or of day 0 without warm-up).",
         json_schema_extra=meta("days"),
     )
-    count: int = Field(ge=0, description="People of this cohort in beds at the start.")
+    count: int = Field(
+        ge=0,
+        description="People of this cohort in beds at the start.",
+        json_schema_extra=meta("persons"),
+    )
 
 
 class Stream(StrictModel):
