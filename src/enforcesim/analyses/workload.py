@@ -59,9 +59,7 @@ def _events(sc: Scenario) -> float:
         seg_start, seg_rate = rate_segments(sc)
         ends = np.append(seg_start[1:], float(sc.scenario.days))
         arrivals = float(np.sum(seg_rate.sum(axis=1) * (ends - seg_start)))
-    initial = sc.detention.initial_detained + sum(
-        st.initial_detained or 0 for _, st in sc.classes()
-    )
+    initial = sc.detention.initial_detained + sum(st.initial_count() or 0 for _, st in sc.classes())
     per_day = (
         sum(md.departures_per_day for _, md in sc.transport.mode_list()) if sc.transport else 0
     )

@@ -20,7 +20,7 @@ from numba import njit
 from ..stages import cases as cs
 from ..stages import transport as tp
 from ..stages.arrests import day_class_rates, eligible_pool, replenish_pools
-from ..stages.detention import draw_length_biased
+from ..stages.detention import draw_length_biased, draw_residual
 from . import queues as qu
 from .structures import (
     ARREST_DAY_RECORD,
@@ -107,11 +107,40 @@ def draw_class(rng, seg, seg_rate, seg_total):
 
 
 @njit(cache=True, nogil=True)
+def initial_tag(c, rem, case_on, n_path, n_g1):
+    if case_on:
+        p = n_path - 2 + (1 if rem else 0)
+        return cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
+    return np.int32(2 * c + (1 if rem else 0))
+
+
+@njit(cache=True, nogil=True)
+def place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, t_start):
+    """Class c's cohorts in beds at t_start, admitted `age` days before it."""
+    for j in range(book.cohort_first[c], book.cohort_first[c + 1]):
+        age = book.cohort_age[j]
+        for _ in range(book.cohort_count[j]):
+            x = draw_residual(rng, book.stay_dist[c], book.stay_p1[c], book.stay_p2[c], age)
+            rem = rng.random() < book.removal_share[c]
+            if hn == heap.time.shape[0]:
+                heap = qu.grown(heap, hn, hn + 1)
+            tag = initial_tag(c, rem, case_on, n_path, n_g1)
+            qu.heap_push(heap, hn, t_start + x, t_start - age, tag)
+            hn += 1
+    return heap, hn
+
+
+@njit(cache=True, nogil=True)
 def place_initial(heap, book, rng, case_on, n_path, n_g1, t_start, det_c):
     """People already in beds at t_start: residual stays of a stationary M/G/infinity
-    population. Returns (heap, entries)."""
+    population, or for a class with cohorts, each cohort's stays given its time in custody.
+    Returns (heap, entries)."""
     hn = 0
     for c in range(det_c.shape[0]):
+        if book.cohort_first[c + 1] > book.cohort_first[c]:
+            heap, hn = place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, t_start)
+            det_c[c] += book.initial_detained[c]
+            continue
         for _ in range(book.initial_detained[c]):
             x = draw_length_biased(rng, book.stay_dist[c], book.stay_p1[c], book.stay_p2[c])
             u = rng.random()

@@ -216,7 +216,7 @@ def expected_people(sc: Scenario) -> float:
         ends = np.append(seg_start[1:], days)
         arrivals = float(np.sum(seg_rate.sum(axis=1) * (ends - seg_start)))
         arrivals += 6 * math.sqrt(arrivals)
-    initial = sum(st.initial_detained or 0 for _, st in sc.classes())
+    initial = sum(st.initial_count() or 0 for _, st in sc.classes())
     initial += sc.detention.initial_detained
     bed_values = [sc.detention.beds] + [s.beds for s in sc.detention.beds_schedule]
     # With arrests nobody queues for a bed either: a full bed throttles or diverts.

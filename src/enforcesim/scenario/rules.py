@@ -175,7 +175,7 @@ def stays_and_initial_population(f: Facts) -> Iterator[Violation]:
             "sd = 40.0 }",
         )
     if detention.initial_detained != 0 and any(
-        s.initial_detained is not None for s in streams.values()
+        s.initial_count() is not None for s in streams.values()
     ):
         yield Violation(
             ("detention", "initial_detained"),

@@ -40,6 +40,22 @@ class RateStep(StrictModel):
     )
 
 
+class Cohort(StrictModel):
+    """People of one stream in beds at the start who were admitted the same time ago."""
+
+    admitted_days_ago: float = Field(
+        ge=0,
+        description="Days in custody at the start (admitted this many days before the start "
+        "of warm-up, or of day 0 without warm-up).",
+        json_schema_extra=meta("days"),
+    )
+    count: int = Field(
+        ge=0,
+        description="People of this cohort in beds at the start.",
+        json_schema_extra=meta("persons"),
+    )
+
+
 class Stream(StrictModel):
     """One named flow of book-ins (for example by arresting agency): its own Poisson rate and
     schedule, and optionally its own stays and removal share."""
@@ -72,6 +88,34 @@ class Stream(StrictModel):
         "rate x mean stay at the start.",
         json_schema_extra=meta("persons", varies=True),
     )
+    initial_cohorts: list[Cohort] = Field(
+        default_factory=list,
+        description="People of this stream in beds at the start by time already in custody, "
+        "`[{ admitted_days_ago, count }, ...]`, for a population that is not in steady state "
+        "(e.g. after fast growth). Each person's remaining stay is drawn from the stream's "
+        "stay given that it already lasted `admitted_days_ago` days (a fixed stay already "
+        "exceeded ends at the start), instead of the stationary residual stay. "
+        "`initial_detained` may then be omitted (it is the counts' sum) or must equal it.",
+    )
+
+    def violations(self) -> list[Violation]:
+        """initial_detained, if given with cohorts, is their total."""
+        total = sum(c.count for c in self.initial_cohorts)
+        if self.initial_cohorts and self.initial_detained not in (None, total):
+            return [
+                Violation(
+                    ("initial_detained",),
+                    self.initial_detained,
+                    f"must equal the sum of initial_cohorts counts ({total}) or be omitted",
+                )
+            ]
+        return []
+
+    def initial_count(self) -> int | None:
+        """People of this stream in beds at the start, if the stream sets them."""
+        if self.initial_cohorts:
+            return sum(c.count for c in self.initial_cohorts)
+        return self.initial_detained
 
 
 class BookIns(StrictModel):
@@ -226,6 +270,11 @@ class BookInsInput(NamedTuple):
     stay_p2: np.ndarray  # float64[K]
     removal_share: np.ndarray  # float64[K]
     initial_detained: np.ndarray  # int64[K]: people of each class in beds at t_start
+    # Classes with initial cohorts: cohorts cohort_first[c]:cohort_first[c + 1] (int64[K + 1])
+    # with their time in custody at t_start (float64[M]) and head-counts (int64[M]).
+    cohort_first: np.ndarray
+    cohort_age: np.ndarray
+    cohort_count: np.ndarray
 
 
 class ClassDayCounts(NamedTuple):
@@ -297,14 +346,16 @@ def engine_input(sc: Scenario, inflow_at_start: Sequence[float] | None = None) -
         p2s.append(p2)
         means.append(los.mean)
         shares.append(det.removal_share if st.removal_share is None else st.removal_share)
-    if any(st.initial_detained is not None for _, st in streams):
-        initial = [st.initial_detained or 0 for _, st in streams]
+    if any(st.initial_count() is not None for _, st in streams):
+        initial = [st.initial_count() or 0 for _, st in streams]
     else:
         if inflow_at_start is None:
             inflow_at_start = [st.rate_per_day for _, st in streams]
         weights = [r * m for r, m in zip(inflow_at_start, means, strict=True)]
         initial = split_initial(det.initial_detained, weights)
     seg_start, seg_rate = rate_segments(sc)
+    cohorts = [st.initial_cohorts for _, st in streams]
+    first = np.cumsum([0] + [len(c) for c in cohorts]).astype(np.int64)
     return BookInsInput(
         seg_start,
         seg_rate,
@@ -313,4 +364,7 @@ def engine_input(sc: Scenario, inflow_at_start: Sequence[float] | None = None) -
         np.array(p2s, dtype=np.float64),
         np.array(shares, dtype=np.float64),
         np.array(initial, dtype=np.int64),
+        first,
+        np.array([x.admitted_days_ago for c in cohorts for x in c], dtype=np.float64),
+        np.array([x.count for c in cohorts for x in c], dtype=np.int64),
     )

@@ -258,6 +258,97 @@ def draw_length_biased(rng, dist, p1, p2):
     return rng.gamma(p1 + 1.0, p2)
 
 
+@njit(cache=True, nogil=True)
+def log_survival(dist, p1, p2, x):
+    """log P(S > x) of a lognormal (p1 = mu, p2 = sigma) or gamma (p1 = shape, p2 = scale)
+    stay; computed directly in the tail so that old ages do not lose precision."""
+    if x <= 0.0:
+        return 0.0
+    if dist == LOGNORMAL:
+        z = (math.log(x) - p1) / p2
+        if z < 30.0:
+            return math.log(0.5 * math.erfc(z / math.sqrt(2.0)))
+        return -0.5 * z * z - math.log(z * math.sqrt(2.0 * math.pi))  # Mills ratio
+    k = p1
+    y = x / p2
+    front = -y + k * math.log(y) - math.lgamma(k)
+    if y < k + 1.0:  # series for the lower regularized incomplete gamma P
+        ap = k
+        term = 1.0 / k
+        total = term
+        for _ in range(10000):
+            ap += 1.0
+            term *= y / ap
+            total += term
+            if abs(term) < abs(total) * 1e-16:
+                break
+        return math.log1p(-min(total * math.exp(front), 1.0))
+    tiny = 1e-300  # continued fraction (modified Lentz) for Q, the upper one
+    b = y + 1.0 - k
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 10000):
+        an = -i * (i - k)
+        b += 2.0
+        d = an * d + b
+        if abs(d) < tiny:
+            d = tiny
+        c = b + an / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        step = d * c
+        h *= step
+        if abs(step - 1.0) < 1e-16:
+            break
+    return front + math.log(h)
+
+
+@njit(cache=True, nogil=True)
+def log_density(dist, p1, p2, x):
+    if dist == LOGNORMAL:
+        z = (math.log(x) - p1) / p2
+        return -0.5 * z * z - math.log(x * p2 * math.sqrt(2.0 * math.pi))
+    return (p1 - 1.0) * math.log(x) - x / p2 - math.lgamma(p1) - p1 * math.log(p2)
+
+
+@njit(cache=True, nogil=True)
+def draw_residual(rng, dist, p1, p2, age):
+    """Remaining stay of someone who has already stayed `age` days: S - age with S drawn from
+    the stay given S > age. Exponential: memoryless; fixed: what is left of it (0 if none);
+    lognormal and gamma: inverse survival function with one uniform, log P(S > s) =
+    log P(S > age) + log u solved by Newton's method kept inside a bisection bracket."""
+    if dist == FIXED:
+        return max(p1 - age, 0.0)
+    if dist == EXPONENTIAL:
+        return rng.exponential(p1)
+    u = 1.0 - rng.random()  # in (0, 1]
+    target = log_survival(dist, p1, p2, age) + math.log(u)
+    mean = math.exp(p1 + 0.5 * p2 * p2) if dist == LOGNORMAL else p1 * p2
+    lo = age
+    hi = age + mean
+    while log_survival(dist, p1, p2, hi) > target:
+        lo = hi
+        hi = age + 2.0 * (hi - age)
+    x = 0.5 * (lo + hi)
+    for _ in range(200):
+        g = log_survival(dist, p1, p2, x) - target  # decreasing in x
+        if g > 0.0:
+            lo = x
+        else:
+            hi = x
+        if g == 0.0 or hi - lo <= 1e-12 * (1.0 + x):
+            break
+        # d/dx log P(S > x) = -density / survival
+        slope = -math.exp(log_density(dist, p1, p2, x) - log_survival(dist, p1, p2, x))
+        nxt = x - g / slope if slope < 0.0 else 0.5 * (lo + hi)
+        if not (lo < nxt < hi):
+            nxt = 0.5 * (lo + hi)
+        x = nxt
+    return x - age
+
+
 class DetentionInput(NamedTuple):
     beds_by_day: np.ndarray  # int64[warmup+days]: beds in force on each day, -1 = unlimited
     wait_when_full: bool
