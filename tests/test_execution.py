@@ -260,6 +260,91 @@ def test_an_unreachable_cluster_is_refused_within_the_timeout(small, tmp_path):
     assert not (tmp_path / "out" / "points").exists()
 
 
+@pytest.fixture
+def other(tmp_path: Path) -> Path:
+    path = tmp_path / "fewer-beds.toml"
+    path.write_text(
+        SMALL.replace('name = "small"', 'name = "fewer-beds"').replace("= 260", "= 200")
+    )
+    return path
+
+
+def summaries(folder: Path) -> dict[str, dict]:
+    """Each compared run's summary.json, without the provenance block."""
+    out = {}
+    for p in sorted((folder / "runs").glob("*/summary.json")):
+        data = json.loads(p.read_text())
+        data.pop("provenance")
+        out[p.parent.name] = data
+    return out
+
+
+def test_a_comparison_on_the_cluster_equals_the_local_one(cluster, small, other, tmp_path):
+    args = ["compare", str(small), str(other), "--replicates", "4", "-q"]
+    local = cli(*args, "--out", str(tmp_path / "local"), "--workers", "1")
+    assert local.exit_code == 0, local.output
+    remote = cli(*args, "--out", str(tmp_path / "cluster"), "--cluster", cluster[1])
+    assert remote.exit_code == 0, remote.output
+    got, want = summaries(tmp_path / "cluster"), summaries(tmp_path / "local")
+    assert set(want) == {"small", "fewer-beds"}
+    assert got == want
+    assert "central" in want["small"]  # the central run is fanned out too
+    for name in ("comparison.csv", "differences.csv"):
+        assert (tmp_path / "cluster" / name).read_bytes() == (
+            tmp_path / "local" / name
+        ).read_bytes()
+
+
+def test_a_sobol_study_on_the_cluster_equals_the_local_one(cluster, small, tmp_path):
+    args = ["sensitivity", str(small), "--n", "4", "--resamples", "20", "-q"]
+    local = cli(*args, "--out", str(tmp_path / "local"), "--workers", "1")
+    assert local.exit_code == 0, local.output
+    remote = cli(*args, "--out", str(tmp_path / "cluster"), env={"ENFORCESIM_CLUSTER": cluster[1]})
+    assert remote.exit_code == 0, remote.output
+    for name in ("indices.csv", "samples.csv"):
+        assert (tmp_path / "cluster" / name).read_bytes() == (
+            tmp_path / "local" / name
+        ).read_bytes()
+    assert len((tmp_path / "local" / "samples.csv").read_text().splitlines()) == 1 + 4 * 3
+    ran = json.loads((tmp_path / "cluster" / "manifest.json").read_text())["provenance"]
+    assert ran == {"executor": "dask", "scheduler": cluster[1]}
+    here = json.loads((tmp_path / "local" / "manifest.json").read_text())["provenance"]
+    assert here["executor"] == "local-threads"
+
+
+def test_the_quick_flagship_study_runs_on_the_cluster(cluster, tmp_path):
+    out = tmp_path / "flagship"
+    r = cli("study", "flagship", "--quick", "--out", str(out), "-q", "--cluster", cluster[1])
+    assert r.exit_code == 0, r.output
+    assert (out / "report.html").exists()
+    point = json.loads(next((out / "sweep" / "points").glob("*.json")).read_text())
+    assert point["provenance"]["executor"] == "dask"
+    sobol = json.loads((out / "sensitivity" / "manifest.json").read_text())
+    assert sobol["provenance"]["scheduler"] == cluster[1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "{small}", "{small}"],
+        ["sensitivity", "{small}", "--out", "{out}"],
+        ["sweep", "{small}", "--vary", GRID, "--out", "{out}"],
+        ["study", "flagship", "--quick", "--out", "{out}"],
+        ["calibrate", "run", "--bootstrap", "2", "--out", "{out}"],
+    ],
+    ids=lambda c: " ".join(c[:2]) if c[0] in ("study", "calibrate") else c[0],
+)
+def test_every_study_command_refuses_a_malformed_cluster_address(command, small, tmp_path):
+    from enforcesim.cli import app
+
+    args = [a.format(small=small, out=tmp_path / "out") for a in command]
+    r = CliRunner().invoke(app, [*args, "--cluster", "tcp://nohost"])
+    assert r.exit_code == 2, r.output
+    assert isinstance(r.exception, SystemExit)
+    assert "--cluster 'tcp://nohost': not a cluster address" in r.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_local_executor_in_processes_gives_the_same_outputs():
     sc = parse_scenario(__import__("tomllib").loads(SMALL))
     tasks = [Task(resolve(sc, 7, 4), 7, a, a + 2) for a in (0, 2)]

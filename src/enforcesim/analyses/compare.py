@@ -23,11 +23,13 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import StudyError
+from ..execution import Executor, LocalExecutor
+from ..execution.executors import ProgressCallback
 from ..files import write_atomic, write_json
 from ..outdir import add_file, replacing
 from ..results import Results
 from .common import LoadedScenario, load, quantile_interval, unit
-from .runs import run as api_run
+from .fanned import results_on
 from .workload import check_study
 
 
@@ -177,6 +179,8 @@ def compare(
     workers: int | None = None,
     on_scenario_done: Callable[[int, str], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Comparison:
     """Run the scenarios on common random numbers; the first is the baseline.
 
@@ -184,6 +188,10 @@ def compare(
     (a pairing needs them equal). Raises ScenarioError for a bad file; all files are
     validated before any runs. `overrides` (`--set`) apply to every scenario, so that the
     comparison stays one of the files' differences; they are in each run's provenance.
+
+    The replicates run as tasks on `executor` (default: `workers` local threads; a
+    ClusterExecutor runs them on a Dask cluster), with the same numbers wherever they run;
+    `on_scenario_done(i, label)` is called as scenario i's runs are all in.
     """
     if len(paths) < 1:
         raise ValueError("compare needs at least one scenario")
@@ -212,13 +220,27 @@ def compare(
             )
     check_study(str(loaded[0].path), "comparison", (ls.scenario for ls in loaded), replicates)
     labels = _labels(loaded)
-    results: list[Results] = []
-    for i, ls in enumerate(loaded):
-        results.append(
-            api_run(ls.path, seed=seed, replicates=replicates, workers=workers, overrides=overrides)
-        )
+    own = executor is None
+    ex = LocalExecutor(workers) if executor is None else executor
+
+    def done(i: int) -> None:
         if on_scenario_done is not None:
             on_scenario_done(i, labels[i])
+
+    try:
+        results = results_on(
+            ex,
+            [ls.path for ls in loaded],
+            seed=seed,
+            replicates=replicates,
+            overrides=overrides,
+            workers=workers,
+            on_done=done,
+            on_progress=on_progress,
+        )
+    finally:
+        if own:
+            ex.close()
     return Comparison(labels, loaded, results, seed, replicates, notes)
 
 

@@ -16,7 +16,6 @@ second-order); SALib's bootstrap gives 95 % confidence intervals of each index.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..engine.runner import default_workers
 from ..errors import StudyError
+from ..execution import Executor, LocalExecutor, Run, RunOutput, run_all
+from ..execution.executors import ProgressCallback
 from ..files import write_atomic, write_json
 from ..interrupt import interruptible
-from ..results import METRICS
-from ..scenario import Scenario, parse_scenario
+from ..results import METRICS, Results
+from ..scenario import parse_scenario
 from ..scenario.uncertainty import draw_value
 from .common import LoadedScenario, load
-from .runs import run as api_run
 from .sweep import Axis, apply_point
 from .workload import check_study
 
@@ -57,6 +56,7 @@ class Sensitivity:
     samples: pd.DataFrame  # one row per run: the input values and the outputs
     indices: pd.DataFrame  # metric, input, S1, S1_conf, ST, ST_conf
     notes: list[str] = field(default_factory=list)
+    execution: dict[str, Any] = field(default_factory=dict)  # where the runs ran (provenance)
 
     def write(self, out_dir: str | Path) -> Path:
         from ..outdir import replacing
@@ -91,6 +91,7 @@ class Sensitivity:
                 "method": "Sobol first-order (S1) and total (ST) indices, Saltelli sampling "
                 "(SALib 1.6 sample.sobol / analyze.sobol, no second order)",
                 "notes": self.notes,
+                "provenance": self.execution,
             },
         )
 
@@ -106,12 +107,16 @@ def sensitivity(
     workers: int | None = None,
     on_run: Callable[[int, int], None] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Sensitivity:
     """Sobol indices of `metrics` to the scenario's [uncertainty] inputs.
 
     `n` (a power of 2) is SALib's base sample size: N x (D + 2) runs of `replicates`
     replicates each. `seed` fixes the sample, the runs and the bootstrap. `overrides`
     (`--set`) apply to the scenario before anything else, [uncertainty] ranges included.
+    The rows run as tasks on `executor` (default: `workers` local threads; a
+    ClusterExecutor runs them on a Dask cluster) with the same numbers wherever they run.
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -154,22 +159,32 @@ def sensitivity(
     ]
     check_study(str(ls.path), "Sobol study", runs, replicates)
 
-    def evaluate(sc: Scenario) -> dict[str, float]:
-        res = api_run(sc, seed=seed, replicates=replicates, workers=1)
-        per_rep = res.replicate_metrics()
-        return {m: float(per_rep[m].mean()) for m in metrics}
+    # Every row is one run on the executor, all with the same seed (common random numbers).
+    outputs: list[dict[str, float]] = [{} for _ in runs]
+    done = [0]
+    own = executor is None
+    ex = LocalExecutor(workers) if executor is None else executor
 
-    n_workers = workers or default_workers()
-    outputs: list[dict[str, float]] = []
-    with interruptible(), ThreadPoolExecutor(max_workers=n_workers) as pool:
-        try:
-            for i, out in enumerate(pool.map(evaluate, runs)):
-                outputs.append(out)
-                if on_run is not None:
-                    on_run(i + 1, len(values))
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)  # not the samples still queued
-            raise
+    def arrived(run: RunOutput) -> None:
+        res = Results(run.scenario, run.outputs, ls.content_sha256, str(ls.path))
+        per_rep = res.replicate_metrics()
+        outputs[run.index] = {m: float(per_rep[m].mean()) for m in metrics}
+        done[0] += 1
+        if on_run is not None:
+            on_run(done[0], len(values))
+
+    try:
+        with interruptible():
+            run_all(
+                [Run(sc, seed, replicates, str(ls.path)) for sc in runs],
+                ex,
+                arrived,
+                on_progress,
+            )
+    finally:
+        if own:
+            ex.close()
+    execution = ex.describe()
     samples = pd.DataFrame(values, columns=inputs)
     for m in metrics:
         samples[m] = [o[m] for o in outputs]
@@ -205,7 +220,17 @@ def sensitivity(
         ]
     indices = pd.DataFrame(rows, columns=["metric", "input", "S1", "S1_conf", "ST", "ST_conf"])
     return Sensitivity(
-        ls, inputs, list(metrics), n, replicates, seed, resamples, samples, indices, notes
+        ls,
+        inputs,
+        list(metrics),
+        n,
+        replicates,
+        seed,
+        resamples,
+        samples,
+        indices,
+        notes,
+        execution,
     )
 
 

@@ -20,6 +20,16 @@ import typer
 if TYPE_CHECKING:
     from ..execution.executors import Executor
 
+# --cluster for every study command (the sweep's has its own help text).
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        envvar="ENFORCESIM_CLUSTER",
+        help="Run on the Dask cluster at this address (tcp://HOST:PORT, see `enforcesim "
+        "cluster local`; default: ENFORCESIM_CLUSTER); the numbers are the same as locally.",
+    ),
+]
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 

@@ -27,6 +27,7 @@ from rich.progress import (
 from ..errors import ScenarioError, StudyError
 from ..outdir import OutDirError, replacing
 from ..outdir import check as check_out
+from .cluster import ClusterOpt
 from .options import SetOpt
 from .tables import Format, FormatOpt, Grid, note_console, print_grid, write_records
 
@@ -135,12 +136,14 @@ def compare_cmd(
     quiet: QuietOpt = False,
     sets: SetOpt = None,
     form: FormatOpt = Format.table,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Compare scenarios on common random numbers, with paired differences from the first.
     --set applies to every scenario compared."""
     from ..analyses.common import fmt, unit
     from ..analyses.compare import compare
     from ..reports.headline import central_value, compare_notes
+    from .cluster import executor_for
 
     _check_common(seed, replicates, workers)
     _check_metrics(metric)
@@ -148,15 +151,16 @@ def compare_cmd(
     with _user_errors():
         if out is not None:
             check_out(out, "compare", inputs=scenarios)
-        with _progress(quiet) as progress:
+        with executor_for(cluster, workers) as executor, _progress(quiet) as progress:
             task = progress.add_task("scenarios", total=len(scenarios))
             cmp = compare(
                 scenarios,
                 seed=seed,
                 replicates=replicates,
                 workers=workers,
-                on_scenario_done=lambda i, _label: progress.update(task, completed=i + 1),
+                on_scenario_done=lambda _i, _label: progress.advance(task),
                 overrides=overrides,
+                executor=executor,
             )
         if out is not None:
             from ..reports.render import render
@@ -377,16 +381,18 @@ def sensitivity_cmd(
     quiet: QuietOpt = False,
     sets: SetOpt = None,
     form: FormatOpt = Format.table,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Sobol indices (SALib) of outputs to the scenario's uncertain inputs."""
     from ..analyses.sensitivity import DEFAULT_METRICS, sensitivity
+    from .cluster import executor_for
 
     _check_common(seed, replicates, workers)
     _check_metrics(metric)
     overrides = _overrides(sets, str(scenario))
     with _user_errors():
         check_out(out, "sensitivity", inputs=[scenario])
-        with _progress(quiet) as progress:
+        with executor_for(cluster, workers) as executor, _progress(quiet) as progress:
             task = progress.add_task("runs", total=None)
             result = sensitivity(
                 scenario,
@@ -398,6 +404,7 @@ def sensitivity_cmd(
                 workers=workers,
                 on_run=lambda i, total: progress.update(task, completed=i, total=total),
                 overrides=overrides,
+                executor=executor,
             )
         from ..reports.render import render
 
@@ -470,23 +477,26 @@ def flagship_cmd(
     ] = False,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """The flagship study: the goals, what binds, costs, feasibility map, Sobol indices and
     the published estimates; writes OUT/report.html and prints the headline answers."""
     from ..reports.headline import QUICK_LABEL
     from ..studies.flagship import FULL, QUICK, headlines, run_flagship
+    from .cluster import executor_for
 
     _check_common(None, None, workers)
     plan = QUICK if quick else FULL
     with _user_errors():
         check_out(out, "study flagship")
         try:
-            with _progress(quiet) as progress:
+            with executor_for(cluster, workers) as executor, _progress(quiet) as progress:
                 task = progress.add_task("flagship stages", total=None)
                 study = run_flagship(
                     out,
                     plan=plan,
                     workers=workers,
+                    executor=executor,
                     on_stage=lambda name, i, total: progress.update(
                         task, completed=i, total=total, description=f"flagship: {name} done"
                     ),

@@ -39,9 +39,11 @@ import enforcesim
 
 from .. import __version__, tomlfile
 from ..analyses.common import content_hash
+from ..analyses.fanned import results_on
 from ..analyses.sensitivity import sensitivity
 from ..analyses.sweep import Axis, sweep
 from ..errors import StudyError
+from ..execution import Executor
 from ..files import write_atomic, write_json
 from ..outdir import add_file, resume
 from ..outdir import check as check_out
@@ -55,6 +57,8 @@ from ..reports.flagship_results import (
     NOISE_ONLY,
     headlines,
 )
+from ..results import Results
+from ..scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "scenarios" / "library"
@@ -285,11 +289,16 @@ def run_flagship(
     workers: int | None = None,
     library: Path = LIBRARY,
     on_stage: Callable[[str, int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Flagship:
     """Run every stage not already in out_dir, then write report.html and figures/.
 
     `on_stage(name, done, total)` is called as stages finish. Raises StudyError for a folder
     that holds another study, ScenarioError for a bad scenario file.
+
+    The scenario runs, the sweep, the Sobol study and the published estimates run as tasks
+    on `executor` (default: `workers` local threads; a ClusterExecutor runs them on a Dask
+    cluster), with the same numbers; the bottleneck attribution runs here.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -304,6 +313,13 @@ def run_flagship(
     study = Flagship(out, plan)
     by_label = {i.label: i for i in inputs}
     stages: list[tuple[str, Callable[[], bool]]] = []
+
+    def run_one(sc: Scenario, bottlenecks: bool | None = None, seed: int | None = None) -> Results:
+        # Through the executor (a cluster too) where there is no bottleneck attribution,
+        # which runs its relaxed variants here.
+        if executor is None or bottlenecks or sc.bottlenecks is not None:
+            return enforcesim.run(sc, seed=seed, workers=workers, bottlenecks=bottlenecks)
+        return results_on(executor, [sc], seed=seed, workers=workers)[0]
 
     def scenario_stage(
         label: str, inp: Input, bottlenecks: bool = False, certain: bool = False
@@ -325,11 +341,7 @@ def run_flagship(
                 raw["bottlenecks"] = {"targets": BOTTLENECK_TARGETS}
             if certain or bottlenecks:
                 raw["scenario"]["name"] = label
-            res = enforcesim.run(
-                enforcesim.parse_scenario(raw, str(inp.path)),
-                workers=workers,
-                bottlenecks=bottlenecks,
-            )
+            res = run_one(enforcesim.parse_scenario(raw, str(inp.path)), bottlenecks)
             res.write(folder)
             add_file(folder, "scenario.toml", inp.text)
             add_file(folder, "replicate_metrics.csv", res.replicate_metrics().to_csv(index=False))
@@ -358,6 +370,7 @@ def run_flagship(
             seed=plan.seed,
             replicates=plan.sweep_replicates,
             workers=workers,
+            executor=executor,
         )
         return before < total
 
@@ -374,6 +387,7 @@ def run_flagship(
             seed=plan.seed,
             resamples=plan.sobol_resamples,
             workers=workers,
+            executor=executor,
         ).write(folder)
         return True
 
@@ -385,8 +399,8 @@ def run_flagship(
         for name, inp in published.items():
             for label, beds, transport in CAPACITY_VARIANTS:
                 raw = published_variant(inp.raw, beds, transport, plan.published_days)
-                s = enforcesim.run(
-                    enforcesim.parse_scenario(raw, str(inp.path)), seed=plan.seed, workers=workers
+                s = run_one(
+                    enforcesim.parse_scenario(raw, str(inp.path)), seed=plan.seed
                 ).summary_dict()
                 c = s["costs"]["metrics"]
                 rows.append(
