@@ -93,3 +93,18 @@ def test_compare_with_one_file_is_refused(results, tmp_path):
     assert "Traceback" not in r.output
     assert f"{scen}: compare needs at least two scenario files" in r.stderr
     assert not (tmp_path / "cmp").exists()
+
+
+@pytest.mark.parametrize(
+    "text", ['{"metrics": 1}', "[1, 2]", '{"metrics": {}, "seed": 1}', "\x00\x01binary"]
+)
+def test_show_on_a_summary_that_is_not_one_says_so_in_one_line(tmp_path, text):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    (folder / "summary.json").write_text(text)
+    r = CliRunner().invoke(app, ["show", str(folder)])
+    assert r.exit_code == 2, r.output
+    assert (
+        "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+    )
+    assert str(folder / "summary.json") in r.output

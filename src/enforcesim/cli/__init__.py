@@ -201,8 +201,16 @@ def show(
         summary = json.loads(path.read_text())
     except FileNotFoundError:
         _fail(f"{path}: not found (is {result_dir} a result directory written by `run`?)")
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         _fail(f"{path}: not valid JSON: {exc}")
+    except OSError as exc:
+        _fail(f"{path}: cannot read ({exc.strerror or exc})")
+    needed = ("scenario", "seed", "replicates", "metrics")
+    if not isinstance(summary, dict) or not isinstance(summary.get("metrics"), dict):
+        _fail(f"{path}: not a summary written by `enforcesim run` (no metrics table)")
+    missing = [k for k in needed if k not in summary]
+    if missing:
+        _fail(f"{path}: not a summary written by `enforcesim run` (no {', '.join(missing)})")
     _print_summary(summary, result_dir, fmt)
 
 
