@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/execution.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/per_person.py
 
 docs: install
 	$(BIN)/python -m enforcesim.docgen

