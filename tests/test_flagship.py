@@ -4,6 +4,7 @@ command line and the documentation's example."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -273,3 +274,26 @@ def test_the_intervals_figure_has_two_scales_and_says_what_each_panel_is(
         assert top <= ax.get_ylim()[1]
     assert "Left: process noise only" in source and "Right: process noise and parameter" in source
     assert "intervals: process noise and parameter uncertainty" not in source
+
+
+def test_set_changes_every_library_scenario_keeps_comments_and_is_recorded(tmp_path):
+    from enforcesim.studies.flagship import read_input, with_overrides
+
+    inp = read_input(LIBRARY / f"{MAIN}.toml")
+    changed = with_overrides(inp, {"officers.headcount": 9000, "costs.bed_day": 170.0})
+    assert changed.raw["officers"]["headcount"] == 9000
+    assert tomllib.loads(changed.text)["officers"]["headcount"] == 9000
+    assert "costs.bed_day" not in changed.raw.get("uncertainty", {})
+    assert "costs.bed_day" not in tomllib.loads(changed.text).get("uncertainty", {})
+    assert "# " in changed.text and changed.text.count("#") >= inp.text.count("#") - 2
+    assert inp.raw["officers"]["headcount"] != 9000  # the library file itself is untouched
+    f = str(tmp_path / "f")
+    r = invoke_study("study", "flagship", "--quick", "--out", f, "--set", "costs.bed_day=170")
+    assert r.exit_code == 0, r.output
+    manifest = json.loads((tmp_path / "f" / "manifest.json").read_text())
+    assert manifest["overrides"] == {"costs.bed_day": 170}
+    run = json.loads((tmp_path / "f" / "runs" / MAIN / "summary.json").read_text())
+    assert "costs.bed_day" not in run["parameters"]  # set, so no longer drawn
+    g = str(tmp_path / "g")
+    bad = invoke_study("study", "flagship", "--quick", "--out", g, "--set", "costs.bed_day=-1")
+    assert bad.exit_code == 2 and "--set costs.bed_day" in bad.output

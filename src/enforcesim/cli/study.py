@@ -478,9 +478,11 @@ def flagship_cmd(
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
     cluster: ClusterOpt = None,
+    sets: SetOpt = None,
 ) -> None:
     """The flagship study: the goals, what binds, costs, feasibility map, Sobol indices and
-    the published estimates; writes OUT/report.html and prints the headline answers."""
+    the published estimates; writes OUT/report.html and prints the headline answers.
+    --set changes every library scenario of the study (recorded in manifest.json)."""
     from ..reports.headline import QUICK_LABEL
     from ..studies.flagship import FULL, QUICK, headlines, run_flagship
     from .cluster import executor_for
@@ -489,6 +491,7 @@ def flagship_cmd(
     plan = QUICK if quick else FULL
     with _user_errors():
         check_out(out, "study flagship")
+        overrides = _overrides(sets, "study flagship")
         try:
             with executor_for(cluster, workers) as executor, _progress(quiet) as progress:
                 task = progress.add_task("flagship stages", total=None)
@@ -497,6 +500,7 @@ def flagship_cmd(
                     plan=plan,
                     workers=workers,
                     executor=executor,
+                    overrides=overrides,
                     on_stage=lambda name, i, total: progress.update(
                         task, completed=i, total=total, description=f"flagship: {name} done"
                     ),

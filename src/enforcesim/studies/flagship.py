@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import tomlkit
 
 import enforcesim
 
@@ -59,6 +60,7 @@ from ..reports.flagship_results import (
 )
 from ..results import Results
 from ..scenario import Scenario
+from ..scenario.overrides import apply, describe, key_parts, parse_with_overrides
 
 ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "scenarios" / "library"
@@ -143,6 +145,35 @@ def read_input(path: Path) -> Input:
     raw = tomllib.loads(text)
     enforcesim.parse_scenario(raw, str(path))  # every file is validated before anything runs
     return Input(path.stem, path, text, raw)
+
+
+def with_overrides(inp: Input, overrides: Mapping[str, Any] | None) -> Input:
+    """The input with `--set` values applied, to its table (validated as a whole, as `run`
+    does) and to its text, edited in place with tomlkit so that the library file's comments
+    still source every value kept; a set value's [uncertainty] entry is dropped."""
+    if not overrides:
+        return inp
+    parse_with_overrides(inp.raw, overrides, str(inp.path))  # the messages of `run --set`
+    raw = apply(inp.raw, overrides, str(inp.path))
+    doc = tomlfile.parse(inp.text)
+    for path, value in overrides.items():
+        parts = key_parts(path) or [path]
+        node: Any = doc
+        for part in parts[:-1]:
+            if isinstance(node, list):
+                node = node[int(part)]
+            else:
+                if part not in node:
+                    node[part] = tomlkit.table()
+                node = node[part]
+        if isinstance(node, list):
+            node[int(parts[-1])] = value
+        else:
+            node[parts[-1]] = value
+        uncertainty = doc.get("uncertainty")
+        if uncertainty is not None and path in uncertainty:
+            del uncertainty[path]
+    return Input(inp.label, inp.path, tomlfile.dumps(doc), raw)
 
 
 def shorten(
@@ -237,7 +268,9 @@ class Flagship:
         return headlines(self.folder)
 
 
-def _manifest(plan: Plan, inputs: list[Input]) -> dict[str, Any]:
+def _manifest(
+    plan: Plan, inputs: list[Input], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     # through JSON, so that it compares equal with the one read back (tuples become lists)
     return json.loads(
         json.dumps(
@@ -245,6 +278,7 @@ def _manifest(plan: Plan, inputs: list[Input]) -> dict[str, Any]:
                 "tool": "flagship",
                 "version": __version__,
                 "plan": asdict(plan),
+                **({"overrides": describe(overrides)} if overrides else {}),
                 "main": MAIN,
                 "baseline": BASELINE,
                 "compared": list(COMPARED),
@@ -290,11 +324,15 @@ def run_flagship(
     library: Path = LIBRARY,
     on_stage: Callable[[str, int, int], None] | None = None,
     executor: Executor | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Flagship:
     """Run every stage not already in out_dir, then write report.html and figures/.
 
-    `on_stage(name, done, total)` is called as stages finish. Raises StudyError for a folder
-    that holds another study, ScenarioError for a bad scenario file.
+    `overrides` (dotted paths, as `--set`) change every library scenario of the study (not
+    the published estimates); they are recorded in manifest.json, so a rerun with other
+    values is a different study. `on_stage(name, done, total)` is called as stages finish.
+    Raises StudyError for a folder that holds another study, ScenarioError for a bad
+    scenario file.
 
     The scenario runs, the sweep, the Sobol study and the published estimates run as tasks
     on `executor` (default: `workers` local threads; a ClusterExecutor runs them on a Dask
@@ -303,9 +341,12 @@ def run_flagship(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise StudyError([f"{out}: exists and is not a folder"])
-    inputs = [read_input(library / f"{name}.toml") for name in (*COMPARED, *CONTEXT)]
+    inputs = [
+        with_overrides(read_input(library / f"{name}.toml"), overrides)
+        for name in (*COMPARED, *CONTEXT)
+    ]
     published = {n: read_input(PUBLISHED / f"{n}.toml") for n in ("aic-2024", "pwbm-2025")}
-    manifest = _manifest(plan, inputs + list(published.values()))
+    manifest = _manifest(plan, inputs + list(published.values()), overrides)
     check_out(out, "study flagship")
     _check_folder(out, manifest)
     resume(out, "study flagship")
