@@ -31,6 +31,34 @@ EXE = Path(sys.executable).with_name("enforcesim")
 FIXED1 = {"dist": "fixed", "mean": 1.0}
 # Cost rates whose defaults are not zero, set to zero so that exact cases price only what
 # the test names.
+# A small scenario the study and execution tests share (a run takes well under a second).
+SMALL_SCENARIO = """# A small test scenario. Day 0 = 2024-10-01.
+[scenario]
+name = "small"
+days = 40
+seed = 7
+replicates = 4
+
+[book_ins]
+rate_per_day = 30.0  # persons/day (test value)
+
+[detention]
+beds = 260           # test value
+when_full = "release"
+length_of_stay = { dist = "exponential", mean = 8.0 }
+removal_share = 0.6
+
+[costs]
+bed_day = 152.0      # USD per bed-day (ICE, 2024-25)
+
+[targets]
+removals_per_day = 16.0
+
+[uncertainty]
+"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }
+"""
+
+
 ZERO_COSTS = {
     "overhead_per_funded_bed_day": 0.0,
     "per_officer_hour": 0.0,

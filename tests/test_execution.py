@@ -15,6 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from builders import SMALL_SCENARIO
 from enforcesim.cli.study import register
 from enforcesim.errors import ScenarioError
 from enforcesim.execution import LocalExecutor, Task, TaskFailure, resolve, run_task, task_key
@@ -27,36 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 GRID = "detention.beds=200,260,320,380"
 
-SMALL = """[scenario]
-name = "small"
-days = 40
-seed = 7
-replicates = 4
-
-[book_ins]
-rate_per_day = 30.0  # persons/day (test value)
-
-[detention]
-beds = 260           # test value
-when_full = "release"
-length_of_stay = { dist = "exponential", mean = 8.0 }
-removal_share = 0.6
-
-[costs]
-bed_day = 152.0      # USD per bed-day (ICE, 2024-25)
-
-[targets]
-removals_per_day = 16.0
-
-[uncertainty]
-"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }
-"""
-
 
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
     path = tmp_path / "small.toml"
-    path.write_text(SMALL)
+    path.write_text(SMALL_SCENARIO)
     return path
 
 
@@ -108,7 +84,7 @@ def client(cluster):
 
 
 def test_the_task_key_changes_with_each_input_and_only_then():
-    sc = parse_scenario(__import__("tomllib").loads(SMALL))
+    sc = parse_scenario(__import__("tomllib").loads(SMALL_SCENARIO))
     data = resolve(sc, 7, 4)
     base = task_key(data, 7, 0, 4, "1.0", "manifest:a")
     assert base == task_key(resolve(sc, 7, 4), 7, 0, 4, "1.0", "manifest:a")
@@ -127,7 +103,7 @@ def test_the_task_key_changes_with_each_input_and_only_then():
 
 
 def test_a_run_cut_into_ranges_anywhere_equals_the_whole_run():
-    sc = parse_scenario(__import__("tomllib").loads(SMALL))
+    sc = parse_scenario(__import__("tomllib").loads(SMALL_SCENARIO))
     data = resolve(sc, 7, 4)
     whole = run_task(Task(data, 7, 0, 4))
     parts = [run_task(Task(data, 7, a, b)) for a, b in ((2, 4), (0, 1), (1, 2))]
@@ -211,7 +187,7 @@ def test_a_sweep_interrupted_on_the_cluster_resumes_locally(client, small, tmp_p
 
 
 def test_a_task_fails_with_the_scenarios_own_error(client):
-    sc = parse_scenario(__import__("tomllib").loads(SMALL))
+    sc = parse_scenario(__import__("tomllib").loads(SMALL_SCENARIO))
     bad = resolve(sc, 7, 2)
     bad["detention"]["beds"] = -5
     with pytest.raises(ScenarioError) as local:
@@ -264,7 +240,7 @@ def test_an_unreachable_cluster_is_refused_within_the_timeout(small, tmp_path):
 def other(tmp_path: Path) -> Path:
     path = tmp_path / "fewer-beds.toml"
     path.write_text(
-        SMALL.replace('name = "small"', 'name = "fewer-beds"').replace("= 260", "= 200")
+        SMALL_SCENARIO.replace('name = "small"', 'name = "fewer-beds"').replace("= 260", "= 200")
     )
     return path
 
@@ -346,7 +322,7 @@ def test_every_study_command_refuses_a_malformed_cluster_address(command, small,
 
 
 def test_the_local_executor_in_processes_gives_the_same_outputs():
-    sc = parse_scenario(__import__("tomllib").loads(SMALL))
+    sc = parse_scenario(__import__("tomllib").loads(SMALL_SCENARIO))
     tasks = [Task(resolve(sc, 7, 4), 7, a, a + 2) for a in (0, 2)]
     with LocalExecutor(1, processes=True) as ex:
         got = dict(ex.run(tasks))

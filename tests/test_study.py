@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import enforcesim
-from builders import ROOT, SCENARIOS, invoke_study
+from builders import ROOT, SCENARIOS, SMALL_SCENARIO, invoke_study
 from enforcesim.analyses.sensitivity import sensitivity
 from enforcesim.reports.parts import start_date
 from enforcesim.study import StudyError, compare, parse_vary, read_sweep, render, sweep
@@ -20,44 +20,18 @@ from enforcesim.tomlfile import value_comments
 
 LIBRARY = sorted((SCENARIOS / "library").glob("*.toml"))
 
-SMALL = """# A small test scenario. Day 0 = 2024-10-01.
-[scenario]
-name = "small"
-days = 40
-seed = 7
-replicates = 4
-
-[book_ins]
-rate_per_day = 30.0  # persons/day (test value)
-
-[detention]
-beds = 260           # test value
-when_full = "release"
-length_of_stay = { dist = "exponential", mean = 8.0 }
-removal_share = 0.6
-
-[costs]
-bed_day = 152.0      # USD per bed-day (ICE, 2024-25)
-
-[targets]
-removals_per_day = 16.0
-
-[uncertainty]
-"costs.bed_day" = { dist = "uniform", low = 130.0, high = 225.0 }
-"""
-
 
 @pytest.fixture
 def small(write_toml) -> Path:
-    return write_toml(SMALL, "small.toml")
+    return write_toml(SMALL_SCENARIO, "small.toml")
 
 
 @pytest.fixture
 def variant(write_toml):
-    """variant(name, **{old: new}): SMALL named `name`, with each `old` text replaced."""
+    """variant(name, **{old: new}): SMALL_SCENARIO named `name`, with each `old` text replaced."""
 
     def write(name: str, **repl: str) -> Path:
-        text = SMALL.replace('name = "small"', f'name = "{name}"')
+        text = SMALL_SCENARIO.replace('name = "small"', f'name = "{name}"')
         for old, new in repl.items():
             text = text.replace(old, new)
         return write_toml(text, f"{name}.toml")
@@ -292,7 +266,7 @@ def test_a_sweep_folder_refuses_another_grid_or_scenario(small, tmp_path, varian
 # --- sensitivity --------------------------------------------------------------------------------
 
 TOY = (
-    SMALL.split("[uncertainty]")[0]
+    SMALL_SCENARIO.split("[uncertainty]")[0]
     + """[uncertainty]
 "book_ins.rate_per_day" = { dist = "uniform", low = 10.0, high = 40.0 }
 "costs.bed_day" = { dist = "uniform", low = 100.0, high = 200.0 }
@@ -382,7 +356,7 @@ def test_scenario_text_gives_the_calendar_and_the_assumptions():
     assert str(start_date("# Day 0 = 2024-10-01 (FY2025)").date()) == "2024-10-01"
     assert str(start_date("(day 0 = 1 Oct 2024, the first day)").date()) == "2024-10-01"
     assert start_date("no date here") is None
-    rows = value_comments(SMALL)
+    rows = value_comments(SMALL_SCENARIO)
     assert rows[0] == ("(file header)", "", "A small test scenario. Day 0 = 2024-10-01.")
     assert ("book_ins.rate_per_day", "30.0", "persons/day (test value)") in rows
 
