@@ -34,6 +34,7 @@ ARREST_SIDE = [LIBRARY / f"{name}.toml" for name in COMPARED]
 SECTIONS = (
     "Headline answers",
     "The question and the scenarios",
+    "The model against what happened",
     "Arrests against the goal",
     "Detained population and beds",
     "Removals and releases",
@@ -49,6 +50,7 @@ SECTIONS = (
     "Method, run sizes and provenance",
 )
 FIGURES = {
+    "against_ice.png",
     "arrests_vs_goal.png",
     "detained_vs_beds.png",
     "removals_releases.png",

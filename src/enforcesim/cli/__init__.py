@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .. import __version__
 from ..errors import ScenarioError
 from ..web.cli import serve
+from .against_ice import register as register_against_ice
 from .calibrate import app as calibrate_app
 from .cluster import app as cluster_app
 from .data import app as data_app
@@ -39,6 +40,7 @@ app.add_typer(
     cluster_app, name="cluster", help="Start a Dask cluster for studies (docs/execution.md)."
 )
 register_study_commands(app)
+register_against_ice(app)
 app.command()(serve)  # the web app; FastAPI is imported only when it starts
 err_console = Console(stderr=True)
 # Piped output has no terminal width; 80 columns would truncate the summary table.

@@ -20,6 +20,7 @@ from ..bottlenecks import alone, gap_to_target
 from . import figures as F
 from . import flagship_figures as FF
 from . import headline as HL
+from .against_ice import flagship_section as against_ice_section
 from .flagship_results import (
     ARRESTS_GOAL,
     BOTTLENECKS,
@@ -155,6 +156,7 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
         T.headline(quick, QUICK_LABEL, st.plan, headlines(folder), st.main, st.start.date()),
     )
     page.section("The question and the scenarios", T.question(_scenarios_rows(st)))
+    page.section("The model against what happened", against_ice_section(st, T, NOISE_ONLY))
     page.section("Arrests against the goal", _arrests(st, T))
     page.section("Detained population and beds", _detained(st, T))
     page.section("Removals and releases", _removals(st, T))
