@@ -129,7 +129,7 @@ def stays_for(model: str, ag: Agency, p: np.ndarray) -> tuple[list[Stay], float]
     raise ValueError(model)
 
 
-def _survival(stay: Stay, x: np.ndarray) -> np.ndarray:
+def survival(stay: Stay, x: np.ndarray) -> np.ndarray:
     k = (stay.mean / stay.sd) ** 2
     th = stay.sd * stay.sd / stay.mean
     return 1.0 - gammainc(k, np.maximum(x, 0.0) / th)
@@ -177,7 +177,7 @@ def paths(
         if len(days) == 0:
             continue
         s_mid = days + 0.5
-        surv = _survival(stays[c], tt[:, None] - s_mid[None, :])
+        surv = survival(stays[c], tt[:, None] - s_mid[None, :])
         pres += surv @ pre_only[days]
         age_w += surv @ (pre_only[days] * s_mid)
     # the 1 Oct 2018 population: stationary residual stays of FY2019's stay
