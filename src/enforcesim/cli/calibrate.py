@@ -178,7 +178,8 @@ def _print_fy2025(r, fmt: Format) -> None:
     con = stdout_console()
     for title, df in (("Fitted scalars (95 %)", r.scalars), ("MAPE %", r.validation)):
         cols = [c for c in df.columns if c != "identifying_series"]
-        g = Grid(title, cols, right=set(range(len(cols))) - {0, 1, 2})
+        numeric = {i for i, c in enumerate(cols) if df[c].dtype.kind == "f"}
+        g = Grid(title, cols, right=numeric)
         for row in df[cols].itertuples(False):
             g.rows.append([f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
         print_grid(con, g)
