@@ -21,25 +21,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fy2025_common import (  # noqa: E402
+import enforcesim
+from enforcesim.analyses.calibration.fy2025_data import (
     FY_START,
     LABELS,
     mape,
     monthly_mean,
     observed_fy,
-    table,
 )
-
-import enforcesim  # noqa: E402
-from enforcesim.scenario import read_toml  # noqa: E402
+from enforcesim.reports.fy2025 import month_table as table
+from enforcesim.scenario import read_toml
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "scenarios" / "library" / "goal-3000-buildout-100k.toml"

@@ -1,7 +1,12 @@
-"""FY2025 detention given the observed book-ins: stays by arresting agency with at most one
-change point, the population on 30 Sep 2025 by month of admission, the removal share.
+"""FY2025 detention given the observed book-ins (research around the package's model): stays
+by arresting agency with at most one change point, the population on 30 Sep 2025 by month
+of admission, the removal share.
 
-    PYTHONPATH=src python scripts/fy2025/detention_fit.py [--out DIR] [--through 2025-09]
+    PYTHONPATH=src python scripts/fy2025/detention_fit.py [--out DIR]
+
+The model and its fit live in src/enforcesim/analyses/calibration/fy2025_detention.py (the
+chosen models are what `enforcesim calibrate fy2025` uses); this script compares M0-M4, fits
+the change date and prints the cohorts and head-count bands of sections 4 and 9.
 
 Model: the engine's exact expectation with unlimited beds (src/enforcesim/calibrate/fluid.py,
 an M_t/G/infinity fluid), run per arresting agency (ICE, CBP) over every month since
@@ -34,234 +39,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
-from scipy.special import gammainc
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fy2025_common import LABELS, mape, observed_fy, table  # noqa: E402
-
-from enforcesim.analyses.calibration.fit import Series, fit_agency, observed  # noqa: E402
-from enforcesim.analyses.calibration.fluid import Stay, expected_paths, monthly  # noqa: E402
-
-HISTORY_START = pd.Timestamp("2018-10-01")
-FY25_FIRST_MONTH = 72  # Oct 2024 in the monthly index from Oct 2018
-CHANGE_DATE = pd.Timestamp("2025-01-21")
-EVAL_DATE = pd.Timestamp("2025-09-30")
-MODELS = ("M0", "M1", "M2", "M3", "M4")
-# The model of each stream (lowest BIC among the fixed-date fits, ADP error as tie-break:
-# see docs/recalibration-fy2025.md)
-CHOSEN = {"ice": "M2", "cbp": "M3"}
-N_PARAMS = {"M0": 0, "M1": 2, "M2": 2, "M3": 4, "M4": 3}
-
-
-def day_of(date: pd.Timestamp) -> int:
-    return int((date - HISTORY_START).days)
-
-
-@dataclass
-class Agency:
-    """One arresting agency: observed series since Oct 2018 and the pre-FY2025 fit."""
-
-    name: str
-    series: Series
-    pre_stays: list[Stay]  # one per fiscal year FY2019-FY2024
-    n0: float  # population on 1 Oct 2018 (fitted, stationary residual stays)
-    anchor: float = 1.0  # ICE's Sep 2024 ADP / the pre-FY2025 fit's, applied to every
-    # cohort booked in before 1 Oct 2024 (as the shipped status quo anchors its start)
-
-    @classmethod
-    def load(cls, name: str) -> Agency:
-        pre = fit_agency(observed(name, through="2024-09-30"), "fy", dist="gamma", agency=name)
-        adp_sep24 = pre.predict()[0][-1]
-        return cls(name, observed(name), pre.stays, pre.n0, pre.series.adp[-1] / adp_sep24)
-
-    def grid(self, rates_fy25: np.ndarray | None = None):
-        """(daily rate, month index, covered, cohort) for Oct 2018 - Sep 2025; cohort = fiscal
-        year of book-in (0 = FY2019 ... 6 = FY2025). `rates_fy25` replaces FY2025's daily
-        book-in rates (365 values)."""
-        rate, midx, cov = self.series.day_grid()
-        first = day_of(pd.Timestamp("2024-10-01"))
-        rate = rate.copy()
-        rate[:first] *= self.anchor
-        if rates_fy25 is not None:
-            rate[first : first + len(rates_fy25)] = rates_fy25
-        fy = np.minimum(midx // 12, 6)
-        return rate, midx, cov, fy
-
-
-def stays_for(model: str, ag: Agency, p: np.ndarray) -> tuple[list[Stay], float]:
-    """Stays for the cohort codes 0-5 (FY2019-24), 6 (FY2025 before the change date) and 7
-    (from it on), and kappa (1 unless M4)."""
-    pre = list(ag.pre_stays)
-    fy24 = pre[-1]
-    if model == "M0":
-        return pre + [fy24, fy24], 1.0
-    if model == "M1":
-        s = Stay(math.exp(p[0]), math.exp(p[1]), "gamma")
-        return pre + [s, s], 1.0
-    if model == "M2":
-        return pre + [fy24, Stay(math.exp(p[0]), math.exp(p[1]), "gamma")], 1.0
-    if model == "M3":
-        a = Stay(math.exp(p[0]), math.exp(p[1]), "gamma")
-        b = Stay(math.exp(p[2]), math.exp(p[3]), "gamma")
-        return pre + [a, b], 1.0
-    if model == "M4":
-        return pre + [fy24, Stay(math.exp(p[1]), math.exp(p[2]), "gamma")], math.exp(p[0])
-    raise ValueError(model)
-
-
-def _survival(stay: Stay, x: np.ndarray) -> np.ndarray:
-    k = (stay.mean / stay.sd) ** 2
-    th = stay.sd * stay.sd / stay.mean
-    return 1.0 - gammainc(k, np.maximum(x, 0.0) / th)
-
-
-def paths(
-    model: str,
-    ag: Agency,
-    p: np.ndarray,
-    change_day: int,
-    rates_fy25: np.ndarray | None = None,
-    n_days: int | None = None,
-):
-    """Expected daily detained, exits and stay sums from Oct 2018 (fluid.Paths arrays), the
-    cohort code of each day, and the stays used."""
-    rate, midx, cov, fy = ag.grid(rates_fy25)
-    if n_days is not None:  # extend with zero book-ins (used for survivors after Sep 2025)
-        rate = np.r_[rate, np.zeros(n_days - len(rate))]
-        fy = np.r_[fy, np.full(n_days - len(fy), 6)]
-    n = len(rate)
-    code = fy.copy()
-    code[(np.arange(n) >= change_day) & (fy == 6)] = 7
-    stays, kappa = stays_for(model, ag, p)
-    if kappa == 1.0:
-        pa = expected_paths(rate, stays, code, n0=ag.n0 * ag.anchor, n0_stay=stays[0])
-        return pa.detained, pa.exits, pa.los_sum, code, stays
-    # M4: cohorts before the change day follow their stay up to it, then a clock slowed by
-    # kappa; cohorts from it on follow their own stay. Arrivals at mid-day (day-kernel error
-    # < 1 %, far below the data's).
-    post = np.where(np.arange(n) >= change_day, rate, 0.0)
-    pb = expected_paths(post, stays, code)
-    det, ext, los = pb.detained.copy(), pb.exits.copy(), pb.los_sum.copy()
-    pre_only = np.where(np.arange(n) < change_day, rate, 0.0)
-    pa = expected_paths(pre_only, stays, code, n0=ag.n0 * ag.anchor, n0_stay=stays[0])
-    det[:change_day] += pa.detained[:change_day]
-    ext[:change_day] += pa.exits[:change_day]
-    los[:change_day] += pa.los_sum[:change_day]
-    t_end = np.arange(change_day, n) + 1.0  # end of each day from the change day
-    clock = change_day + (t_end - change_day) / kappa  # the slowed clock
-    pres = np.zeros(len(t_end) + 1)  # presence at the end of day change_day - 1 first
-    age_w = np.zeros(len(t_end) + 1)  # sum of presence x book-in time, for the stay sums
-    tt = np.r_[float(change_day), clock]
-    for c in range(7):  # every cohort code booked in before the change day
-        days = np.nonzero((code == c) & (pre_only > 0))[0]
-        if len(days) == 0:
-            continue
-        s_mid = days + 0.5
-        surv = _survival(stays[c], tt[:, None] - s_mid[None, :])
-        pres += surv @ pre_only[days]
-        age_w += surv @ (pre_only[days] * s_mid)
-    # the 1 Oct 2018 population: stationary residual stays of FY2019's stay
-    s0 = stays[0]
-    g = s0.G(tt)
-    pres += ag.n0 * ag.anchor * (s0.mean - g) / s0.mean
-    det[change_day:] += pres[1:]
-    out = pres[:-1] - pres[1:]
-    ext[change_day:] += out
-    # exits of a day: booked in at mean time (age_w drop / presence drop), leave mid-day
-    booked = np.where(out > 0, (age_w[:-1] - age_w[1:]) / np.maximum(out, 1e-12), 0.0)
-    los[change_day:] += out * np.maximum(np.arange(change_day, n) + 0.5 - booked, 0.0)
-    return det, ext, los, code, stays
-
-
-@dataclass
-class Fit:
-    agency: str
-    model: str
-    change: pd.Timestamp
-    params: np.ndarray
-    cov: np.ndarray
-    adp: np.ndarray  # monthly, FY2025
-    alos: np.ndarray
-    ssr: float
-    n_obs: int
-
-    def named(self) -> dict[str, tuple[float, float, float]]:
-        names = {
-            "M0": [],
-            "M1": ["mean", "sd"],
-            "M2": ["mean after", "sd after"],
-            "M3": ["mean before", "sd before", "mean after", "sd after"],
-            "M4": ["kappa", "mean after", "sd after"],
-        }[self.model]
-        se = np.sqrt(np.clip(np.diag(self.cov), 0, None))
-        return {
-            k: (math.exp(v), math.exp(v - 1.96 * s), math.exp(v + 1.96 * s))
-            for k, v, s in zip(names, self.params, se, strict=True)
-        }
-
-    @property
-    def bic(self) -> float:
-        return self.n_obs * math.log(self.ssr / self.n_obs) + len(self.params) * math.log(
-            self.n_obs
-        )
-
-
-def monthly_fy25(det, ext, los, ag: Agency) -> tuple[np.ndarray, np.ndarray]:
-    _, midx, cov, _ = ag.grid()
-    n = len(midx)
-    from enforcesim.analyses.calibration.fluid import Paths
-
-    adp, alos = monthly(Paths(det[:n], ext[:n], los[:n]), midx, ag.series.n_months, cov)
-    return adp[FY25_FIRST_MONTH:], alos[FY25_FIRST_MONTH:]
-
-
-def fit(
-    ag: Agency,
-    model: str,
-    change: pd.Timestamp = CHANGE_DATE,
-    n_months: int = 12,
-    rates_fy25: np.ndarray | None = None,
-) -> Fit:
-    """Fit `model`'s FY2025 parameters on the first `n_months` of FY2025."""
-    obs_adp = ag.series.adp[FY25_FIRST_MONTH:][:n_months]
-    obs_alos = ag.series.alos[FY25_FIRST_MONTH:][:n_months]
-    cday = day_of(change)
-    fy24 = ag.pre_stays[-1]
-    m, s = math.log(fy24.mean), math.log(fy24.sd)
-
-    def res(p: np.ndarray) -> np.ndarray:
-        adp, alos = monthly_fy25(*paths(model, ag, p, cday, rates_fy25)[:3], ag)
-        return np.r_[np.log(adp[:n_months] / obs_adp), np.log(alos[:n_months] / obs_alos)]
-
-    x0 = {
-        "M0": np.zeros(0),
-        "M1": np.array([m, s]),
-        "M2": np.array([m, s]),
-        "M3": np.array([m, s, m, s]),
-        "M4": np.array([0.3, m, s]),
-    }[model]
-    if len(x0):
-        lo = np.full(len(x0), math.log(1.0))
-        hi = np.full(len(x0), math.log(3000.0))
-        if model == "M4":
-            lo[0], hi[0] = math.log(0.2), math.log(10.0)
-        sol = least_squares(res, x0, bounds=(lo, hi), method="trf")
-        p, r = sol.x, sol.fun
-        dof = max(len(r) - len(p), 1)
-        cov = float(r @ r) / dof * np.linalg.pinv(sol.jac.T @ sol.jac)
-    else:
-        p, r, cov = x0, res(x0), np.zeros((0, 0))
-    adp, alos = monthly_fy25(*paths(model, ag, p, cday, rates_fy25)[:3], ag)
-    return Fit(ag.name, model, change, p, cov, adp, alos, float(r @ r), len(r))
+from enforcesim.analyses.calibration.fy2025_data import LABELS, mape, observed_fy
+from enforcesim.analyses.calibration.fy2025_detention import (
+    CHANGE_DATE,
+    CHOSEN,
+    EVAL_DATE,
+    FY25_FIRST_MONTH,
+    HISTORY_START,
+    MODELS,
+    Agency,
+    Fit,
+    day_of,
+    fit,
+    stays_for,
+    survival,
+)
+from enforcesim.reports.fy2025 import month_table as table
 
 
 def fit_change_date(ag: Agency, model: str, n_months: int = 12) -> Fit:
@@ -295,7 +93,7 @@ def cohorts_on(
     for c in range(8):
         sel = code[: t + 1] == c
         if sel.any():
-            surv[sel] = _survival(stays[c], age[sel])
+            surv[sel] = survival(stays[c], age[sel])
     present = rate[: t + 1] * surv
     months = pd.date_range(HISTORY_START, periods=t + 1, freq="D").to_period("M")
     return pd.Series(present, index=months).groupby(level=0).sum()

@@ -148,3 +148,110 @@ def backtest_cmd(
         typer.echo("\n".join(md))
     else:
         write_records(bt.table.to_dict("records"), fmt, list(bt.table.columns))
+
+
+def _fit_through(value: str) -> int:
+    """--fit-through YYYY-MM -> months of FY2025 in the fit window (Feb-Aug 2025: the quota
+    step needs a month in the window, and at least one month must be left to score)."""
+    import pandas as pd
+
+    try:
+        t = pd.Period(value, freq="M")
+    except (ValueError, TypeError):
+        _fail(f"--fit-through {value!r}: not a month (YYYY-MM)")
+    k = (t.year - 2024) * 12 + t.month - 10 + 1
+    if not 5 <= k <= 11:
+        _fail(
+            f"--fit-through {value}: must be a month from 2025-02 to 2025-08 (the fit window "
+            "starts Oct 2024, needs data after the 21 Jan 2025 quota step and leaves at least "
+            "one month of FY2025, which the store holds to Sep 2025, to score)"
+        )
+    return k
+
+
+def _print_fy2025(r, fmt: Format) -> None:
+    from .tables import Grid, print_grid, stdout_console, write_records
+
+    if fmt is not Format.table:
+        write_records(r.validation.to_dict("records"), fmt, list(r.validation.columns))
+        return
+    con = stdout_console()
+    for title, df in (("Fitted scalars (95 %)", r.scalars), ("MAPE %", r.validation)):
+        cols = [c for c in df.columns if c != "identifying_series"]
+        numeric = {i for i, c in enumerate(cols) if df[c].dtype.kind == "f"}
+        g = Grid(title, cols, right=numeric)
+        for row in df[cols].itertuples(False):
+            g.rows.append([f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+        print_grid(con, g)
+    from ..reports.fy2025 import verdicts
+
+    for line in verdicts(r):
+        con.print(line, markup=False, highlight=False)
+
+
+@app.command("fy2025")
+def fy2025_cmd(
+    out_dir: str = typer.Option("out/fy2025", "--out", help="Folder for the CSVs and report."),
+    fit_through: str = typer.Option(
+        "2025-05", help="Last month (YYYY-MM) of the fit window; the rest of FY2025 is scored."
+    ),
+    fmt: FormatOpt = Format.table,
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing but errors."),
+) -> None:
+    """Fit the six FY2025 scalars and the stays on Oct 2024 - FIT_THROUGH, freeze, score the
+    rest of FY2025 against persistence and a linear trend, refit on the whole year, and
+    move the inputs the data cannot identify (docs/recalibration-fy2025.md)."""
+    from ..analyses.calibration.fy2025 import run_fy2025
+    from ..outdir import OutDirError, check, reason, replacing
+    from ..reports.fy2025 import write
+
+    k = _fit_through(fit_through)
+    out = Path(out_dir)
+    try:
+        check(out, "calibrate fy2025")
+        r = run_fy2025(k)
+        with replacing(out, "calibrate fy2025") as tmp:
+            names = write(r, tmp)
+    except OutDirError as e:
+        _fail(str(e), e.code)
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
+        _fail(str(e))
+    if not quiet:
+        _print_fy2025(r, fmt)
+        if fmt is Format.table:
+            typer.echo(f"wrote {', '.join(str(out / n) for n in names)}")
+
+
+@app.command("backtest-fy2025")
+def backtest_fy2025_cmd(
+    out_dir: str = typer.Option("out/backtest-fy2025", "--out", help="Folder for the tables."),
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Rolling origins through FY2025 (Feb-Jun 2025): the detention model given book-ins and
+    the event model at 3 and 6 months against persistence and a linear trend."""
+    from ..analyses.calibration.backtest import run_fy2025_backtest
+    from ..outdir import OutDirError, check, reason, replacing
+    from ..reports.fy2025 import markdown_table
+    from .tables import write_records
+
+    out = Path(out_dir)
+    try:
+        check(out, "calibrate backtest-fy2025")
+        per, summary = run_fy2025_backtest()
+        md = markdown_table(summary, 1)
+        with replacing(out, "calibrate backtest-fy2025") as tmp:
+            per.to_csv(tmp / "per_origin.csv", index=False)
+            summary.to_csv(tmp / "summary.csv", index=False)
+            (tmp / "summary.md").write_text(md + "\n")
+    except OutDirError as e:
+        _fail(str(e), e.code)
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
+        _fail(str(e))
+    if fmt is Format.table:
+        typer.echo(md)
+    else:
+        write_records(summary.to_dict("records"), fmt, list(summary.columns))

@@ -165,3 +165,94 @@ def mape_table(
                 }
             )
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------
+# Rolling origins through FY2025: the detention model given book-ins and the event model
+# --------------------------------------------------------------------------------------
+
+FY2025_HORIZONS = (3, 6)
+FY2025_FIRST_ORIGIN = 5  # months seen: Oct 2024 - Feb 2025, the first with the quota step
+FY2025_SERIES = ("ice_book_ins", "adp", "adp_ice", "adp_cbp", "removals")
+FY2025_METHODS = ("detention given book-ins", "event model", "persistence", "linear trend")
+
+
+def _given_book_ins(wf, ctx) -> dict[str, np.ndarray]:
+    """Monthly ADP by agency and removals of the window fit's detention model fed ICE's
+    observed FY2025 book-ins (removal shares rho0 / rho1 of the same fit)."""
+    from .fy2025_data import monthly_mean
+    from .fy2025_detention import CHANGE_DATE, CHOSEN, day_of, fy25_paths
+    from .fy2025_events import EventInputs
+
+    cday = day_of(CHANGE_DATE)
+    pa = {
+        a: fy25_paths(CHOSEN[a], ag, wf.detention.params[a], cday) for a, ag in ctx.agencies.items()
+    }
+    s = wf.scalars
+    rho = np.where(np.arange(len(pa["ice"].exits)) < EventInputs().release_day, s.rho0, s.rho1)
+    return {
+        "adp_ice": monthly_mean(pa["ice"].detained),
+        "adp_cbp": monthly_mean(pa["cbp"].detained),
+        "adp": monthly_mean(pa["ice"].detained + pa["cbp"].detained),
+        "removals": monthly_mean(rho * (pa["ice"].exits + pa["cbp"].exits)),
+    }
+
+
+def run_fy2025_backtest(
+    horizons: tuple[int, ...] = FY2025_HORIZONS, ctx=None, origins: list[int] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rolling origins inside FY2025: at each origin (k months of FY2025 seen, from Feb 2025
+    to the last whose longest horizon ends by Sep 2025) the stays and scalars are fitted on
+    the k months and frozen; (a) the detention model given ICE's observed book-ins forecasts
+    ADP (total, by agency) and removals, (b) the event model forecasts ICE-arrest book-ins,
+    ADP and removals; persistence and a linear trend through the k months are the baselines.
+
+    Returns (per origin: origin, horizon, series, method, mape_pct; summary per horizon,
+    series and method: mean MAPE over the origins, origins, and whether the model loses to
+    a baseline)."""
+    from .fy2025 import Context, baselines, fit_through
+    from .fy2025_data import LABELS, mape
+
+    ctx = ctx or Context.load()
+    if origins is None:
+        origins = list(range(FY2025_FIRST_ORIGIN, 12 - min(horizons) + 1))
+    rows = []
+    for k in origins:
+        wf = fit_through(ctx, k, ci=False)
+        given = _given_book_ins(wf, ctx)
+        for h in horizons:
+            if k + h > 12:
+                continue
+            for series in FY2025_SERIES:
+                y = ctx.observed(series)
+                fc = {"event model": wf.months[series][k : k + h]}
+                if series in given:
+                    fc["detention given book-ins"] = given[series][k : k + h]
+                b = baselines(y, k, h)
+                fc["persistence"], fc["linear trend"] = b["persistence"], b["trend"]
+                for method, f in fc.items():
+                    rows.append(
+                        {
+                            "origin": LABELS[k - 1],
+                            "horizon_months": h,
+                            "series": series,
+                            "method": method,
+                            "mape_pct": mape(f, y[k : k + h]),
+                        }
+                    )
+    per = pd.DataFrame(rows)
+    summary = (
+        per.groupby(["horizon_months", "series", "method"], sort=False)["mape_pct"]
+        .agg(mape_pct="mean", origins="count")
+        .reset_index()
+    )
+    best_base = (
+        summary[summary["method"].isin(("persistence", "linear trend"))]
+        .groupby(["horizon_months", "series"])["mape_pct"]
+        .min()
+        .rename("best_baseline_pct")
+    )
+    summary = summary.join(best_base, on=["horizon_months", "series"])
+    is_model = summary["method"].isin(FY2025_METHODS[:2])
+    summary["loses"] = is_model & (summary["mape_pct"] > summary["best_baseline_pct"])
+    return per, summary
