@@ -11,7 +11,14 @@ from datetime import date
 import numpy as np
 import pytest
 
-from builders import CONVICTED_ONLY, OFFICERS_5000_HOURS, arrest_scenario, run_exe
+from builders import (
+    CONVICTED_ONLY,
+    DOCS,
+    OFFICERS_5000_HOURS,
+    arrest_scenario,
+    code_blocks,
+    run_exe,
+)
 from enforcesim import ScenarioError, parse_scenario
 from enforcesim.scenario.fitted import MAX_FITTED, describe, event_provenance, fitted_table
 from enforcesim.scenario.uncertainty import apply_draws, draw_parameters
@@ -294,3 +301,17 @@ def test_book_ins_follow_the_events():
     assert any("day 50: 40" in line for line in describe(provenance))
     assert event_provenance(parse_scenario(arrest_scenario({"kind": "custodial",
         "rate_per_day": 1.0}, OFFICERS_5000_HOURS))) == {}  # fmt: skip
+
+
+def test_the_example_in_docs_arrests_md_loads_and_expands():
+    import tomllib
+
+    (block,) = [b for b in code_blocks((DOCS / "arrests.md").read_text(), "toml")]
+    doc = tomllib.loads(block)
+    data = three_sources(doc["arrests"]["events"], fitted=doc["fitted"])
+    data["scenario"]["start_date"] = doc["scenario"]["start_date"]
+    out = expanded_schedules(parse_scenario(data))
+    assert out["jails"].schedule[0].rate_per_day == pytest.approx(100.0 + 0.343 * 1040 * 0.61)
+    assert out["task_force"].schedule[-1].rate_per_day == pytest.approx(
+        10.0 + 0.343 * 1040 * 0.10 + 0.095 * 1100
+    )
