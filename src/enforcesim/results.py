@@ -266,6 +266,7 @@ class Results:
     def summary_dict(self) -> dict[str, Any]:
         from .central import interval_notes
         from .costs import budgets_summary, costs_summary
+        from .scenario.fitted import event_provenance
 
         sc = self.scenario
         metrics = {
@@ -318,6 +319,7 @@ class Results:
                 "numpy": np.__version__,
                 "numba": _numba_version(),
                 "platform": platform.platform(terse=True),
+                **event_provenance(sc),
                 **self.extra,
             },
         }

@@ -173,6 +173,7 @@ def validate_cmd(
     from ..analyses.workload import check_events, explain, run_workload
     from ..api import load
     from ..engine.runner import check_fits_in_memory, default_workers
+    from ..scenario.fitted import describe, event_provenance
     from ..scenario.overrides import parse_sets
     from .options import option_problems
 
@@ -185,6 +186,8 @@ def validate_cmd(
         n_workers = workers or default_workers()
         work = run_workload(sc, n_workers, True if bottlenecks else None)
         typer.echo("\n".join([f"{source}: valid", *explain(work)]))
+        for line in describe(event_provenance(sc)):
+            typer.echo(line)
         check_fits_in_memory(sc, n_workers, source)
         check_events(work, source)
     except ScenarioError as exc:
@@ -214,6 +217,18 @@ def show(
     if missing:
         _fail(f"{path}: not a summary written by `enforcesim run` (no {', '.join(missing)})")
     _print_summary(summary, result_dir, fmt)
+    _print_events(summary, fmt)
+
+
+def _print_events(summary: dict, fmt: Format) -> None:
+    """The fitted scalars and the arrest events' expansion the run recorded (if any)."""
+    from ..scenario.fitted import describe
+    from .tables import note_console
+
+    provenance = summary.get("provenance")
+    console = note_console(fmt)
+    for line in describe(provenance if isinstance(provenance, dict) else {}):
+        console.print(escape(line), soft_wrap=True)
 
 
 def _fmt(v: float | None) -> str:

@@ -19,6 +19,7 @@ from ..stages.costs import Budget, Costs
 from ..stages.detention import Detention
 from ..stages.officers import Officers
 from ..stages.transport import Transport
+from .fitted import FittedSection
 
 CONTRACT_VERSION = 1
 MAX_DAYS = 36500
@@ -155,6 +156,12 @@ class Scenario(StrictModel):
     )
     courts: Courts | None = None
     travel_documents: TravelDocuments | None = None
+    fitted: FittedSection = Field(
+        default_factory=dict,
+        description="Fitted scalars `[fitted.NAME]` (at most 6) that dated events name "
+        "(`arrests.events`): each with its estimate, 95 % interval, identifying series and "
+        "fit window (docs/arrests.md).",
+    )
 
     def classes(self) -> list[tuple[str, Stream]]:
         """The kernel's arrival classes in order: the book-in streams, or with [arrests] one

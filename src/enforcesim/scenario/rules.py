@@ -19,10 +19,12 @@ from ..errors import NO_VALUE, Problem
 from ..schema.draws import LognormalDraw, NormalDraw, ParameterDraw, TriangularDraw, UniformDraw
 from ..schema.errors import Violation, dotted, suggest
 from ..schema.paths import ValueRange, matches, varying_values
+from ..stages.arrest_events import event_violations
 from ..stages.arrests import CRIMINALITY
 from ..stages.book_ins import BookIns
 from ..stages.cases import resolve_share_key
 from ..stages.costs import COST_COMPONENT_NAMES
+from .fitted import value_outside_interval
 from .model import Scenario
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "<invalid section>"})()
@@ -121,6 +123,24 @@ def arrest_bottleneck_needs_arrests(f: Facts) -> Iterator[Violation]:
             yield Violation(("bottlenecks", "targets", i), t, ONLY_WITH_ARRESTS)
 
 
+@rule("fitted")
+def fitted_values_inside_their_intervals(f: Facts) -> Iterator[Violation]:
+    for name, scalar in f.fitted.items():
+        outside = value_outside_interval(name, scalar)
+        if outside is not None:
+            yield outside
+
+
+@rule("scenario", "arrests", "fitted")
+def arrest_events(f: Facts) -> Iterator[Violation]:
+    if f.arrests is None:
+        return
+    meta = f.scenario
+    yield from event_violations(
+        f.arrests.events, f.arrests.sources, list(f.fitted), meta.start_date, meta.days
+    )
+
+
 # ------------------------------------------------------------------------------------------
 # The horizon
 
@@ -131,7 +151,8 @@ def _schedules(node: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...
         for name in type(node).model_fields:
             value = getattr(node, name)
             if value and isinstance(value, list) and isinstance(value[0], BaseModel):
-                if "day" in type(value[0]).model_fields:
+                day = type(value[0]).model_fields.get("day")
+                if day is not None and day.is_required():  # events check their own days
                     yield loc + (name,), value
                     continue
             yield from _schedules(value, loc + (name,))

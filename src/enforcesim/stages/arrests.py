@@ -12,6 +12,7 @@ from numba import njit
 from pydantic import Field
 
 from ..schema.base import Name, StrictModel
+from .arrest_events import ArrestEvent, expanded_schedules
 from .arrest_sources import CRIMINALITY, ArrestSource
 from .constraint import Constraint, days_with, drop_uncertainty
 from .outputs import (
@@ -52,6 +53,12 @@ class Arrests(StrictModel):
         min_length=1,
         description="Named sources `[arrests.sources.NAME]` (NAME: lower-case letters, digits, "
         "_); their classes are named NAME.convicted, NAME.pending, NAME.none.",
+    )
+    events: list[ArrestEvent] = Field(
+        default_factory=list,
+        description="Dated, cited events `[[arrests.events]]` that the loader turns into the "
+        "named sources' schedule steps: rate = rate_per_day + the sum of fitted scalar x "
+        "size x split over the events in force (docs/arrests.md).",
     )
 
 
@@ -311,15 +318,17 @@ def source_rates_by_day(sc: Scenario) -> np.ndarray:
     assert sc.arrests is not None
     warmup, days = sc.scenario.warmup_days, sc.scenario.days
     out = np.zeros((warmup + days, len(sc.arrests.sources)))
-    for j, src in enumerate(sc.arrests.sources.values()):
+    by_events = expanded_schedules(sc)
+    for j, (name, src) in enumerate(sc.arrests.sources.items()):
         if src.per_encounter is not None:
             enc = np.full(warmup + days, float(src.encounters_per_day or 0.0))
             for step in src.encounters_schedule:
                 enc[warmup + step.day :] = step.encounters_per_day
             rate = src.per_encounter * enc
         else:
-            rate = np.full(warmup + days, float(src.rate_per_day or 0.0))
-            for step in src.schedule:
+            base, schedule = by_events.get(name, (src.rate_per_day, src.schedule))
+            rate = np.full(warmup + days, float(base or 0.0))
+            for step in schedule:
                 rate[warmup + step.day :] = step.rate_per_day
         if src.cap_per_day is not None:
             rate = np.minimum(rate, src.cap_per_day)
