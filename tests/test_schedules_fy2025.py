@@ -6,14 +6,16 @@ intercept (`base_per_day`)."""
 from __future__ import annotations
 
 import math
+import tomllib
 
 import numpy as np
 import pytest
 
-from builders import OFFICERS_5000_HOURS, arrest_scenario, run_exe
+from builders import DOCS, OFFICERS_5000_HOURS, arrest_scenario, code_blocks, run_exe
 from enforcesim import parse_scenario
 from enforcesim.engine.runner import simulate_replicate
 from enforcesim.scenario.uncertainty import apply_draws, draw_parameters
+from enforcesim.stages import book_ins
 from enforcesim.stages.arrests import source_rates_by_day
 
 EXP20 = {"dist": "exponential", "mean": 20.0}
@@ -256,6 +258,25 @@ def test_schedule_steps_vary_under_uncertainty():
     sc = parse_scenario(raw)
     drawn = draw_parameters(sc, 0)
     assert 80.0 <= apply_draws(sc, drawn).arrests.sources["s"].base_per_day == drawn[path] <= 110.0
+
+
+def test_the_documented_example_and_who_takes_the_detention_schedules():
+    """docs/calibration.md's example parses; its streams set no removal share of their own,
+    so both take [detention]'s removal-share step (and each its own stay step). A stream
+    that sets its own removal share keeps it whole: no step from [detention]."""
+    (block,) = [
+        b
+        for b in code_blocks((DOCS / "calibration.md").read_text(), "toml")
+        if "removal_share_schedule" in b
+    ]
+    raw = tomllib.loads(block)
+    inp = book_ins.engine_input(parse_scenario(raw))
+    assert inp.share_first.tolist() == [0, 1, 2] and inp.share_value.tolist() == [0.815] * 2
+    assert inp.share_day.tolist() == [112.0, 112.0]
+    assert inp.los_first.tolist() == [0, 1, 2] and inp.los_day.tolist() == [112.0, 112.0]
+    raw["book_ins"]["streams"]["cbp"]["removal_share"] = 0.5
+    inp = book_ins.engine_input(parse_scenario(raw))
+    assert inp.share_first.tolist() == [0, 1, 1] and inp.removal_share.tolist() == [0.588, 0.5]
 
 
 HEAD = """[scenario]
