@@ -30,6 +30,9 @@ STREAMS: dict[str, int] = {
     "arrest_attempts": 10,  # gaps between attempted arrests (restarted each day)
     "arrest_class": 11,  # source and criminality of an attempted arrest
     "arrest_booked_in": 12,  # whether an arrest is to be booked into detention
+    # Removal-or-release decision drawn when a stay ends, instead of the one drawn at
+    # book-in (only for classes with a removal_share_schedule: a share by decision date).
+    "removal_at_decision": 13,
 }
 
 

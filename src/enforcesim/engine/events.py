@@ -20,6 +20,7 @@ from numba import njit
 from ..stages import cases as cs
 from ..stages import transport as tp
 from ..stages.arrests import day_class_rates, eligible_pool, replenish_pools
+from ..stages.book_ins import stay_in_force
 from ..stages.detention import draw_length_biased, draw_residual
 from . import queues as qu
 from .structures import (
@@ -116,11 +117,13 @@ def initial_tag(c, rem, case_on, n_path, n_g1):
 
 @njit(cache=True, nogil=True)
 def place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, t_start):
-    """Class c's cohorts in beds at t_start, admitted `age` days before it."""
+    """Class c's cohorts in beds at t_start, admitted `age` days before it, each with the
+    class's stay in force at its admission."""
     for j in range(book.cohort_first[c], book.cohort_first[c + 1]):
         age = book.cohort_age[j]
+        dist, p1, p2 = stay_in_force(book, c, t_start - age)
         for _ in range(book.cohort_count[j]):
-            x = draw_residual(rng, book.stay_dist[c], book.stay_p1[c], book.stay_p2[c], age)
+            x = draw_residual(rng, dist, p1, p2, age)
             rem = rng.random() < book.removal_share[c]
             if hn == heap.time.shape[0]:
                 heap = qu.grown(heap, hn, hn + 1)

@@ -18,6 +18,10 @@ the event may add to, and keeps the counts of people.
 Each arrival draws its stay and its removal decision when it arrives, from their own
 streams, whether or not it gets a bed: arrival n has the same attributes in every scenario
 that shares the seed, which keeps comparisons between scenarios on common random numbers.
+A class with a stay by book-in date (`length_of_stay_schedule`) draws its stay from the step
+in force when it arrives; a class with a removal share by decision date
+(`removal_share_schedule`) still draws the decision at arrival, and decides again, from its
+own stream, when its stay ends, at the share in force then (the first draw is unused).
 
 Book-ins come in K classes (the scenario's named streams; K = 1 without streams). Their
 superposition is one Poisson process whose rate is the sum of the classes' rates; each
@@ -62,6 +66,7 @@ from numba import njit
 from ..stages import cases as cs
 from ..stages import transport as tp
 from ..stages.arrests import O_CRIMINAL_FIRST, arrest_attempt, day_class_rates
+from ..stages.book_ins import removal_share_in_force, stay_in_force
 from ..stages.detention import draw_stay
 from . import queues as qu
 from .events import (
@@ -149,12 +154,17 @@ def simulate(
     stay_p1 = book.stay_p1
     stay_p2 = book.stay_p2
     removal_share = book.removal_share
+    # Classes with a stay by book-in date or a removal share by decision date (steps of
+    # class c: first[c]:first[c + 1]); a class without takes the plain draw.
+    los_first = book.los_first
+    share_first = book.share_first
     beds_by_day = detention.beds_by_day
     wait_when_full = detention.wait_when_full
     rng_arrivals = streams.arrivals
     rng_stays = streams.stays
     rng_removal = streams.removal
     rng_class = streams.stream_class
+    rng_decision = streams.removal_at_decision
     path_i = cases.path_i
     escort_f = transport.escort_f
     # Tables and inputs the loop reads at every event, taken out of their tuples once.
@@ -370,6 +380,8 @@ def simulate(
             hn -= 1
             c = tag >> 1
             rem = (tag & 1) == 1
+            if share_first[c + 1] > share_first[c]:  # decided now, at the share in force
+                rem = rng_decision.random() < removal_share_in_force(book, c, t)
             if rem and transport.scheduled:  # waits in its bed for a seat
                 if s_tail == seat_q.time.shape[0]:
                     seat_q, s_head, s_tail = qu.fifo_room(seat_q, s_head, s_tail)
@@ -415,7 +427,10 @@ def simulate(
                 next_arr = fixed.times[i_fixed] if i_fixed < n_fixed else np.inf
             elif n_src > 0:
                 c = draw_class(rng_arrest_class, 0, day_rate, day_total)
-                stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                if los_first[c + 1] > los_first[c]:  # the stay of its book-in date
+                    stay = draw_stay(rng_stays, *stay_in_force(book, c, t))
+                else:
+                    stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
                 rem = rng_removal.random() < removal_share[c]
                 next_arr = next_attempt(rng_attempts, t, day_total[0])
             else:
@@ -424,6 +439,9 @@ def simulate(
                     p = cs.draw_pathway(rng_pathway, path_cum, c)
                     stay = cs.pathway_stay(rng_stays, path_i, path_f, p)
                     rem = False
+                elif los_first[c + 1] > los_first[c]:  # the stay of its book-in date
+                    stay = draw_stay(rng_stays, *stay_in_force(book, c, t))
+                    rem = rng_removal.random() < removal_share[c]
                 else:
                     stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
                     rem = rng_removal.random() < removal_share[c]

@@ -89,6 +89,7 @@ class Streams(NamedTuple):
     court: Any
     documents: Any
     transfers: Any
+    removal_at_decision: Any
 
 
 class FixedBookIns(NamedTuple):

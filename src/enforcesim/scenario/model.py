@@ -166,7 +166,8 @@ class Scenario(StrictModel):
     def classes(self) -> list[tuple[str, Stream]]:
         """The kernel's arrival classes in order: the book-in streams, or with [arrests] one
         class per source and criminality, named "SOURCE.CRIMINALITY" (sources in file order,
-        then convicted, pending, none), each with its source's stays and removal share."""
+        then convicted, pending, none), each with its source's stays and removal share and
+        their schedules."""
         if self.arrests is None:
             assert self.book_ins is not None
             return self.book_ins.stream_list()
@@ -180,6 +181,8 @@ class Scenario(StrictModel):
                             rate_per_day=0.0,
                             length_of_stay=src.length_of_stay,
                             removal_share=src.removal_share,
+                            length_of_stay_schedule=src.length_of_stay_schedule,
+                            removal_share_schedule=src.removal_share_schedule,
                         ),
                     )
                 )

@@ -24,6 +24,7 @@ from ..stages.arrests import CRIMINALITY
 from ..stages.book_ins import BookIns
 from ..stages.cases import resolve_share_key
 from ..stages.costs import COST_COMPONENT_NAMES
+from ..stages.detention import StayStep
 from .fitted import value_outside_interval
 from .model import Scenario
 
@@ -168,12 +169,14 @@ def steps_inside_horizon(f: Facts) -> Iterator[Violation]:
         if value is INVALID or section == "scenario":
             continue
         for loc, steps in _schedules(value, (section,)):
+            # stay steps may start before day 0 (for the people in beds at the start)
+            lowest = "up" if isinstance(steps[0], StayStep) else "from 0"
             for i, step in enumerate(steps):
                 if step.day >= days:
                     yield Violation(
                         loc + (i, "day"),
                         step.day,
-                        f"must be a day from 0 to {days - 1} (before scenario.days = {days})",
+                        f"must be a day {lowest} to {days - 1} (before scenario.days = {days})",
                     )
 
 
@@ -203,6 +206,49 @@ def stays_and_initial_population(f: Facts) -> Iterator[Violation]:
             detention.initial_detained,
             "not allowed when a stream sets its own initial_detained (give every stream its own)",
         )
+
+
+def _decision_tables(f: Facts) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Every table that may carry stay and removal-share schedules, with its path."""
+    yield ("detention",), f.detention
+    for name, st in (f.book_ins.streams if f.book_ins else {}).items():
+        yield ("book_ins", "streams", name), st
+    for name, src in (f.arrests.sources if f.arrests else {}).items():
+        yield ("arrests", "sources", name), src
+
+
+def _case_side_keys(f: Facts) -> list[str]:
+    """What turns the case side on (Scenario.has_case_side), as the file names it."""
+    found = [f"[{s}]" for s in ("pathways", "courts", "travel_documents") if f.given(s)]
+    if f.transport is not None:
+        found += [
+            f"transport.{k}" for k in ("modes", "intake", "transfers") if getattr(f.transport, k)
+        ]
+    return found
+
+
+@rule("detention", "book_ins", "arrests", "transport")
+def schedules_without_case_side(f: Facts) -> Iterator[Violation]:
+    """A removal share by decision date is drawn when a stay ends, which the case side
+    decides through its pathways; pathways also set the stays, so a stay by book-in date
+    has nothing to change there."""
+    case_side = _case_side_keys(f)
+    for loc, table in _decision_tables(f):
+        if table.removal_share_schedule and case_side:
+            yield Violation(
+                loc + ("removal_share_schedule",),
+                NO_VALUE,
+                "not supported with the case side (here "
+                + ", ".join(case_side)
+                + "): there pathways decide the cases; give a stream per period with its "
+                "own removal_share or pathway shares instead",
+            )
+        if table.length_of_stay_schedule and f.given("pathways"):
+            yield Violation(
+                loc + ("length_of_stay_schedule",),
+                NO_VALUE,
+                "not allowed with [pathways]: each pathway sets its own stay",
+            )
 
 
 # ------------------------------------------------------------------------------------------

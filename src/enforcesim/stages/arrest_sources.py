@@ -15,6 +15,12 @@ from ..schema.errors import Violation
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from .book_ins import RateStep
+from .detention import (
+    LENGTH_OF_STAY_SCHEDULE_DOC,
+    REMOVAL_SHARE_SCHEDULE_DOC,
+    RemovalShareStep,
+    StayStep,
+)
 
 if TYPE_CHECKING:
     pass
@@ -243,6 +249,18 @@ class SourceBase(StrictModel):
         "`detention.removal_share`).",
         json_schema_extra=meta("share", varies=True),
     )
+    removal_share_schedule: Steps[RemovalShareStep] = Field(
+        default_factory=list,
+        description=REMOVAL_SHARE_SCHEDULE_DOC
+        + " Default: `detention.removal_share_schedule` if the source sets no "
+        "`removal_share`.",
+    )
+    length_of_stay_schedule: Steps[StayStep] = Field(
+        default_factory=list,
+        description=LENGTH_OF_STAY_SCHEDULE_DOC
+        + " Default: `detention.length_of_stay_schedule` if the source sets no "
+        "`length_of_stay`.",
+    )
 
     def violations(self) -> list[Violation]:
         if self.rate_per_day is not None:
@@ -301,11 +319,25 @@ class CustodialSource(WithoutEncounters, SourceBase):
 
 class CbpTransferSource(SourceBase):
     kind: Literal["cbp_transfer"] = Field(description=KIND_DOC)
+    base_per_day: float | None = Field(
+        None,
+        ge=0,
+        description="cbp_transfer only, with per_encounter: transfers per day that do not "
+        "follow border encounters (e.g. interior CBP arrests); the rate is base_per_day + "
+        "per_encounter x encounters_per_day. Default 0.",
+        json_schema_extra=meta(
+            "transfers/day",
+            "FY2025 fit of CBP-arrest initial book-ins on USBP southwest-border "
+            "encounters: 83 (70-95) on Oct 2024 - May 2025, 96 (80-110) on Oct 2024 - Sep "
+            "2025 (docs/recalibration-fy2025.md, section 6)",
+            varies=True,
+        ),
+    )
     per_encounter: float | None = Field(
         None,
         ge=0,
         description="cbp_transfer only: transfers per border encounter; the rate "
-        "is per_encounter x encounters_per_day.",
+        "is base_per_day + per_encounter x encounters_per_day.",
         json_schema_extra=meta(
             "transfers/encounter",
             "derived: FY2024 CBP book-ins 187,298 (ICE workbook) / "
@@ -338,7 +370,7 @@ class CbpTransferSource(SourceBase):
         """Either a rate (and schedule) or per_encounter with encounters_per_day."""
         by_encounter = [
             k
-            for k in ("per_encounter", "encounters_per_day", "encounters_schedule")
+            for k in ("base_per_day", "per_encounter", "encounters_per_day", "encounters_schedule")
             if getattr(self, k) not in (None, [])
         ]
         if not by_encounter:
@@ -350,7 +382,7 @@ class CbpTransferSource(SourceBase):
                     ("rate_per_day",),
                     NO_VALUE,
                     "give either rate_per_day (and schedule) or per_encounter with "
-                    "encounters_per_day, not both",
+                    "encounters_per_day (and base_per_day), not both",
                 )
             )
         for k in ("per_encounter", "encounters_per_day"):

@@ -269,11 +269,12 @@ OUTPUTS = StageOutputs(
 
 # --- engine input and kernel helpers ---
 # What does not depend on the simulation's state is precomputed per day here: each source's
-# attempted-arrest rate (its schedule or border encounters, capped by `cap_per_day`). What
-# does depend on state (the officer-hours left today, the pools, the beds) is decided in the
-# kernel, through the compiled helpers below: at each day boundary `day_class_rates` splits
-# each source's rate over its criminality classes (a pool source in the proportions of its
-# eligible remaining pool); at each attempted arrest `arrest_attempt` decides its fate.
+# attempted-arrest rate (its schedule, or a base plus border encounters, capped by
+# `cap_per_day`). What does depend on state (the officer-hours left today, the pools, the
+# beds) is decided in the kernel, through the compiled helpers below: at each day boundary
+# `day_class_rates` splits each source's rate over its criminality classes (a pool source in
+# the proportions of its eligible remaining pool); at each attempted arrest `arrest_attempt`
+# decides its fate.
 
 N_CRIM = len(CRIMINALITY)  # classes per source: convicted, pending, none
 
@@ -324,7 +325,7 @@ def source_rates_by_day(sc: Scenario) -> np.ndarray:
             enc = np.full(warmup + days, float(src.encounters_per_day or 0.0))
             for step in src.encounters_schedule:
                 enc[warmup + step.day :] = step.encounters_per_day
-            rate = src.per_encounter * enc
+            rate = (src.base_per_day or 0.0) + src.per_encounter * enc
         else:
             base, schedule = by_events.get(name, (src.rate_per_day, src.schedule))
             rate = np.full(warmup + days, float(base or 0.0))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
+from numba import njit
 from pydantic import Field
 
 from ..errors import NO_VALUE
@@ -15,7 +16,14 @@ from ..schema.errors import Violation
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from .constraint import Constraint
-from .detention import stay_parameters
+from .detention import (
+    LENGTH_OF_STAY_SCHEDULE_DOC,
+    REMOVAL_SHARE_SCHEDULE_DOC,
+    Detention,
+    RemovalShareStep,
+    StayStep,
+    stay_parameters,
+)
 from .outputs import (
     Breakdown,
     DailyColumns,
@@ -79,6 +87,18 @@ class Stream(StrictModel):
         description="Share of this stream's decided cases ordered removed "
         "(default: `detention.removal_share`).",
         json_schema_extra=meta("share", varies=True),
+    )
+    removal_share_schedule: Steps[RemovalShareStep] = Field(
+        default_factory=list,
+        description=REMOVAL_SHARE_SCHEDULE_DOC
+        + " Default: `detention.removal_share_schedule` if the stream sets no "
+        "`removal_share`.",
+    )
+    length_of_stay_schedule: Steps[StayStep] = Field(
+        default_factory=list,
+        description=LENGTH_OF_STAY_SCHEDULE_DOC
+        + " Default: `detention.length_of_stay_schedule` if the stream sets no "
+        "`length_of_stay`.",
     )
     initial_detained: int | None = Field(
         None,
@@ -275,6 +295,20 @@ class BookInsInput(NamedTuple):
     cohort_first: np.ndarray
     cohort_age: np.ndarray
     cohort_count: np.ndarray
+    # Classes whose stay changes by book-in date: steps los_first[c]:los_first[c + 1]
+    # (int64[K + 1]), each for people booked in from time los_day (float64[L]), with its
+    # stay code (int64[L]) and parameters (float64[L] each).
+    los_first: np.ndarray
+    los_day: np.ndarray
+    los_dist: np.ndarray
+    los_p1: np.ndarray
+    los_p2: np.ndarray
+    # Classes whose removal share changes by decision date: steps share_first[c]:
+    # share_first[c + 1] (int64[K + 1]), each for stays ending from time share_day
+    # (float64[R]) on, with its share (float64[R]).
+    share_first: np.ndarray
+    share_day: np.ndarray
+    share_value: np.ndarray
 
 
 class ClassDayCounts(NamedTuple):
@@ -328,6 +362,25 @@ def split_initial(total: int, weights: list[float]) -> list[int]:
     return [int(x) for x in out]
 
 
+def stay_schedule(st: Stream, det: Detention) -> list[StayStep]:
+    """A class's stay steps: its own, or detention's if it sets no stay of its own (a stream
+    with its own stay keeps it whole)."""
+    if st.length_of_stay_schedule or st.length_of_stay is not None:
+        return st.length_of_stay_schedule
+    return det.length_of_stay_schedule
+
+
+def removal_share_schedule(st: Stream, det: Detention) -> list[RemovalShareStep]:
+    """A class's removal-share steps: its own, or detention's if it sets no share of its own."""
+    if st.removal_share_schedule or st.removal_share is not None:
+        return st.removal_share_schedule
+    return det.removal_share_schedule
+
+
+def _firsts(counts: list[int]) -> np.ndarray:
+    return np.cumsum([0, *counts]).astype(np.int64)
+
+
 def engine_input(sc: Scenario, inflow_at_start: Sequence[float] | None = None) -> BookInsInput:
     """Rate segments, each class's stay parameters and removal share, and the people in beds
     at the start. Unless every class sets its own, detention.initial_detained is split in
@@ -356,6 +409,13 @@ def engine_input(sc: Scenario, inflow_at_start: Sequence[float] | None = None) -
     seg_start, seg_rate = rate_segments(sc)
     cohorts = [st.initial_cohorts for _, st in streams]
     first = np.cumsum([0] + [len(c) for c in cohorts]).astype(np.int64)
+    stay_steps = [stay_schedule(st, det) for _, st in streams]
+    stays = [
+        stay_parameters(x.length_of_stay.dist, x.length_of_stay.mean, x.length_of_stay.sd)
+        for steps in stay_steps
+        for x in steps
+    ]
+    share_steps = [removal_share_schedule(st, det) for _, st in streams]
     return BookInsInput(
         seg_start,
         seg_rate,
@@ -367,4 +427,36 @@ def engine_input(sc: Scenario, inflow_at_start: Sequence[float] | None = None) -
         first,
         np.array([x.admitted_days_ago for c in cohorts for x in c], dtype=np.float64),
         np.array([x.count for c in cohorts for x in c], dtype=np.int64),
+        _firsts([len(steps) for steps in stay_steps]),
+        np.array([x.day for steps in stay_steps for x in steps], dtype=np.float64),
+        np.array([code for code, _, _ in stays], dtype=np.int64),
+        np.array([p1 for _, p1, _ in stays], dtype=np.float64),
+        np.array([p2 for _, _, p2 in stays], dtype=np.float64),
+        _firsts([len(steps) for steps in share_steps]),
+        np.array([x.day for steps in share_steps for x in steps], dtype=np.float64),
+        np.array([x.removal_share for steps in share_steps for x in steps], dtype=np.float64),
     )
+
+
+@njit(cache=True, nogil=True)
+def stay_in_force(book, c, t):
+    """Stay code and parameters of class c for someone booked in at time t: its last stay
+    step from a day <= t, or its base stay before the first (or without steps)."""
+    dist, p1, p2 = book.stay_dist[c], book.stay_p1[c], book.stay_p2[c]
+    for j in range(book.los_first[c], book.los_first[c + 1]):
+        if book.los_day[j] > t:
+            break
+        dist, p1, p2 = book.los_dist[j], book.los_p1[j], book.los_p2[j]
+    return dist, p1, p2
+
+
+@njit(cache=True, nogil=True)
+def removal_share_in_force(book, c, t):
+    """Removal share of class c for a case decided at time t: its last share step from a day
+    <= t, or its base share."""
+    share = book.removal_share[c]
+    for j in range(book.share_first[c], book.share_first[c + 1]):
+        if book.share_day[j] > t:
+            break
+        share = book.share_value[j]
+    return share

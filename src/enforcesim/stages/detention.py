@@ -37,6 +37,52 @@ class BedStep(StrictModel):
     )
 
 
+class RemovalShareStep(StrictModel):
+    day: int = Field(
+        ge=0, description="First day the share applies to decisions (integer in [0, days))."
+    )
+    removal_share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of the cases decided (stays that end) from this day on that are "
+        "ordered removed, whenever the person was booked in.",
+        json_schema_extra=meta("share", varies=True),
+    )
+
+
+# Far enough back for any admission a scenario can describe (100 years).
+EARLIEST_STAY_DAY = -36500
+
+
+class StayStep(StrictModel):
+    day: int = Field(
+        ge=EARLIEST_STAY_DAY,
+        description="First day of book-in the stay applies to (integer < days; negative: "
+        "days before day 0, for `initial_cohorts` admitted then).",
+    )
+    length_of_stay: StayDistribution = Field(
+        description="Stays of the people booked in from this day on."
+    )
+
+
+REMOVAL_SHARE_SCHEDULE_DOC = (
+    "Steps `[{ day, removal_share }, ...]`: a period effect. From `day` on, every case "
+    "decided (every stay that ends), of people booked in before or after the day and of the "
+    "people in beds at the start alike, is ordered removed with this share; before the first "
+    "step, `removal_share` applies. The decision is then drawn when the stay ends. Not with "
+    "the case side ([pathways], [courts], [travel_documents], transport modes, intake or "
+    "transfers)."
+)
+LENGTH_OF_STAY_SCHEDULE_DOC = (
+    "Steps `[{ day, length_of_stay = { dist, mean, sd } }, ...]`: a cohort effect. People "
+    "booked in from `day` on draw their stay from the step's distribution; before the first "
+    "step, `length_of_stay` applies. Days strictly increase and may be negative (before day "
+    "0): `initial_cohorts` draw their remaining stay from the stay in force at their "
+    "admission; the stationary `initial_detained` population keeps `length_of_stay`. Not "
+    "with [pathways] (pathways set the stays)."
+)
+
+
 class Detention(StrictModel):
     """Beds, what happens when they are full, and how long people stay."""
 
@@ -74,6 +120,18 @@ class Detention(StrictModel):
         description="People in beds at the start of warm-up (or of day 0), with "
         "remaining stays from the stationary residual-stay distribution.",
         json_schema_extra=meta("persons", varies=True),
+    )
+    removal_share_schedule: Steps[RemovalShareStep] = Field(
+        default_factory=list,
+        description=REMOVAL_SHARE_SCHEDULE_DOC
+        + " Here: the default of every book-in stream or arrest source that sets neither "
+        "`removal_share` nor a schedule of its own.",
+    )
+    length_of_stay_schedule: Steps[StayStep] = Field(
+        default_factory=list,
+        description=LENGTH_OF_STAY_SCHEDULE_DOC
+        + " Here: the default of every book-in stream or arrest source that sets neither "
+        "`length_of_stay` nor a schedule of its own.",
     )
 
 
