@@ -198,3 +198,47 @@ def test_status_quo_fy2025_starts_at_the_30_sep_2025_population():
     stationary = simulate_replicate(parse_scenario(raw), 0).daily_streams.detained
     gap = stationary[NOV[0] : NOV[1], 1].mean() / expected_mean(cbp, *NOV) - 1
     assert abs(gap) > 0.02, gap
+
+
+def source_cohort_scenario(cohorts, initial_detained: int = 0) -> dict:
+    """Arrest-driven: no arrests at all (rate 0), so the beds hold only the cohorts."""
+    return {
+        "scenario": {"name": "source-cohorts", "days": 20, "seed": 2},
+        "arrests": {
+            "when_full": "throttle",
+            "sources": {
+                "jails": {"kind": "custodial", "rate_per_day": 0.0, "initial_cohorts": cohorts},
+                "cbp": {"kind": "cbp_transfer", "rate_per_day": 0.0},
+            },
+        },
+        "detention": {
+            "beds": "unlimited",
+            "when_full": "wait",
+            "removal_share": 1.0,
+            "length_of_stay": {"dist": "fixed", "mean": 10.0},
+            "initial_detained": initial_detained,
+        },
+    }
+
+
+def test_arrest_source_cohorts_split_by_mix_and_leave_when_their_stay_ends():
+    """Exact: 1,000 people admitted 3 days before day 0 on a custodial source (default mix
+    0.529 / 0.188 / 0.283) are 529 / 188 / 283 of its three classes; with fixed 10-day
+    stays they all leave on day 7; the CBP source, without cohorts, starts empty."""
+    sc = parse_scenario(source_cohort_scenario([{"admitted_days_ago": 3, "count": 1000}]))
+    counts = {name: st.initial_count() for name, st in sc.classes()}
+    assert counts["jails.convicted"] == 529
+    assert counts["jails.pending"] == 188
+    assert counts["jails.none"] == 283
+    assert {counts[f"cbp.{c}"] for c in ("convicted", "pending", "none")} == {0}
+    out = simulate_replicate(sc, 0, validate=True)
+    assert list(out.daily.detained[:7]) == [1000] * 7
+    assert list(out.daily.detained[7:]) == [0] * 13
+
+
+def test_arrest_source_cohorts_exclude_detention_initial_detained():
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(
+            source_cohort_scenario([{"admitted_days_ago": 3, "count": 10}], 50), "s.toml"
+        )
+    assert any("detention.initial_detained" in str(p) for p in err.value.problems)

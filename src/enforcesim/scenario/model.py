@@ -13,7 +13,7 @@ from ..schema.draws import ParameterDraw
 from ..schema.errors import value_error
 from ..stages import CONSTRAINT_NAMES, STAGES
 from ..stages.arrests import CRIMINALITY, Arrests
-from ..stages.book_ins import BookIns, Stream
+from ..stages.book_ins import BookIns, Cohort, Stream, split_initial
 from ..stages.cases import Courts, Pathway, PathwayShareTable, TravelDocuments
 from ..stages.costs import Budget, Costs
 from ..stages.detention import Detention
@@ -172,8 +172,10 @@ class Scenario(StrictModel):
             assert self.book_ins is not None
             return self.book_ins.stream_list()
         out = []
+        any_cohorts = any(s.initial_cohorts for s in self.arrests.sources.values())
         for name, src in self.arrests.sources.items():
-            for crim in CRIMINALITY:
+            cohorts = split_cohorts(src.initial_cohorts, src.resolved("mix"))
+            for k, crim in enumerate(CRIMINALITY):
                 out.append(
                     (
                         f"{name}.{crim}",
@@ -183,6 +185,9 @@ class Scenario(StrictModel):
                             removal_share=src.removal_share,
                             length_of_stay_schedule=src.length_of_stay_schedule,
                             removal_share_schedule=src.removal_share_schedule,
+                            initial_cohorts=cohorts[k],
+                            # with cohorts anywhere, a class without its own starts empty
+                            initial_detained=None if cohorts[k] or not any_cohorts else 0,
                         ),
                     )
                 )
@@ -215,3 +220,14 @@ class Scenario(StrictModel):
 
 # Each stage's sections are fields of the root model (the reference and the rules walk them).
 assert all(key in Scenario.model_fields for stage in STAGES for key in stage.sections)
+
+
+def split_cohorts(cohorts: list[Cohort], shares: tuple[float, ...]) -> list[list[Cohort]]:
+    """Each cohort of an arrest source split between its criminality classes by `shares`
+    (largest remainders, so the counts add up exactly); empty cohorts are left out."""
+    out: list[list[Cohort]] = [[] for _ in shares]
+    for c in cohorts:
+        for k, n in enumerate(split_initial(c.count, list(shares))):
+            if n:
+                out[k].append(Cohort(admitted_days_ago=c.admitted_days_ago, count=n))
+    return out

@@ -208,6 +208,23 @@ def stays_and_initial_population(f: Facts) -> Iterator[Violation]:
         )
 
 
+@rule("arrests", "detention")
+def source_cohorts_alone(f: Facts) -> Iterator[Violation]:
+    """People in beds at the start come either from the sources' cohorts or from
+    detention.initial_detained (split by inflow x stay), not both."""
+    if f.arrests is None or f.detention.initial_detained == 0:
+        return
+    with_cohorts = [n for n, s in f.arrests.sources.items() if s.initial_cohorts]
+    if with_cohorts:
+        yield Violation(
+            ("detention", "initial_detained"),
+            f.detention.initial_detained,
+            "must be 0 (or left out) when arrest sources give initial_cohorts ("
+            + ", ".join(with_cohorts)
+            + "): the people in beds at the start are then the cohorts",
+        )
+
+
 def _decision_tables(f: Facts) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """Every table that may carry stay and removal-share schedules, with its path."""
     yield ("detention",), f.detention

@@ -14,7 +14,7 @@ from ..schema.base import StrictModel, meta
 from ..schema.errors import Violation
 from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
-from .book_ins import RateStep
+from .book_ins import Cohort, RateStep
 from .detention import (
     LENGTH_OF_STAY_SCHEDULE_DOC,
     REMOVAL_SHARE_SCHEDULE_DOC,
@@ -260,6 +260,15 @@ class SourceBase(StrictModel):
         description=LENGTH_OF_STAY_SCHEDULE_DOC
         + " Default: `detention.length_of_stay_schedule` if the source sets no "
         "`length_of_stay`.",
+    )
+    initial_cohorts: list[Cohort] = Field(
+        default_factory=list,
+        description="People this source's arrests put in beds before the start, by time "
+        "already in custody, `[{ admitted_days_ago, count }, ...]` (as on a book-in stream): "
+        "each person's remaining stay is drawn from the source's stay in force at admission "
+        "given the time already spent. Each cohort is split between the source's three "
+        "criminality classes by its `mix` (largest remainders). If any source sets cohorts, "
+        "`detention.initial_detained` must be 0 and sources without cohorts start empty.",
     )
 
     def violations(self) -> list[Violation]:
