@@ -236,7 +236,12 @@ def _decision_tables(f: Facts) -> Iterator[tuple[tuple[Any, ...], Any]]:
 
 def _case_side_keys(f: Facts) -> list[str]:
     """What turns the case side on (Scenario.has_case_side), as the file names it."""
-    found = [f"[{s}]" for s in ("pathways", "courts", "travel_documents") if f.given(s)]
+    # a dumped scenario (uncertainty draws, overrides) carries empty sections: not given
+    found = [
+        f"[{s}]"
+        for s in ("pathways", "courts", "travel_documents")
+        if f.given(s) and f.sections.get(s)
+    ]
     if f.transport is not None:
         found += [
             f"transport.{k}" for k in ("modes", "intake", "transfers") if getattr(f.transport, k)
@@ -260,7 +265,7 @@ def schedules_without_case_side(f: Facts) -> Iterator[Violation]:
                 + "): there pathways decide the cases; give a stream per period with its "
                 "own removal_share or pathway shares instead",
             )
-        if table.length_of_stay_schedule and f.given("pathways"):
+        if table.length_of_stay_schedule and f.given("pathways") and f.sections.get("pathways"):
             yield Violation(
                 loc + ("length_of_stay_schedule",),
                 NO_VALUE,
