@@ -12,12 +12,20 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import enforcesim
+from builders import ROOT
+from enforcesim.analyses.against_ice import against_ice
 from enforcesim.analyses.calibration.backtest import run_fy2025_backtest
 from enforcesim.analyses.calibration.fy2025 import Context, run_fy2025
 from enforcesim.analyses.calibration.fy2025_data import linear_trend, mape, persistence
 from enforcesim.analyses.calibration.fy2025_events import EVENTS, SCALARS, EventInputs
+from enforcesim.analyses.runs import load
+from enforcesim.central import without_uncertainty
 from enforcesim.cli.calibrate import app
+from enforcesim.data import comparison_series
 from enforcesim.reports.fy2025 import write
+
+MAIN = ROOT / "scenarios" / "library" / "goal-3000-buildout-100k.toml"
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +141,53 @@ def test_fit_window_without_data_exit_2(month, tmp_path):
     assert res.exit_code == 2
     assert "--fit-through" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
+
+
+def held_out_overrides(result) -> dict:
+    """The main scenario's inputs at the fit on Oct 2024 - May 2025: the six scalars (theta_q
+    and theta_g from book-ins to arrests by the sources' 0.80 share booked in, as the file
+    states) and the stays after the change."""
+    s = result.scalars
+    est = s[s["fit"] == "held_out"].set_index("name")["estimate"]
+    st = result.stays[result.stays["fit"] == "held_out"].set_index(["agency", "parameter"])[
+        "estimate"
+    ]
+    ice_stay = "detention.length_of_stay_schedule.0.length_of_stay"
+    cbp_stays = "arrests.sources.cbp.length_of_stay_schedule"
+    return {
+        "fitted.theta_q.value": est["theta_q"] / 0.80,
+        "fitted.theta_g.value": est["theta_g"] / 0.80,
+        "arrests.sources.cbp.base_per_day": est["c0"],
+        "arrests.sources.cbp.per_encounter": est["r"],
+        "detention.removal_share": est["rho0"],
+        "detention.removal_share_schedule.0.removal_share": est["rho1"],
+        f"{ice_stay}.mean": st[("ice", "mean after (days)")],
+        f"{ice_stay}.sd": st[("ice", "sd after (days)")],
+        f"{cbp_stays}.0.length_of_stay.mean": st[("cbp", "mean before (days)")],
+        f"{cbp_stays}.0.length_of_stay.sd": st[("cbp", "sd before (days)")],
+        f"{cbp_stays}.1.length_of_stay.mean": st[("cbp", "mean after (days)")],
+        f"{cbp_stays}.1.length_of_stay.sd": st[("cbp", "sd after (days)")],
+    }
+
+
+def test_the_engine_scores_the_held_out_months_as_the_fit_does(result, store):
+    """The held-out test run by the engine itself: the main library scenario (dated events,
+    30 Sep 2024 cohorts, contract beds) at the scalars and stays fitted on Oct 2024 - May
+    2025, without [uncertainty], 4 replicates, seed 0, scored on Jun - Sep 2025 against ICE.
+    Theory: the fluid model the fit uses is the engine's expectation, so the engine's
+    held-out MAPE must match the fit's within the replicate mean's noise and the two models'
+    small differences (the engine's monthly 287(g) steps and the January quota step on a
+    day, the bed cap applied per arrest): tolerance 2 points. And the issue's targets hold in
+    the engine too: book-ins <= 15 %, ADP <= 10 %, better than persistence on both
+    (measured: 7.5 % and 4.6 %; trend 7.8 % and 7.1 %)."""
+    sc, _, _ = load(MAIN, overrides=held_out_overrides(result))
+    run = enforcesim.run(without_uncertainty(sc), replicates=4, seed=0, workers=2)
+    cmp = against_ice(run, observed=comparison_series(2025, store))
+    t = cmp.table[cmp.table["month"] >= "2025-06"]
+    v = result.validation.set_index("series")
+    for series, fit_row in (("ice_book_ins", "ice_book_ins"), ("detained", "adp")):
+        part = t[t["series"] == series]
+        engine = float(np.mean(np.abs(part["central"] / part["ice"] - 1.0)) * 100.0)
+        assert engine == pytest.approx(v.loc[fit_row, "held_out_mape_pct"], abs=2.0)
+        assert engine <= (15.0 if series == "ice_book_ins" else 10.0)
+        assert engine < v.loc[fit_row, "persistence_mape_pct"]
