@@ -12,7 +12,9 @@ Measures, at 1 and 2 single-threaded worker processes:
      (256 x (2 x 8 + 2) = 4,608 points) on a 64-core cluster:
          T = points x t_point / (cores x efficiency) + points x overhead
      where t_point = replicates x t_replicate, and the overhead (the scheduler's, paid once
-     per task whatever the cluster size) is the tiny-task figure at 2 workers.
+     per task whatever the cluster size) is the tiny-task figure at 2 workers;
+  4. the calibration bootstrap of `calibrate run` (3 fits x 100 refits): in this process,
+     and in batches (Calls) on the cluster.
 Writes benchmarks/execution.json and prints a Markdown table. Nothing asserts a time.
 """
 
@@ -34,6 +36,7 @@ OUT = HERE / "execution.json"
 LIBRARY = ROOT / "scenarios" / "library" / "goal-3000-buildout-100k.toml"
 SOBOL_N, CORES = 256, 64
 TINY_TASKS, COMPUTE_TASKS = 400, 16
+BOOT_REFITS = 100  # per fit, as `calibrate run`; the status quo has 3 fits
 
 
 def noop(i: int) -> int:
@@ -51,10 +54,22 @@ def compute_tasks(n: int) -> list:
     return [Task(data, 1, i, i + 1) for i in range(n)]
 
 
+def bootstrap_seconds(fits, executor=None) -> float:
+    from enforcesim.analyses.calibration.bootstrap import bootstrap_fits
+
+    bootstrap_fits(fits, 1, executor=executor)  # imports on the workers
+    started = time.perf_counter()
+    bootstrap_fits(fits, BOOT_REFITS, executor=executor)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     from distributed import Client, LocalCluster, wait
 
+    from enforcesim.analyses.calibration.bootstrap import plan
+    from enforcesim.analyses.calibration.status_quo import fit_status_quo
     from enforcesim.execution import run_task
+    from enforcesim.execution.cluster import ClusterExecutor
     from enforcesim.execution.tasks import package_version
     from enforcesim.scenario import load_scenario
 
@@ -66,6 +81,8 @@ def main() -> None:
         run_task(t)
     serial_s = time.perf_counter() - started
     per_task_s = serial_s / len(tasks)
+    fits = fit_status_quo("2024-09-30").fits
+    boot_serial_s = bootstrap_seconds(fits)
 
     rows = []
     for workers in (1, 2):
@@ -83,6 +100,7 @@ def main() -> None:
             started = time.perf_counter()
             wait(client.map(run_task, tasks, pure=False))
             compute_s = time.perf_counter() - started
+            boot_s = bootstrap_seconds(fits, ClusterExecutor(client))
         rows.append(
             {
                 "workers": workers,
@@ -91,6 +109,8 @@ def main() -> None:
                 "compute_task_s": per_task_s,
                 "compute_wall_s": compute_s,
                 "efficiency": serial_s / (workers * compute_s),
+                "bootstrap_wall_s": boot_s,
+                "bootstrap_refits_per_task": plan(fits, BOOT_REFITS, 6, 0, workers)[0][2].args[2],
             }
         )
 
@@ -118,6 +138,11 @@ def main() -> None:
         },
         "enforcesim": package_version(),
         "rows": rows,
+        "bootstrap": {
+            "refits": len(fits) * BOOT_REFITS,
+            "in_process_s": boot_serial_s,
+            "refit_s": boot_serial_s / (len(fits) * BOOT_REFITS),
+        },
         "sobol": {
             "scenario": str(LIBRARY.relative_to(ROOT)),
             "uncertain_inputs": d,
@@ -148,6 +173,16 @@ def main() -> None:
         f"\nSobol N={SOBOL_N} over {d} inputs of {s['scenario']}: {points:,} points x {reps} "
         f"replicates, {t_rep:.2f} s/replicate = {t_point:.1f} s/point; on {CORES} cores at "
         f"efficiency {eff:.2f} + {overhead * 1000:.1f} ms/task: {projected / 60:,.1f} min"
+    )
+    b = result["bootstrap"]
+    print(
+        f"\nCalibration bootstrap, {b['refits']} refits: {b['in_process_s']:.1f} s in this process "
+        f"({1000 * b['refit_s']:.0f} ms/refit); on the cluster "
+        + ", ".join(
+            f"{r['workers']} worker(s) {r['bootstrap_wall_s']:.1f} s "
+            f"(batches of {r['bootstrap_refits_per_task']})"
+            for r in rows
+        )
     )
 
 

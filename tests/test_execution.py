@@ -207,7 +207,7 @@ def test_workers_with_other_versions_are_refused(client):
     from enforcesim.execution.tasks import environment
 
     check_workers(client)
-    for name in ("enforcesim", "numpy", "numba"):
+    for name in ("enforcesim", "numpy", "numba", "scipy"):
         with pytest.raises(ExecutionError, match=f"refused: it has {name} "):
             check_workers(client, {**environment(), name: "0.0.0"})
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from .cluster import ClusterOpt
 from .tables import Format, FormatOpt
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from ..execution.executors import Executor
 
 app = typer.Typer(
     help="Calibrate stays to ICE's statistics and back-test forecasts.",
@@ -24,22 +32,26 @@ def _fail(msg: str, code: int = 2) -> None:
     raise typer.Exit(code=code)
 
 
-def _local_only(address: str) -> None:
-    """Refuse a malformed --cluster as the studies do; a well-formed one is only noted: the
-    bootstrap draws are refits of the closed-form fluid model, far cheaper than shipping
-    them to a cluster, and they share one random stream, drawn in order."""
-    from ..execution.cluster import check_address
-    from ..execution.executors import ExecutionError
+def _refit_executor(cluster: str | None, workers: int | None) -> AbstractContextManager[Executor]:
+    """Where the bootstrap's refits run: the cluster, or `workers` local processes (one: a
+    thread of this process). The refits hold the GIL, so threads would not run in parallel."""
+    from .cluster import executor_for
 
-    try:
-        check_address(address)
-    except ExecutionError as exc:
-        typer.echo("\n".join(exc.problems), err=True)
-        raise typer.Exit(exc.code) from None
-    typer.echo(
-        f"note: --cluster {address}: calibration runs on this machine (its bootstrap refits a "
-        "closed-form model; docs/execution.md)",
-        err=True,
+    workers = workers or 1
+    return executor_for(cluster, workers, processes=workers > 1)
+
+
+def _progress(quiet: bool) -> Progress:
+    from rich.console import Console
+    from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet or not console.is_terminal,
     )
 
 
@@ -70,29 +82,51 @@ def run_cmd(
         help="Named ICE/CBP book-in streams (default) or one stream.",
     ),
     dist: str = typer.Option("gamma", help="Stay distribution: gamma or lognormal."),
-    cluster: str | None = typer.Option(
+    workers: int | None = typer.Option(
         None,
-        envvar="ENFORCESIM_CLUSTER",
-        help="Accepted for symmetry with the studies; the fit and its bootstrap run here "
-        "(refits of a closed-form model, milliseconds each; docs/execution.md).",
+        help="Local worker processes for the bootstrap's refits (default 1: this process). "
+        "Results do not depend on it.",
     ),
+    cluster: ClusterOpt = None,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
     from ..outdir import OutDirError, check, reason, replacing
     from ..reports.calibration import calibrate
 
-    if cluster:
-        _local_only(cluster)
     t = _date(through, "--through")
     out = Path(out_dir)
     if bootstrap < 0 or bootstrap > 10000:
         _fail(f"--bootstrap {bootstrap}: must be in 0..10000")
     if dist not in ("gamma", "lognormal"):
         _fail(f"--dist {dist!r}: must be 'gamma' or 'lognormal'")
+    if workers is not None and workers < 1:
+        _fail(f"--workers = {workers}: must be >= 1")
     try:
         check(out, "calibrate run")
-        with replacing(out, "calibrate run") as tmp:
-            r = calibrate(t, tmp, bootstrap=bootstrap, seed=seed, streams=streams, dist=dist)
+        with (
+            _refit_executor(cluster, workers) as executor,
+            _progress(quiet) as progress,
+            replacing(out, "calibrate run") as tmp,
+        ):
+            task = progress.add_task("fitting", total=None)
+            r = calibrate(
+                t,
+                tmp,
+                bootstrap=bootstrap,
+                seed=seed,
+                streams=streams,
+                dist=dist,
+                executor=executor,
+                on_progress=lambda ev: progress.update(
+                    task,
+                    description=f"bootstrap refits: {ev.describe()}"
+                    if ev.remaining
+                    else "fits by fiscal year, in-sample check, report",
+                ),
+            )
+    except KeyboardInterrupt:
+        _fail(f"interrupted; nothing was written to {out}", 130)
     except OutDirError as e:
         _fail(str(e), e.code)
     except OSError as e:

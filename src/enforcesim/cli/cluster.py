@@ -81,10 +81,13 @@ def local_cmd(
 
 
 @contextmanager
-def executor_for(address: str | None, workers: int | None) -> Iterator[Executor]:
+def executor_for(
+    address: str | None, workers: int | None, processes: bool = False
+) -> Iterator[Executor]:
     """The executor a study command runs on: the cluster at `address` (the --cluster option
-    or ENFORCESIM_CLUSTER), else `workers` local threads. An ExecutionError, on connecting
-    or later, ends the command with its message and no traceback."""
+    or ENFORCESIM_CLUSTER), else `workers` local threads (processes with `processes`). An
+    ExecutionError, on connecting or later, ends the command with its message and no
+    traceback."""
     from ..execution.executors import ExecutionError, LocalExecutor
 
     try:
@@ -93,7 +96,7 @@ def executor_for(address: str | None, workers: int | None) -> Iterator[Executor]
 
             executor: Executor = ClusterExecutor.at(address)
         else:
-            executor = LocalExecutor(workers)
+            executor = LocalExecutor(workers, processes=processes)
         with executor:
             yield executor
     except ExecutionError as exc:

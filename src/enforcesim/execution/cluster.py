@@ -15,8 +15,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .executors import ExecutionError, Executor, Outcome
-from .tasks import Task, TaskFailure, environment, run_task
+from .calls import Outcome, Work, execute, failure
+from .executors import ExecutionError, Executor
+from .tasks import environment
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -133,7 +134,7 @@ class ClusterExecutor(Executor):
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "scheduler": self.client.scheduler.address}
 
-    def _results(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Outcome]]:
+    def _results(self, tasks: Sequence[Work]) -> Iterator[tuple[int, Outcome]]:
         from distributed import as_completed
 
         # Keys are content hashes: equal tasks are one task, and a resubmitted sweep finds
@@ -143,7 +144,7 @@ class ClusterExecutor(Executor):
         for i, key in enumerate(keys):
             indices.setdefault(key, []).append(i)
         unique = [tasks[idx[0]] for idx in indices.values()]
-        futures = self.client.map(run_task, unique, key=list(indices), retries=RETRIES, pure=False)
+        futures = self.client.map(execute, unique, key=list(indices), retries=RETRIES, pure=False)
         by_key = {f.key: f for f in futures}
         try:
             for fut in as_completed(futures, loop=self.client.loop):
@@ -153,10 +154,7 @@ class ClusterExecutor(Executor):
                     outcome: Outcome = fut.result()
                 else:
                     exc = fut.exception()
-                    t = tasks[indices[fut.key][0]]
-                    outcome = TaskFailure(
-                        t.key, t.start, t.stop, "", error=f"{type(exc).__name__}: {exc}"
-                    )
+                    outcome = failure(tasks[indices[fut.key][0]], f"{type(exc).__name__}: {exc}")
                 for i in indices[fut.key]:
                     yield i, outcome
                 del by_key[fut.key]

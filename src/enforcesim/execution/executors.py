@@ -1,7 +1,8 @@
 """Executors run tasks and hand back their results as they finish.
 
 Every executor has the same shape: `run(tasks, on_progress)` yields `(index, outcome)` in
-the order tasks finish, where outcome is a TaskResult or a TaskFailure; `cancel()` stops it
+the order tasks finish, where a task is a scenario Task or a Call (calls.py) and outcome
+is its TaskResult or CallResult, or a TaskFailure; `cancel()` stops it
 (tasks not yet started are dropped; the caller keeps what it already received). Progress
 events count completed and failed tasks and estimate the time left.
 
@@ -13,6 +14,7 @@ sends them to a Dask scheduler.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,9 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.runner import default_workers
-from .tasks import Task, TaskFailure, TaskResult, run_task
-
-Outcome = TaskResult | TaskFailure
+from .calls import Outcome, Work, execute
+from .tasks import TaskFailure
 
 
 class ExecutionError(Exception):
@@ -95,7 +96,7 @@ class Executor:
         return self._cancelled.is_set()
 
     def run(
-        self, tasks: Sequence[Task], on_progress: ProgressCallback | None = None
+        self, tasks: Sequence[Work], on_progress: ProgressCallback | None = None
     ) -> Iterator[tuple[int, Outcome]]:
         self._cancelled.clear()
         started = time.perf_counter()
@@ -115,7 +116,7 @@ class Executor:
             if self.cancelled:
                 return
 
-    def _results(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Outcome]]:
+    def _results(self, tasks: Sequence[Work]) -> Iterator[tuple[int, Outcome]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -146,14 +147,20 @@ class LocalExecutor(Executor):
         if self._pool is None:
             if self.processes:
                 # spawn, not fork: the parent may hold threads (progress display, Numba)
-                # whose locks a forked child would inherit held.
+                # whose locks a forked child would inherit held. The children ignore Ctrl-C,
+                # which the terminal sends them too: the parent cancels their work.
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+                self._pool = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=ctx,
+                    initializer=signal.signal,
+                    initargs=(signal.SIGINT, signal.SIG_IGN),
+                )
             else:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="enforcesim")
         return self._pool
 
-    def _results(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Outcome]]:
+    def _results(self, tasks: Sequence[Work]) -> Iterator[tuple[int, Outcome]]:
         pool = self._get_pool()
         pending: dict[Future[Outcome], int] = {}
         queue = iter(enumerate(tasks))
@@ -164,7 +171,7 @@ class LocalExecutor(Executor):
                 nxt = next(queue, None)
                 if nxt is None:
                     return
-                pending[pool.submit(run_task, nxt[1])] = nxt[0]
+                pending[pool.submit(execute, nxt[1])] = nxt[0]
 
         try:
             top_up()

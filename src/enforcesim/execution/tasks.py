@@ -205,10 +205,12 @@ def environment() -> dict[str, str]:
     """What must match between the submitter and the workers for identical numbers."""
     import numba
     import numpy
+    import scipy
 
     return {
         "enforcesim": package_version(),
         "numpy": numpy.__version__,
         "numba": numba.__version__,
+        "scipy": scipy.__version__,  # the calibration bootstrap's refits (least squares)
         "python": ".".join(platform.python_version_tuple()[:2]),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,9 @@ from ..analyses.calibration.status_quo import (
     status_quo_dict,
 )
 from .html import render
+
+if TYPE_CHECKING:
+    from ..execution.executors import Executor, ProgressCallback
 
 # Okabe-Ito colour-blind-safe palette; line styles differ too, so the plots read in grey
 COLOURS = {
@@ -275,11 +278,21 @@ def calibrate(
     streams: bool = True,
     scenario_path: str | Path | None = None,
     dist: str = DIST,
+    executor: Executor | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """Fit, write the scenario TOML and the report (JSON, Markdown, PNGs) into `out`."""
+    """Fit, write the scenario TOML and the report (JSON, Markdown, PNGs) into `out`. The
+    bootstrap's refits run on `executor` (here when None); the numbers do not depend on it."""
     outp = Path(out)
     outp.mkdir(parents=True, exist_ok=True)
-    sq = fit_status_quo(through, bootstrap=bootstrap, seed=seed, dist=dist)
+    sq = fit_status_quo(
+        through,
+        bootstrap=bootstrap,
+        seed=seed,
+        dist=dist,
+        executor=executor,
+        on_progress=on_progress,
+    )
     hist = history_fits(through, dist)
     d = status_quo_dict(sq, streams=streams)
     header = scenario_header(sq, bootstrap, streams)

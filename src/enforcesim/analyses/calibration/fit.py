@@ -9,7 +9,9 @@ reflective) minimises their sum of squares. The model is the fluid expectation o
 
 Uncertainty: the Gauss-Newton covariance s^2 (J'J)^-1 (s^2 = residual variance) and, when
 asked, a moving-block bootstrap of the residuals (blocks of `block` months, refitted),
-which keeps their autocorrelation; intervals are on the log scale, reported as days.
+which keeps their autocorrelation; intervals are on the log scale, reported as days. Each
+refit has its own random stream, so batches of refits may run anywhere (bootstrap.py fans
+them out over the execution layer).
 """
 
 from __future__ import annotations
@@ -311,18 +313,13 @@ def fit_agency(
     cov = np.zeros((len(x0), len(x0)))
     cov[j:, j:] = s2 * np.linalg.pinv(jtj)
     theta = sol.x if log_n0 is None else np.r_[log_n0, sol.x]
-    boot = None
-    if bootstrap > 0:
-        boot = _bootstrap(
-            series, seg_starts, alos_weight, theta, r, bootstrap, block, seed, dist, n0
-        )
-    return AgencyFit(
+    fit = AgencyFit(
         agency,
         series,
         seg_starts,
         theta,
         cov,
-        boot,
+        None,
         r,
         n,
         float(sol.cost),
@@ -330,49 +327,57 @@ def fit_agency(
         dist,
         n0 is not None,
     )
+    if bootstrap > 0:
+        fit.boot = bootstrap_refits(fit, 0, bootstrap, block, seed)
+    return fit
 
 
-def _bootstrap(
-    series: Series,
-    seg_starts: list[int],
-    alos_weight: float,
-    theta: np.ndarray,
-    resid: np.ndarray,
-    b: int,
-    block: int,
-    seed: int,
-    dist: str = "lognormal",
-    n0: float | None = None,
-) -> np.ndarray:
-    """Moving-block residual bootstrap: resample blocks of months of (ADP, ALOS) residuals,
-    add them to the fitted log series, refit from the estimate."""
-    rng = np.random.default_rng(seed)
-    fn0 = _residual_fn(series, seg_starts, alos_weight, dist)
-    base = fn0(theta)
-    nm = series.n_months
-    ok_adp = np.isfinite(series.adp) & (series.adp > 0)
-    ok_alos = np.isfinite(series.alos) & (series.alos > 0)
+def resampling_inputs(fit: AgencyFit) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(fitted log ADP, fitted log ALOS, ADP residuals, ALOS residuals) by month: what the
+    moving-block bootstrap resamples. ValueError if a month lacks ADP or ALOS."""
+    s = fit.series
+    ok_adp = np.isfinite(s.adp) & (s.adp > 0)
+    ok_alos = np.isfinite(s.alos) & (s.alos > 0)
     if not (ok_adp.all() and ok_alos.all()):
         raise ValueError("bootstrap needs complete monthly ADP and ALOS")
-    e_adp = resid[:nm]
-    e_alos = resid[nm:] / alos_weight
-    fit_adp = np.log(series.adp) + base[:nm]
-    fit_alos = np.log(series.alos) + base[nm:] / alos_weight
+    nm = s.n_months
+    # With every month present the residuals at the estimate are [ADP months, ALOS months].
+    e_adp = fit.residuals[:nm]
+    e_alos = fit.residuals[nm:] / fit.alos_weight
+    return np.log(s.adp) + e_adp, np.log(s.alos) + e_alos, e_adp, e_alos
+
+
+def bootstrap_refits(
+    fit: AgencyFit, start: int, stop: int, block: int = 6, seed: int = 0
+) -> np.ndarray:
+    """Refits [start, stop) of a moving-block residual bootstrap (theta of each, one row per
+    refit): resample blocks of months of (ADP, ALOS) residuals, add them to the fitted log
+    series, refit from the estimate.
+
+    Refit i draws its blocks from its own stream, SeedSequence(seed, spawn_key=(i,)), so any
+    cut of the refits into batches, run anywhere in any order, gives the same rows."""
+    s = fit.series
+    nm = s.n_months
+    fit_adp, fit_alos, e_adp, e_alos = resampling_inputs(fit)
+    n0 = math.exp(fit.theta[0]) if fit.n0_fixed else None
     draws = []
-    for _ in range(b):
+    for i in range(start, stop):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
         idx = np.concatenate(
-            [np.arange(s, s + block) for s in rng.integers(0, nm - block + 1, size=nm // block + 1)]
+            [np.arange(b, b + block) for b in rng.integers(0, nm - block + 1, size=nm // block + 1)]
         )[:nm]
-        s = Series(
-            series.months,
-            series.book_ins,
+        resampled = Series(
+            s.months,
+            s.book_ins,
             np.exp(fit_adp + e_adp[idx]),
             np.exp(fit_alos + e_alos[idx]),
-            series.covered_days,
+            s.covered_days,
         )
-        f = fit_agency(s, seg_starts, alos_weight, theta0=theta, dist=dist, n0=n0)
+        f = fit_agency(
+            resampled, fit.seg_starts, fit.alos_weight, theta0=fit.theta, dist=fit.dist, n0=n0
+        )
         draws.append(f.theta)
-    return np.array(draws)
+    return np.array(draws).reshape(len(draws), len(fit.theta))
 
 
 def bic(f: AgencyFit) -> float:

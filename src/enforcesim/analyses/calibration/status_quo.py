@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from .bootstrap import bootstrap_fits
 from .fit import (
     AGENCIES,
     AgencyFit,
@@ -30,6 +31,9 @@ from .fit import (
     segment_of_month,
 )
 from .fluid import expected_paths
+
+if TYPE_CHECKING:
+    from ...execution.executors import Executor, ProgressCallback
 
 BED_DAY_USD = 152.0  # ICE, 2024-25 (reference parameters)
 DIST = "gamma"  # stays: better BIC than lognormal and an identified sd (calibration.md)
@@ -66,7 +70,11 @@ def fit_status_quo(
     seed: int = 0,
     window: int = 12,
     dist: str = DIST,
+    executor: Executor | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> StatusQuoFit:
+    """The status quo fitted on `window` months up to `through`; the bootstrap's refits run
+    on `executor` (here when None), with the same draws wherever they run."""
     t = pd.Timestamp(through)
     fits: dict[str, AgencyFit] = {}
     for key in (*AGENCIES, "all"):
@@ -80,7 +88,8 @@ def fit_status_quo(
         if t < last_full:
             s = s.slice(0, s.n_months - 1)  # only whole months up to `through`
         s = s.slice(s.n_months - window, s.n_months)
-        fits[key] = fit_agency(s, "constant", bootstrap=bootstrap, seed=seed, agency=key, dist=dist)
+        fits[key] = fit_agency(s, "constant", agency=key, dist=dist)
+    fits = bootstrap_fits(fits, bootstrap, seed=seed, executor=executor, on_progress=on_progress)
     rs = removal_shares()
     rs = rs[rs["fiscal_year"] <= _fy(t)]
     last = rs.dropna(subset=["high"]).iloc[-1]
