@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..scenario import MAX_SEED
 from ..scenario.uncertainty import draw_value
 
 NOISE_COLUMNS = ["metric", "seeds", "nominal_mean", "var_seeds", "var_sample", "noise_floor"]
@@ -75,8 +76,9 @@ def nominal_values(uncertainty: Mapping[str, Any]) -> dict[str, float | int]:
 
 
 def noise_seeds(seed: int, k: int) -> list[int]:
-    """K seeds: the sample's own (the noise its rows share) and the K - 1 after it."""
-    return [seed + i for i in range(k)]
+    """K seeds: the sample's own (the noise its rows share) and the K - 1 after it (wrapping
+    round below MAX_SEED, the largest a scenario takes)."""
+    return [(seed + i) % MAX_SEED for i in range(k)]
 
 
 def sample_variance(y: np.ndarray, inputs: int) -> float:
