@@ -277,7 +277,7 @@ def test_a_sobol_study_on_the_cluster_equals_the_local_one(cluster, small, tmp_p
     assert local.exit_code == 0, local.output
     remote = cli(*args, "--out", str(tmp_path / "cluster"), env={"ENFORCESIM_CLUSTER": cluster[1]})
     assert remote.exit_code == 0, remote.output
-    for name in ("indices.csv", "samples.csv"):
+    for name in ("indices.csv", "samples.csv", "noise.csv"):
         assert (tmp_path / "cluster" / name).read_bytes() == (
             tmp_path / "local" / name
         ).read_bytes()

@@ -8,9 +8,15 @@ run samples. Sobol indices do not change under such a per-input monotone map.
 
 Each sample row is one run of the scenario with those values fixed, the same seed for every
 row (common random numbers: process noise is held fixed, so the output is a deterministic
-function of the inputs and its variance is all theirs) and `replicates` replicates averaged.
+function of the inputs) and `replicates` replicates averaged.
 The sample has N x (D + 2) rows for D inputs (first-order and total indices, no
 second-order); SALib's bootstrap gives 95 % confidence intervals of each index.
+
+Holding the noise fixed does not remove it: the seed's own part of the output is a function
+of the inputs too, and the indices credit it to them. `noise_seeds=K` runs the nominal point
+(every input at its median) with K seeds and reports, per metric, the noise floor
+var_seeds / var_sample below which an index cannot be told from process noise
+(analyses/noise_floor.py gives the theory).
 """
 
 from __future__ import annotations
@@ -25,14 +31,16 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import StudyError
-from ..execution import Executor, LocalExecutor, Run, RunOutput, run_all
+from ..execution import Executor, Run
 from ..execution.executors import ProgressCallback
 from ..files import write_atomic, write_json
-from ..interrupt import interruptible
-from ..results import METRICS, Results
-from ..scenario import parse_scenario
+from ..results import METRICS
+from ..scenario import Scenario, parse_scenario
 from ..scenario.uncertainty import draw_value
 from .common import LoadedScenario, load
+from .noise_floor import NoiseFloor, floor_table, nominal_values
+from .noise_floor import noise_seeds as seeds_for_noise
+from .points import run_points
 from .sweep import Axis, apply_point
 from .workload import check_study
 
@@ -57,6 +65,7 @@ class Sensitivity:
     indices: pd.DataFrame  # metric, input, S1, S1_conf, ST, ST_conf
     notes: list[str] = field(default_factory=list)
     execution: dict[str, Any] = field(default_factory=dict)  # where the runs ran (provenance)
+    noise: NoiseFloor | None = None  # with noise_seeds > 0
 
     def write(self, out_dir: str | Path) -> Path:
         from ..outdir import replacing
@@ -69,6 +78,15 @@ class Sensitivity:
         write_atomic(out / "samples.csv", self.samples.to_csv(index=False))
         write_atomic(out / "indices.csv", self.indices.to_csv(index=False))
         write_atomic(out / "scenario.toml", self.scenario.text)
+        noise: dict[str, Any] = {}
+        if self.noise is not None:
+            write_atomic(out / "noise.csv", self.noise.table.to_csv(index=False))
+            write_atomic(out / "noise_runs.csv", self.noise.runs.to_csv(index=False))
+            noise = {
+                "noise_seeds": self.noise.seeds,
+                "nominal_point": self.noise.nominal,
+                "noise_floor": self.noise.floors(),
+            }
         write_json(
             out / "manifest.json",
             {
@@ -92,6 +110,7 @@ class Sensitivity:
                 "(SALib 1.6 sample.sobol / analyze.sobol, no second order)",
                 "notes": self.notes,
                 "provenance": self.execution,
+                **noise,
             },
         )
 
@@ -109,6 +128,7 @@ def sensitivity(
     overrides: Mapping[str, Any] | None = None,
     executor: Executor | None = None,
     on_progress: ProgressCallback | None = None,
+    noise_seeds: int = 0,
 ) -> Sensitivity:
     """Sobol indices of `metrics` to the scenario's [uncertainty] inputs.
 
@@ -117,6 +137,8 @@ def sensitivity(
     (`--set`) apply to the scenario before anything else, [uncertainty] ranges included.
     The rows run as tasks on `executor` (default: `workers` local threads; a
     ClusterExecutor runs them on a Dask cluster) with the same numbers wherever they run.
+    `noise_seeds` K > 0 adds K runs of the nominal point, one per seed, for the noise floor
+    (`Sensitivity.noise`).
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -132,6 +154,7 @@ def sensitivity(
         problems.append(f"--replicates {replicates}: must be >= 1")
     if resamples < 10:
         problems.append(f"--resamples {resamples}: must be >= 10")
+    problems += _check_noise_seeds(noise_seeds)
     inputs = list(ls.scenario.uncertainty)
     if not inputs:
         problems.append(
@@ -157,37 +180,29 @@ def sensitivity(
         parse_scenario(apply_point(base, [Axis(p, ()) for p in inputs], row), str(ls.path))
         for row in values
     ]
-    check_study(str(ls.path), "Sobol study", runs, replicates)
+    nominal, nominal_run = _nominal(ls)
+    seeds = seeds_for_noise(seed, noise_seeds)
+    check_study(str(ls.path), "Sobol study", runs + [nominal_run] * len(seeds), replicates)
 
-    # Every row is one run on the executor, all with the same seed (common random numbers).
-    outputs: list[dict[str, float]] = [{} for _ in runs]
-    done = [0]
-    own = executor is None
-    ex = LocalExecutor(workers) if executor is None else executor
-
-    def arrived(run: RunOutput) -> None:
-        res = Results(run.scenario, run.outputs, ls.content_sha256, str(ls.path))
-        per_rep = res.replicate_metrics()
-        outputs[run.index] = {m: float(per_rep[m].mean()) for m in metrics}
-        done[0] += 1
-        if on_run is not None:
-            on_run(done[0], len(values))
-
-    try:
-        with interruptible():
-            run_all(
-                [Run(sc, seed, replicates, str(ls.path)) for sc in runs],
-                ex,
-                arrived,
-                on_progress,
-            )
-    finally:
-        if own:
-            ex.close()
-    execution = ex.describe()
+    # Every row is one run on the executor, all with the same seed (common random numbers);
+    # after them the nominal point once per noise seed.
+    planned = [Run(sc, seed, replicates, str(ls.path)) for sc in runs]
+    planned += [Run(nominal_run, s, replicates, str(ls.path)) for s in seeds]
+    outputs, execution = run_points(
+        planned,
+        metrics,
+        ls.content_sha256,
+        workers=workers,
+        executor=executor,
+        on_run=on_run,
+        on_progress=on_progress,
+    )
     samples = pd.DataFrame(values, columns=inputs)
     for m in metrics:
-        samples[m] = [o[m] for o in outputs]
+        samples[m] = [o[m] for o in outputs[: len(runs)]]
+    noise = None
+    if seeds:
+        noise = _noise(seeds, nominal, outputs[len(runs) :], samples, metrics)
     rows, notes = [], []
     for m in metrics:
         y = samples[m].to_numpy(dtype=float)
@@ -229,10 +244,76 @@ def sensitivity(
         resamples,
         samples,
         indices,
-        notes,
+        notes + (noise.notes if noise else []),
         execution,
+        noise,
     )
 
 
 def runs_needed(n: int, inputs: int) -> int:
     return n * (inputs + 2)
+
+
+def noise_floor(
+    scenario: str | Path,
+    samples: pd.DataFrame,
+    *,
+    metrics: Sequence[str],
+    seed: int,
+    replicates: int = 1,
+    noise_seeds: int = 8,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> NoiseFloor:
+    """The noise floor of a Sobol sample run before (the samples.csv of a sensitivity
+    folder, with its scenario, seed and replicates): what `sensitivity(noise_seeds=K)` would
+    have added, without running the sample again."""
+    ls = load(scenario, overrides)
+    problems = _check_noise_seeds(noise_seeds)
+    if noise_seeds == 0:
+        problems.append("--noise-seeds 0: a noise floor needs at least 2 seeds")
+    missing = [c for c in [*ls.scenario.uncertainty, *metrics] if c not in samples.columns]
+    if missing:
+        problems.append(f"samples: no column {missing[0]!r} (the sample of another scenario?)")
+    if problems:
+        raise StudyError(problems)
+    nominal, nominal_run = _nominal(ls)
+    seeds = seeds_for_noise(seed, noise_seeds)
+    check_study(str(ls.path), "noise floor", [nominal_run] * len(seeds), replicates)
+    outputs, _ = run_points(
+        [Run(nominal_run, s, replicates, str(ls.path)) for s in seeds],
+        metrics,
+        ls.content_sha256,
+        workers=workers,
+        executor=executor,
+    )
+    return _noise(seeds, nominal, outputs, samples, metrics)
+
+
+def _check_noise_seeds(k: int) -> list[str]:
+    if k < 0 or k == 1:
+        return [f"--noise-seeds {k}: must be 0 (no noise floor) or >= 2 (a variance needs two)"]
+    return []
+
+
+def _nominal(ls: LoadedScenario) -> tuple[dict[str, float | int], Scenario]:
+    """The nominal point's values and its scenario (every input at its median)."""
+    nominal = nominal_values(ls.scenario.uncertainty)
+    base = {k: v for k, v in ls.raw.items() if k != "uncertainty"}
+    axes = [Axis(p, ()) for p in nominal]
+    return nominal, parse_scenario(apply_point(base, axes, list(nominal.values())), str(ls.path))
+
+
+def _noise(
+    seeds: list[int],
+    nominal: dict[str, float | int],
+    outputs: Sequence[Mapping[str, float]],
+    samples: pd.DataFrame,
+    metrics: Sequence[str],
+) -> NoiseFloor:
+    runs = pd.DataFrame({"seed": seeds})
+    for m in metrics:
+        runs[m] = [o[m] for o in outputs]
+    table, notes = floor_table(runs, samples, metrics, len(nominal))
+    return NoiseFloor(seeds, nominal, runs, table, notes)

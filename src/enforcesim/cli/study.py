@@ -377,13 +377,21 @@ def sensitivity_cmd(
     resamples: Annotated[
         int, typer.Option(help="Bootstrap resamples for the confidence intervals.")
     ] = 200,
+    noise_seeds: Annotated[
+        int,
+        typer.Option(
+            help="Runs of the nominal point (every input at its median), one per seed, for "
+            "the noise floor: indices below it cannot be told from process noise (0: none)."
+        ),
+    ] = 8,
     workers: WorkersOpt = None,
     quiet: QuietOpt = False,
     sets: SetOpt = None,
     form: FormatOpt = Format.table,
     cluster: ClusterOpt = None,
 ) -> None:
-    """Sobol indices (SALib) of outputs to the scenario's uncertain inputs."""
+    """Sobol indices (SALib) of outputs to the scenario's uncertain inputs, with the noise
+    floor of common random numbers."""
     from ..analyses.sensitivity import DEFAULT_METRICS, sensitivity
     from .cluster import executor_for
 
@@ -405,6 +413,7 @@ def sensitivity_cmd(
                 on_run=lambda i, total: progress.update(task, completed=i, total=total),
                 overrides=overrides,
                 executor=executor,
+                noise_seeds=noise_seeds,
             )
         from ..reports.render import render
 
@@ -420,19 +429,28 @@ def sensitivity_cmd(
     t = Grid(
         title=f"Sobol indices of {result.scenario.name}: N = {result.n}, "
         f"{len(result.samples)} runs, seed {result.seed}; ± = 95 % bootstrap CI",
-        headers=["metric", "input", "S1", "ST"],
+        headers=["metric", "input", "S1", "ST"] + (["ST > noise floor"] if result.noise else []),
         right={2, 3},
         keys=2,
     )
-    for r in result.indices.itertuples():
+    above = None
+    if result.noise is not None:
+        from ..analyses.noise_floor import above_floor
+
+        above = above_floor(result.indices, result.noise.table).tolist()
+    for i, r in enumerate(result.indices.itertuples()):
         t.rows.append(
             [r.metric, r.input, f"{r.S1:.2f} ± {r.S1_conf:.2f}", f"{r.ST:.2f} ± {r.ST_conf:.2f}"]
+            + ([] if above is None else ["yes" if above[i] else "no"])
         )
     if form is Format.table:
         print_grid(console, t)
+    if result.noise is not None:
+        console.print(result.noise.line())
     for note in result.notes:
         console.print(f"note: {note}")
-    console.print(f"Results in {out}/ (indices.csv, samples.csv, {report.name}, figures/)")
+    extra = "noise.csv, " if result.noise is not None else ""
+    console.print(f"Results in {out}/ (indices.csv, samples.csv, {extra}{report.name}, figures/)")
 
 
 def report_cmd(

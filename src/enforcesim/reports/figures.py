@@ -414,7 +414,16 @@ def _short(v: float) -> str:
     return f"{v:,.0f}" if a >= 10 else f"{v:.2g}"
 
 
-def sobol_bars(indices: pd.DataFrame, path: Path, source: str, n: int, runs: int) -> bytes:
+def sobol_bars(
+    indices: pd.DataFrame,
+    path: Path,
+    source: str,
+    n: int,
+    runs: int,
+    floors: dict[str, float | None] | None = None,
+) -> bytes:
+    """S1 and ST per input, one panel per metric; a dashed line at each metric's noise floor
+    where there is one (an index left of it cannot be told from process noise)."""
     metrics = list(dict.fromkeys(indices["metric"]))
     inputs = list(dict.fromkeys(indices["input"]))
     fig, axes = plt.subplots(
@@ -443,6 +452,9 @@ def sobol_bars(indices: pd.DataFrame, path: Path, source: str, n: int, runs: int
         ax.set_yticks(y, inputs)
         ax.invert_yaxis()
         ax.axvline(0, color="#444444", linewidth=0.8)
+        floor = (floors or {}).get(m)
+        if floor is not None:
+            ax.axvline(floor, color="#444444", linewidth=1.0, linestyle="--", label="noise floor")
         ax.set_xlabel("Sobol index (share of output variance, dimensionless)")
         ax.set_title(m, loc="left", fontsize=10)
     axes[0][0].legend(fontsize=8, frameon=False, loc="lower right")

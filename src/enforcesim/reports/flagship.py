@@ -35,6 +35,7 @@ from .flagship_results import (
     paired_difference,
     read_flagship,
 )
+from .flagship_sobol import published_sobol_html, read_published
 from .headline import QUICK_LABEL
 from .html import Page, macros, table
 from .parts import (
@@ -164,6 +165,9 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
     page.section("Costs and cost per removal", _costs(st, T))
     page.section("Feasibility map", _feasibility(st, T))
     page.section("Sensitivity: what drives the answers", _sensitivity(st, T))
+    page.section(
+        "Sensitivity: the published analysis", published_sobol_html(page, T, read_published())
+    )
     page.section("ICE's published series and the goals", _history(st, T))
     page.section("Published static estimates and capacity", _published(st, T))
     page.section("All scenarios: key metrics and differences", _all_scenarios(st, T))

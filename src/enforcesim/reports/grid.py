@@ -15,6 +15,7 @@ from .parts import (
     assumptions_html,
     assumptions_table,
     interval,
+    noise_floor_html,
     number_or_none,
     sections,
     sobol_html,
@@ -176,6 +177,8 @@ def render_sensitivity(folder: Path, out: Path) -> Path:
         f"seed {man['seed']}, {man['bootstrap_resamples']} bootstrap resamples."
     )
     page.section("Sobol indices", sobol_html(page, indices, man, src))
+    if (folder / "noise.csv").exists():
+        page.section("Noise floor", noise_floor_html(pd.read_csv(folder / "noise.csv"), man))
     page.section("Method", T.sensitivity_method(man))
     page.section("Assumptions and sources", assumptions_html(_scenario_copy(folder), man["source"]))
     settings = [[k, json.dumps(v)] for k, v in man.items() if k != "inputs"]

@@ -184,7 +184,12 @@ def sobol_html(
     fig, rows = None, None
     if not indices.empty:
         data = F.sobol_bars(
-            indices, page.fig_path("sobol.png"), source, manifest["n"], manifest["runs"]
+            indices,
+            page.fig_path("sobol.png"),
+            source,
+            manifest["n"],
+            manifest["runs"],
+            manifest.get("noise_floor"),
         )
         fig = page.figure("sobol.png", data)
         rows = table(
@@ -197,6 +202,34 @@ def sobol_html(
             numeric={2, 3, 4, 5},
         )
     return sections().sobol(fig, rows, manifest.get("notes", []), source)
+
+
+def noise_floor_html(noise: pd.DataFrame, manifest: dict[str, Any]) -> Markup:
+    """The noise floor of a Sobol analysis (noise.csv of a sensitivity folder) and what it
+    means."""
+    rows = table(
+        [
+            "metric",
+            "seeds",
+            "nominal mean",
+            "variance over seeds",
+            "variance over sample",
+            "noise floor",
+        ],
+        (
+            [
+                r.metric,
+                f"{r.seeds:d}",
+                f"{r.nominal_mean:,.4g}",
+                f"{r.var_seeds:,.4g}",
+                f"{r.var_sample:,.4g}",
+                f"{r.noise_floor:.3g}",
+            ]
+            for r in noise.itertuples()
+        ),
+        numeric={1, 2, 3, 4, 5},
+    )
+    return sections().noise_floor(rows, manifest)
 
 
 # --- one result folder -----------------------------------------------------------------------
