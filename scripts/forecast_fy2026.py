@@ -136,6 +136,26 @@ def binding_table(fc: Forecast) -> str:
     return "\n".join(lines)
 
 
+def starting_point(main: Forecast, quo: Forecast) -> str:
+    """The two scenarios' first month side by side: the status quo starts from ICE's
+    population of 30 Sep 2025 and FY2025's last months' inflow, so a wide gap says the main
+    scenario does not start where FY2025 ended."""
+    first = main.months[0]
+    a = main.table.set_index(["series", "month"])["central"]
+    b = quo.table.set_index(["series", "month"])["central"]
+    parts = [
+        f"{label} {number(a.get((s, first), float('nan')))} against "
+        f"{number(b.get((s, first), float('nan')))}"
+        for s, label in (("detained", "detained"), ("ice_book_ins", "ICE-arrest book-ins/day"))
+    ]
+    return (
+        f"Starting point, {first} (central runs, main scenario against the status quo, which "
+        f"starts from ICE's population of 30 Sep 2025 and the Jun-Sep 2025 inflow): "
+        f"{'; '.join(parts)}. A wide gap means the main scenario does not start where FY2025 "
+        "ended; read its months with that in mind."
+    )
+
+
 def budget_lines(fc: Forecast) -> list[str]:
     window_days = (fc.last - fc.first).days + 1
     lines = []
@@ -288,6 +308,7 @@ file's seed) with one input at the low and then the high end of its range (as
 
 ## Caveats
 
+- {starting_point(main, quo)}
 - Data only to {DATA_THROUGH}: every input is the scenario file's (dated and sourced
   there); nothing after FY2025 was used. The main scenario's policy inputs (the arrest goal,
   the bed build-out and its pace, officers) are assumptions, not observations.
