@@ -97,7 +97,7 @@ class AgainstIce:
 # --- the model's daily series ------------------------------------------------------------------
 
 
-def _agency_of_stream(name: str, kinds: Mapping[str, str]) -> str | None:
+def agency_of_stream(name: str, kinds: Mapping[str, str]) -> str | None:
     """'ice' or 'cbp' for a daily_streams stream: with arrests, by its source's kind;
     otherwise a book-in stream named "ice" or "cbp" (or "ice.x", "cbp.x")."""
     head = name.split(".")[0]
@@ -129,7 +129,7 @@ def model_daily(
     agency = None
     if streams is not None:
         names = pd.Series(streams["stream"].astype(str))
-        agency = names.map(lambda n: _agency_of_stream(n, source_kinds))
+        agency = names.map(lambda n: agency_of_stream(n, source_kinds))
     arrests = tables.get("daily_arrests")
     if arrests is not None and source_kinds:
         ice = [n for n, k in source_kinds.items() if k != "cbp_transfer"]

@@ -19,6 +19,7 @@ from .against_ice import register as register_against_ice
 from .calibrate import app as calibrate_app
 from .cluster import app as cluster_app
 from .data import app as data_app
+from .forecast import register as register_forecast
 from .options import SetOpt
 from .study import register as register_study_commands
 from .tables import Format, FormatOpt
@@ -41,6 +42,7 @@ app.add_typer(
 )
 register_study_commands(app)
 register_against_ice(app)
+register_forecast(app)
 app.command()(serve)  # the web app; FastAPI is imported only when it starts
 err_console = Console(stderr=True)
 # Piped output has no terminal width; 80 columns would truncate the summary table.
