@@ -35,15 +35,22 @@ SCENARIOS = {
     "case side (baseline)": ROOT / "tests" / "baseline" / "scenarios" / "case-side.toml",
     "arrests (baseline)": ROOT / "tests" / "baseline" / "scenarios" / "arrest-driven.toml",
 }
+# per_person.py's scenarios as `make bench` times them: one year, every person reported.
+YEAR = {"scenario.days": 365, "scenario.warmup_days": 0}
+SIDES = {
+    "contract (bench.toml, 365 d)": (HERE / "scenarios" / "bench.toml", YEAR),
+    "arrest side (example, 365 d)": (ROOT / "scenarios" / "examples" / "arrest-side.toml", YEAR),
+    "case side (example, 365 d)": (ROOT / "scenarios" / "examples" / "case-side.toml", YEAR),
+}
 
 SPEED_CHILD = """
 import json, sys, time
-from enforcesim import load_scenario
+from enforcesim.analyses.runs import load
 from enforcesim.engine import runner
 runner.ensure_compiled(True)
 out = {}
-for name, path in json.loads(sys.argv[1]).items():
-    sc = load_scenario(path)
+for name, (path, overrides) in json.loads(sys.argv[1]).items():
+    sc = load(path, overrides=overrides)[0]
     runner.simulate_replicate(sc, 0)
     times = []
     for _ in range(int(sys.argv[2])):
@@ -93,6 +100,9 @@ def main() -> None:
     ap.add_argument("--compile-only", action="store_true")
     ap.add_argument("--speed-only", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
+    ap.add_argument(
+        "--sides", action="store_true", help="per_person.py's scenarios, 365 days, no warm-up"
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kernel-ab-") as tmp:
@@ -102,8 +112,9 @@ def main() -> None:
 
         if not args.compile_only:
             caches = {k: tmp_path / f"cache-{k}" for k in trees}
-            paths = json.dumps({k: str(v) for k, v in SCENARIOS.items()})
-            runs: dict = {k: {s: [] for s in SCENARIOS} for k in trees}
+            scenarios = SIDES if args.sides else {k: (v, {}) for k, v in SCENARIOS.items()}
+            paths = json.dumps({k: (str(v), ov) for k, (v, ov) in scenarios.items()})
+            runs: dict = {k: {s: [] for s in scenarios} for k in trees}
             for r in range(args.rounds):
                 for k in trees if r % 2 == 0 else reversed(list(trees)):
                     got = child(trees[k], SPEED_CHILD, [paths, str(args.repeats)], caches[k])
@@ -112,7 +123,7 @@ def main() -> None:
             print("| scenario | before: CPU s (median) | now: CPU s (median) | now / before |")
             print("|---|---:|---:|---:|")
             result["speed"] = {}
-            for s in SCENARIOS:
+            for s in scenarios:
                 b, n = median(runs["before"][s]), median(runs["now"][s])
                 result["speed"][s] = {"before": runs["before"][s], "now": runs["now"][s]}
                 print(f"| {s} | {b:.3f} | {n:.3f} | {n / b:.2f} |")

@@ -8,6 +8,13 @@ a function, and a record costs nothing to pass. For the same reason the book-in 
 hottest path (a book-in, the end of a stay) takes only a few small helpers. A helper that
 adds to a container (queues.py) relies on the loop to have made room first.
 
+Helpers called at every book-in or case-side heap event that take arrays or a random
+generator are compiled into the loop (`inline="always"`, here and in the stages' draws):
+a helper that stays a separate function increfs and decrefs each array and generator it is
+handed on every call (Numba's pruning does not remove them once the function branches), and
+the case side calls several such helpers per event; inlined, the call and some of those pairs
+go (the case side's kernel about 13% faster, benchmarks/README.md) and no number changes.
+
 `d` is the reported day of the event, -1 in warm-up: then nothing is counted (the record
 handed over is the tables' spare last row, never written), but the state changes as always.
 """
@@ -63,7 +70,7 @@ def new_output(days, n_class, n_src, n_path, n_mode):
 
 
 # --- book-in process ---------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def next_arrival(rng, t, seg, seg_start, seg_total):
     """Next event of a Poisson process with piecewise-constant rate, after time t.
 
@@ -92,7 +99,7 @@ def next_attempt(rng, t, rate):
     return t + rng.standard_exponential() / rate
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def draw_class(rng, seg, seg_rate, seg_total):
     """Class of an arrival: in proportion to the classes' rates in the segment."""
     k = seg_rate.shape[1]
@@ -267,7 +274,7 @@ def admit_waiting(
 LEAVE, JOIN_DOCKET, WAIT_FOR_DOCUMENT, JOIN_SEAT_QUEUE = 0, 1, 2, 3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def case_stage_end(case_tot, case_day, flows, path_i, doc_f, doc_i, rng, has_modes, p, g, stage, d):
     """What follows the end of a case-side heap entry of pathway p at `stage`. A stay ends
     in its pathway's decision or, for a court pathway, on the judges' docket; a hearing
@@ -402,7 +409,7 @@ def integrate(tot, day, lo, hi, detained, waiting, beds):
         day.full_time += hi - lo
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def integrate_classes(class_totals, det_c, lo, hi):
     for c in range(det_c.shape[0]):
         class_totals[c].area_detained += det_c[c] * (hi - lo)

@@ -689,7 +689,7 @@ def unpack(tag, n_path, n_g1):
     return rest // n_path, rest % n_path, g, stage
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
 def draw_pathway(rng, path_cum, c):
     """Pathway of an arrival of class c: one uniform against the class's cumulative
     shares (the last pathway takes any rounding remainder)."""
@@ -701,7 +701,7 @@ def draw_pathway(rng, path_cum, c):
     return n - 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
 def pathway_stay(rng, path_i, path_f, p):
     """Days from admission to the decision (to the docket for a court pathway); no draw for
     a pathway without a stay (a court pathway straight to the docket, a diversion)."""
@@ -710,7 +710,7 @@ def pathway_stay(rng, path_i, path_f, p):
     return draw_stay(rng, path_i[p, PI_DIST], path_f[p, PF_P1], path_f[p, PF_P2])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
 def draw_document(rng, doc_f, doc_i):
     """Travel-document group of a removal order and the days until its document is ready
     (no draw when there is one group without a delay: no [travel_documents])."""
@@ -730,7 +730,7 @@ def draw_document(rng, doc_f, doc_i):
     ]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
 def court_service(rng, court_f):
     """A judge's time on one detained case (days)."""
     if court_f[CF_FIXED] > 0.0:

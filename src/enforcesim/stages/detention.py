@@ -293,7 +293,7 @@ def stay_parameters(dist: str, mean: float, sd: float | None) -> tuple[int, floa
     return DIST_CODES[dist], mean, 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
 def draw_stay(rng, dist, p1, p2):
     if dist == FIXED:
         return p1

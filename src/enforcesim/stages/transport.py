@@ -534,7 +534,7 @@ def engine_input(sc: Scenario) -> TransportInput:
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
 def admission_escort(rng, escort_f, counted, ledger, vols):
     """Officer-hours of one admission: the intake escort, and a transfer for a share of
     admissions (one uniform per admission, only when transfers are configured). When
