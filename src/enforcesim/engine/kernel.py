@@ -428,7 +428,8 @@ def simulate(
             elif n_src > 0:
                 c = draw_class(rng_arrest_class, 0, day_rate, day_total)
                 if los_first[c + 1] > los_first[c]:  # the stay of its book-in date
-                    stay = draw_stay(rng_stays, *stay_in_force(book, c, t))
+                    s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
+                    stay = draw_stay(rng_stays, s_dist, s_p1, s_p2)
                 else:
                     stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
                 rem = rng_removal.random() < removal_share[c]
@@ -440,7 +441,8 @@ def simulate(
                     stay = cs.pathway_stay(rng_stays, path_i, path_f, p)
                     rem = False
                 elif los_first[c + 1] > los_first[c]:  # the stay of its book-in date
-                    stay = draw_stay(rng_stays, *stay_in_force(book, c, t))
+                    s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
+                    stay = draw_stay(rng_stays, s_dist, s_p1, s_p2)
                     rem = rng_removal.random() < removal_share[c]
                 else:
                     stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
