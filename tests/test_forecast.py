@@ -157,3 +157,20 @@ def test_the_committed_forecast_was_made_from_the_current_scenarios():
     text = (DOCS / "forecast-fy2026.md").read_text()
     for digest in made_from["scenario_sha256"]:
         assert digest in text
+
+
+def test_one_at_a_time_gives_an_integer_value_integer_ends():
+    """Beds are whole: a range with fractional ends (240.5-280.5) is run at 240 and 280 (as
+    the draws round), not refused as "not a decimal number"."""
+    from enforcesim.analyses.forecast import Input, one_at_a_time
+
+    rows = one_at_a_time(
+        small(replicates=2),
+        [Input("detention.beds", 240.5, 280.5, "test range")],
+        DAY0,
+        date(2024, 10, 31),
+        workers=1,
+    )
+    beds = rows[rows["input"] == "detention.beds"].set_index("end")["value"]
+    assert beds["low"] == 240 and beds["high"] == 280
+    assert isinstance(beds["low"], int | np.integer)

@@ -527,10 +527,17 @@ def one_at_a_time(
     check_window(sc, source, first, last)
     plain = without_uncertainty(sc)
     runs: list[tuple[str, str, Any, dict[str, Any] | None]] = [("(central run)", "file", "", None)]
+    from ..schema.paths import get_path
+
+    file_values = sc.model_dump(exclude_none=True)
     for i in inputs:
+        low, high = i.low, i.high
+        # an integer value (beds, officers) takes integer ends, as its draws do
+        if isinstance(get_path(file_values, i.path), int):
+            low, high = round(low), round(high)
         runs += [
-            (i.path, "low", i.low, {i.path: i.low}),
-            (i.path, "high", i.high, {i.path: i.high}),
+            (i.path, "low", low, {i.path: low}),
+            (i.path, "high", high, {i.path: high}),
         ]
     rows = []
     for path, end, value, overrides in runs:
