@@ -67,7 +67,7 @@ def test_fifty_clients_lose_no_job(tmp_path: Path) -> None:
 def serve(data: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, "-m", "enforcesim.cli", "serve", "--port", str(port), "--data",
-           str(data), "--no-precompute", "--jobs", "1"]  # fmt: skip
+           str(data), "--library", str(LIBRARY), "--no-precompute", "--jobs", "1"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
