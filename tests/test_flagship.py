@@ -17,6 +17,7 @@ from enforcesim.reports.flagship_results import headlines, read_flagship
 from enforcesim.reports.headline import QUICK_LABEL
 from enforcesim.scenario import parse_scenario
 from enforcesim.studies.flagship import (
+    BASELINE,
     COMPARED,
     CONTEXT,
     LIBRARY,
@@ -77,17 +78,79 @@ def test_goal_scenarios_are_arrest_driven_with_the_goals_and_the_law(path):
     raw = read_toml(path)
     sc = parse_scenario(raw, str(path))
     assert sc.arrests is not None and sc.book_ins is None
-    assert str(sc.scenario.start_date) == "2025-05-28"
+    assert str(sc.scenario.start_date) == "2024-10-01" and sc.scenario.warmup_days == 0
+    assert sc.scenario.days == 1095 and sc.scenario.seed == 0
     assert sc.targets.ice_arrests_per_day == 3000 and sc.targets.removals_per_day == 2740
     assert sc.budget["detention_2025_law"].amount_usd == 45e9
     assert any(k.endswith("officer_hours_per_arrest") for k in sc.uncertainty)
     text = path.read_text()
-    assert "Day 0 = 2025-05-28" in text and "VERIFY" in text and "ASSUMPTION" in text
+    assert "Day 0 = 1 Oct 2024" in text and "VERIFY" in text and "ASSUMPTION" in text
+
+
+def fy2025_part(name: str, differs: tuple[str, ...] = ()) -> dict:
+    """A library file cut to FY2025 (steps from day 365 on dropped, as the study cuts a
+    horizon; a schedule left empty removed), without its name and the dotted keys (and their
+    [uncertainty]) in `differs`."""
+    d = shorten(read_toml(LIBRARY / f"{name}.toml"), 365)
+    d["scenario"].pop("name")
+    for section in d.values():
+        for key in [k for k, v in section.items() if v == []]:
+            del section[key]
+    for path in differs:
+        *parents, leaf = path.split(".")
+        node = d
+        for part in parents:
+            node = node.get(part, {})
+        node.pop(leaf, None)
+        for key in [k for k in d.get("uncertainty", {}) if k == path or k.startswith(path + ".")]:
+            del d["uncertainty"][key]
+    return d
+
+
+# Each goal scenario and its base: what may differ before 1 Oct 2025 (day 365), and why.
+SAME_FY2025 = [
+    ("goal-3000-no-buildout", MAIN, ()),  # only the build-out, from day 365
+    ("more-officers", MAIN, ("officers.hires", "officers.training_lag_days")),  # hires >= 365
+    ("expedited-removal-wide", "goal-3000-no-buildout", ()),  # steps on day 365
+    ("more-flights", MAIN, ("transport.departures_per_day",)),  # [transport] has no schedule
+    (  # `priority` has no date; its yield-curve range goes with it
+        "priority-criminal-first",
+        "goal-3000-no-buildout",
+        ("arrests.priority", "arrests.sources.at_large.pool.yield_exponent"),
+    ),
+]
+
+
+@pytest.mark.parametrize("name, base, differs", SAME_FY2025, ids=[s[0] for s in SAME_FY2025])
+def test_every_goal_scenario_shares_the_main_scenarios_fy2025(name, base, differs):
+    # the restated library: every policy change is a step on 1 Oct 2025, so FY2025 (ICE's
+    # record) is the same run; the exceptions are the keys that have no date
+    assert fy2025_part(name, differs) == fy2025_part(base, differs)
+
+
+def test_the_baseline_is_the_main_scenario_without_the_build_out():
+    base, main = read_toml(LIBRARY / f"{BASELINE}.toml"), read_toml(LIBRARY / f"{MAIN}.toml")
+    assert "beds_schedule" not in base["detention"]
+    assert min(s["day"] for s in main["detention"]["beds_schedule"]) == 365
+    assert base["detention"]["beds"] == main["detention"]["beds"] == 62913
+    main["detention"].pop("beds_schedule")
+    base["scenario"].pop("name"), main["scenario"].pop("name")
+    assert base == main
+
+
+def test_future_policies_start_on_1_october_2025():
+    officers = read_toml(LIBRARY / "more-officers.toml")["officers"]
+    assert [h["day"] for h in officers["hires"]] == [365, 547, 730, 912]
+    er = read_toml(LIBRARY / "expedited-removal-wide.toml")
+    det, cbp = er["detention"], er["arrests"]["sources"]["cbp"]
+    for steps in (det["length_of_stay_schedule"], cbp["length_of_stay_schedule"]):
+        assert steps[-1]["day"] == 365 and steps[-1]["length_of_stay"]["mean"] == 20.0
+    assert det["removal_share_schedule"][-1] == {"day": 365, "removal_share": 0.93}
 
 
 def test_criminal_first_differs_from_the_baseline_only_in_the_priority():
     base, cf = (
-        read_toml(LIBRARY / "goal-3000-beds-50k.toml"),
+        read_toml(LIBRARY / f"{BASELINE}.toml"),
         read_toml(LIBRARY / "priority-criminal-first.toml"),
     )
     assert base["arrests"]["priority"] == "anyone"
@@ -112,13 +175,27 @@ def test_more_officers_hires_the_10000_with_a_training_lag():
 def test_shorten_drops_steps_beyond_the_horizon_and_their_uncertainty():
     raw = read_toml(LIBRARY / "more-officers.toml")
     raw["uncertainty"]["officers.hires.3.officers"] = {"dist": "uniform", "low": 1.0, "high": 2.0}
-    d = shorten(raw, 400, warmup_days=30, replicates=3)
-    assert [h["day"] for h in d["officers"]["hires"]] == [126, 308]
-    assert [s["day"] for s in d["detention"]["beds_schedule"]] == [126, 308]
+    d = shorten(raw, 600, warmup_days=30, replicates=3)
+    assert [h["day"] for h in d["officers"]["hires"]] == [365, 547]
+    assert [s["day"] for s in d["detention"]["beds_schedule"]] == [365, 457, 547]
     assert "officers.hires.3.officers" not in d["uncertainty"]
-    assert d["scenario"]["days"] == 400 and d["scenario"]["warmup_days"] == 30
-    assert raw["scenario"]["days"] == 730  # the original is untouched
+    assert d["scenario"]["days"] == 600 and d["scenario"]["replicates"] == 3
+    assert "warmup_days" not in d["scenario"]  # a shorter warm-up only cuts one that is there
+    assert raw["scenario"]["days"] == 1095  # the original is untouched
     parse_scenario(shorten(read_toml(LIBRARY / "more-officers.toml"), 60, 20), "short")
+
+
+def test_shorten_drops_arrest_events_that_take_effect_after_the_horizon():
+    # the loader refuses an event that takes effect after the last day (the quick plan's 60
+    # days end before the January 2025 quotas); events need not be in date order
+    raw = read_toml(LIBRARY / f"{MAIN}.toml")
+    dates = [str(e["date"]) for e in raw["arrests"]["events"]]
+    assert dates == ["2025-01-21", "2025-05-28", "2025-01-21"]
+    d = shorten(raw, 200)  # day 112 kept, day 239 dropped; `until` may lie beyond it
+    assert d["arrests"]["events"] == [raw["arrests"]["events"][i] for i in (0, 2)]
+    parse_scenario(d, "short")
+    assert shorten(raw, 60)["arrests"]["events"] == []
+    parse_scenario(shorten(raw, 60), "short")
 
 
 def test_shorten_cuts_every_schedule_whatever_its_name():
@@ -142,10 +219,10 @@ def test_shorten_cuts_every_schedule_whatever_its_name():
 
 def test_a_derived_file_keeps_the_library_comments_and_cuts_the_horizon():
     inp = read_input(LIBRARY / "more-officers.toml")
-    text = derived_file(inp, 200, 20)
+    text = derived_file(inp, 400, 20)
     short = tomllib.loads(text)
-    assert short == shorten(inp.raw, 200, 20)
-    assert [h["day"] for h in short["officers"]["hires"]] == [126]
+    assert short == shorten(inp.raw, 400, 20)
+    assert [h["day"] for h in short["officers"]["hires"]] == [365]
     assert "# 1 Oct 2025 (ASSUMPTION)" in text  # the kept step's source
     assert "1 Apr 2026 (ASSUMPTION)" not in text  # the dropped step's went with it
     assert "ICE 2024-25 (ICE ATD page)" in text
@@ -238,9 +315,9 @@ def test_quick_headlines_say_so_and_carry_the_central_run_and_the_coverage(study
     assert f"(central run {central['ice_arrests_per_day']:,.0f})" in arrests
     removals = next(line for line in lines if line.split("] ", 1)[1].startswith("Removals:"))
     assert f"(central run {central['removals_per_day']:,.0f})" in removals
-    # hours per arrest are drawn from a quarter of the file's value up to it
+    # the bed-day rate is drawn from the file's $152 (ICE) up to $180
     sided = next(line for line in lines if "One-sided ranges" in line)
-    assert "arrests.sources.at_large.officer_hours_per_arrest (88, range 22-88)" in sided
+    assert "costs.bed_day (152, range 152-180)" in sided
     assert any("not a meaningful interval" in line for line in lines)  # 2 replicates
     split = next(line for line in lines if "Bottleneck split" in line)
     assert "beyond every constraint" in split and "relaxing one alone" in split

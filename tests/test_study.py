@@ -369,7 +369,7 @@ def test_the_library_has_the_scenarios_of_issue_8():
     assert len(names) >= 8
     assert {
         "status-quo-fy2024",
-        "goal-3000-beds-50k",
+        "goal-3000-no-buildout",
         "goal-3000-buildout-100k",
         "removals-1m-per-year",
         "more-flights",

@@ -58,7 +58,7 @@ def test_scenarios_list_and_levers(client: TestClient) -> None:
     assert all(s["title"] for s in listing)
     doc = client.get(f"/api/scenarios/{NAME}").json()
     levers = {lever["id"]: lever for lever in doc["levers"]}
-    assert levers["beds"]["value"] == 50000 and levers["beds"]["paths"] == ["detention.beds"]
+    assert levers["beds"]["value"] == 62913 and levers["beds"]["paths"] == ["detention.beds"]
     assert levers["goal"]["value"] == 3000
     assert {"flights", "seats", "officers", "hires", "buildout", "bed_day", "mix"} <= set(levers)
     text = client.get(f"/api/scenarios/{NAME}/toml").text
@@ -164,7 +164,7 @@ def test_malformed_requests(client: TestClient) -> None:
 
 def test_limits(tmp_path: Path) -> None:
     app = create_app(
-        settings(tmp_path, max_replicates=5, max_days=100, max_events=1e6, max_overrides=3,
+        settings(tmp_path, max_replicates=5, max_days=100, max_events=3e5, max_overrides=3,
                  max_body_bytes=5000, max_sweep_points=3)
     )  # fmt: skip
     with TestClient(app) as c:
@@ -302,9 +302,9 @@ def test_record_from_the_store(
         while rec.get("note") and time.monotonic() < deadline:  # the store loads at start
             time.sleep(0.2)
             rec = c.get(f"/api/runs/{job['id']}/series").json()["record"]
-    # Day 0 is 28 May 2025; 120 days reach into September (a month sits at its middle day).
-    assert [p[2] for p in rec["detained"]["points"]] == ["2025-06", "2025-07", "2025-08", "2025-09"]
-    assert rec["detained"]["points"][0][0] == 4 + 30 // 2  # 1 June is day 4; its middle
+    # Day 0 is 1 Oct 2024; 120 days reach into January (a month sits at its middle day).
+    assert [p[2] for p in rec["detained"]["points"]] == ["2024-10", "2024-11", "2024-12", "2025-01"]
+    assert rec["detained"]["points"][0][0] == 31 // 2  # 1 October is day 0; its middle
 
 
 def test_token_and_host(tmp_path: Path) -> None:

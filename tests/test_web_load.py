@@ -20,7 +20,16 @@ pytest.importorskip("uvicorn")
 
 import enforcesim  # noqa: E402
 from enforcesim.web.store import Store  # noqa: E402
-from web_support import NAME, ROOT, TINY, Server, free_port, settings, wait_done  # noqa: E402
+from web_support import (  # noqa: E402
+    LIBRARY,
+    NAME,
+    ROOT,
+    TINY,
+    Server,
+    free_port,
+    settings,
+    wait_done,
+)
 
 CLIENTS = 50
 
@@ -42,7 +51,7 @@ def test_fifty_clients_lose_no_job(tmp_path: Path) -> None:
     assert [j["status"] for j in jobs] == ["done"] * CLIENTS
     for seed in range(40):
         one = enforcesim.run(
-            ROOT / "scenarios" / "library" / f"{NAME}.toml",
+            LIBRARY / f"{NAME}.toml",
             overrides=TINY,
             replicates=2,
             seed=seed,
@@ -58,7 +67,7 @@ def test_fifty_clients_lose_no_job(tmp_path: Path) -> None:
 def serve(data: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, "-m", "enforcesim.cli", "serve", "--port", str(port), "--data",
-           str(data), "--no-precompute", "--jobs", "1"]  # fmt: skip
+           str(data), "--library", str(LIBRARY), "--no-precompute", "--jobs", "1"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -19,7 +19,7 @@ from ..central import MIN_REPLICATES, few_replicates_note, number
 from ..errors import StudyError
 from . import headline as HL
 
-BASELINE = "goal-3000-beds-50k"  # the goal with today's officers and beds
+BASELINE = "goal-3000-no-buildout"  # the goal with today's officers and contract beds
 MAIN = "goal-3000-buildout-100k"  # the goal on the 2025 law's bed timeline
 COMPARED = (
     BASELINE,
@@ -37,12 +37,12 @@ REMOVALS_GOAL = 2740.0  # 1,000,000 removals a year / 365
 BUDGET = "detention_2025_law"
 # What each scenario changes, in the report's words.
 LABELS = {
-    "goal-3000-beds-50k": "goal, ~6,000 officers, 50,000 beds",
+    "goal-3000-no-buildout": "goal, ~6,000 officers, 62,913 beds (no build-out)",
     "goal-3000-buildout-100k": "goal, build-out to 100,000 beds",
     "more-officers": "goal, build-out + 10,000 officers",
     "more-flights": "goal, build-out + flights for 1M/yr",
-    "priority-criminal-first": "goal, 50,000 beds, criminal first",
-    "expedited-removal-wide": "goal, 50,000 beds, wider expedited removal",
+    "priority-criminal-first": "goal, 62,913 beds, criminal first",
+    "expedited-removal-wide": "goal, 62,913 beds, wider expedited removal",
     "status-quo-fy2024": "status quo FY2024 (book-ins)",
     "removals-1m-per-year": "1M removals/yr (book-ins, if arrests happen)",
 }
@@ -107,8 +107,10 @@ def _n(v: float, digits: int = 0) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     a = abs(v)
+    if digits < 0:  # dollars in billions, below $1B too (a horizon that ends before a budget
+        return f"${v / 1e9:,.1f}B"  # starts spends $0.0B of it)
     if a >= 1e9:
-        return f"${v / 1e9:,.1f}B" if digits < 0 else f"{v / 1e9:,.1f} billion"
+        return f"{v / 1e9:,.1f} billion"
     return f"{v:,.{digits}f}"
 
 

@@ -5,10 +5,10 @@ binds, and at what cost? (docs/flagship.md)
 
 runs, on common random numbers and under the library files' parameter uncertainty:
 
-1. the goal scenarios of `scenarios/library/` (the baseline with today's officers and about
-   50,000 beds, the build-out to 100,000 beds, more officers, more flights, criminal-first
-   priorities, wider expedited removal), and for context the calibrated status quo and the
-   book-in-driven million-removals scenario;
+1. the goal scenarios of `scenarios/library/` (the baseline with today's officers and the
+   beds held at the contract capacity, the build-out to 100,000 beds, more officers, more
+   flights, criminal-first priorities, wider expedited removal), and for context the
+   calibrated status quo and the book-in-driven million-removals scenario;
 2. bottleneck attribution (Shapley over beds and seats) on the main goal scenario, and the
    same scenario with process noise only, to show what the parameter uncertainty adds;
 3. a feasibility sweep over beds x officers (study.sweep: resumable point by point);
@@ -91,36 +91,40 @@ class Plan:
     seed: int = 0
 
 
-# Sized to finish in about 5 minutes on 2 cores (docs/flagship.md gives the timing).
+# The scenario files run their own horizon (1,095 days from 1 Oct 2024). The sweep, the Sobol
+# study and the published estimates stop at 730 days (30 Sep 2026): FY2025, ICE's record, and
+# the FY2026 forecast year; a 365-day cut would hold only the record. The sweep's beds start
+# at the baseline's 62,913 (contract capacity, April 2025). Timing: docs/flagship.md.
 FULL = Plan(
     "full",
     replicates=10,
     days=None,
     warmup_days=None,
-    sweep_beds=(50_000, 100_000, 150_000),
+    sweep_beds=(62_913, 100_000, 150_000),
     sweep_officers=(6_000, 16_000, 26_000, 36_000),
     sweep_replicates=4,
-    sweep_days=365,
+    sweep_days=730,
     sobol_n=8,
-    sobol_days=365,
+    sobol_days=730,
     sobol_resamples=200,
-    published_days=365,
+    published_days=730,
     bottleneck_replicates=4,
 )
-# End to end in seconds: for tests and a first look, not for numbers.
+# End to end in seconds: for tests and a first look, not for numbers (60 days from 1 Oct
+# 2024 do not reach FY2026; 40,000 beds bind on the 30 Sep 2024 population, 62,913 do not).
 QUICK = Plan(
     "quick",
     replicates=2,
     days=60,
     warmup_days=20,
-    sweep_beds=(40_000, 60_000),
+    sweep_beds=(40_000, 62_913),
     sweep_officers=(6_000, 16_000),
     sweep_replicates=2,
-    sweep_days=45,
+    sweep_days=60,
     sobol_n=4,
-    sobol_days=45,
+    sobol_days=60,
     sobol_resamples=20,
-    published_days=45,
+    published_days=60,
     bottleneck_replicates=2,
 )
 PLANS = {"full": FULL, "quick": QUICK}
@@ -199,7 +203,9 @@ def set_horizon(doc: MutableMapping[str, Any], days: int, warmup_days: int | Non
     """Give a scenario (a dict, or a tomlkit document whose comments then survive) a horizon
     of `days`, in place: every step of every schedule on or after the new last day is dropped,
     whatever the schedule is called (a list of `{ day, ... }` steps anywhere outside
-    [uncertainty]), with any [uncertainty] entry on it; a shorter warm-up when given."""
+    [uncertainty]), with any [uncertainty] entry on it, and so is every dated
+    `[[arrests.events]]` entry that takes effect after it (the loader refuses those); a
+    shorter warm-up when given."""
     meta = doc["scenario"]
     meta["days"] = days
     if warmup_days is not None and meta.get("warmup_days", 0) > warmup_days:
@@ -213,6 +219,27 @@ def set_horizon(doc: MutableMapping[str, Any], days: int, warmup_days: int | Non
     unc = doc.get("uncertainty", {})
     for key in [k for k in unc if any(k.startswith(p + ".") for p in dropped)]:
         del unc[key]
+    _drop_late_events(doc, days)
+
+
+def _drop_late_events(doc: MutableMapping[str, Any], days: int) -> None:
+    # Events need not be in date order; no event value can be in [uncertainty] (the fitted
+    # scalars that scale them can), so there is nothing to drop or renumber there.
+    events = doc.get("arrests", {}).get("events")
+    if not events:
+        return
+    start = doc["scenario"].get("start_date")
+
+    def first_day(event: Mapping[str, Any]) -> int:
+        if "day" in event:
+            return int(event["day"])
+        if start is None:
+            return -1  # kept: the loader names a date without start_date
+        return (event["date"] - start).days
+
+    for i in reversed(range(len(events))):  # from the end, so that earlier indices stay valid
+        if first_day(events[i]) >= days:
+            del events[i]
 
 
 def _step_lists(node: Mapping[str, Any], path: str) -> Iterator[tuple[str, list[Any]]]:
