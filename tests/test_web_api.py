@@ -19,7 +19,7 @@ import enforcesim  # noqa: E402
 from enforcesim.web import Settings, create_app  # noqa: E402
 from enforcesim.web.jobs import JobManager  # noqa: E402
 from enforcesim.web.store import Store  # noqa: E402
-from web_support import LIBRARY, NAME, TINY, settings, wait_done  # noqa: E402
+from web_support import LIBRARY, NAME, SCENARIOS, TINY, settings, wait_done  # noqa: E402
 
 
 @pytest.fixture
@@ -106,15 +106,77 @@ def test_same_run_is_answered_from_the_store(client: TestClient) -> None:
 
 
 def test_levers_become_overrides(client: TestClient) -> None:
+    """The served library is cut to a few days (web_support): no dated event falls inside,
+    so the goal lever scales the sources' base attempts by the file's ratio and the mix
+    splits them."""
     body = run_body(levers={"beds": 20000, "goal": 2000, "mix": {"at_large": 1}})
     job = wait_done(client.get, f"/api/runs/{client.post('/api/runs', json=body).json()['id']}")
     overrides = job["request"]["overrides"]
     assert overrides["detention.beds"] == 20000
     assert overrides["targets.ice_arrests_per_day"] == 2000
-    assert overrides["arrests.sources.at_large.schedule.0.rate_per_day"] == pytest.approx(2200)
-    assert overrides["arrests.sources.jails.schedule.0.rate_per_day"] == 0
+    assert overrides["arrests.sources.at_large.rate_per_day"] > 0
+    assert overrides["arrests.sources.jails.rate_per_day"] == 0
     assert job["summary"]["provenance"]["overrides"]["detention.beds"] == 20000
     assert job["summary"]["targets"]["ice_arrests_per_day"]["target"] == 2000
+
+
+def test_event_driven_levers_set_the_target_and_the_fitted_scalars() -> None:
+    """The full library file (dated events): the goal is the target only, each fitted scalar
+    the events name is a lever, and a value outside its interval widens the interval (the
+    file stays valid) and fixes it (no draw)."""
+    from enforcesim.analyses.runs import load
+    from enforcesim.web.levers import levers, overrides_for, parse_text
+
+    path = SCENARIOS / f"{NAME}.toml"  # the shipped file, not the served cut
+    source = parse_text(path.read_text(), NAME)
+    ids = [lever.id for lever in levers(source.raw)]
+    assert "mix" not in ids and {"goal", "fitted.theta_q", "fitted.theta_g"} <= set(ids)
+    out = overrides_for(source, {"goal": 2000, "fitted.theta_q": 1.0})
+    assert out == {
+        "targets.ice_arrests_per_day": 2000,
+        "fitted.theta_q.value": 1.0,
+        "fitted.theta_q.high": 1.0,
+    }
+    sc, _, _ = load(path, overrides=out)
+    assert sc.fitted["theta_q"].value == 1.0
+    assert "fitted.theta_q.value" not in sc.uncertainty
+
+
+SCHEDULED_GOAL = """
+[scenario]
+name = "scheduled-goal"
+days = 30
+[arrests]
+when_full = "throttle"
+[arrests.sources.at_large]
+kind = "at_large"
+rate_per_day = 100.0
+schedule = [ { day = 5, rate_per_day = 330.0 } ]
+[arrests.sources.jails]
+kind = "custodial"
+rate_per_day = 200.0
+schedule = [ { day = 5, rate_per_day = 770.0 } ]
+[detention]
+beds = 5000
+when_full = "release"
+length_of_stay = { dist = "gamma", mean = 30.0, sd = 30.0 }
+[targets]
+ice_arrests_per_day = 1000.0
+"""
+
+
+def test_goal_and_mix_levers_on_scheduled_attempts() -> None:
+    """A file with hand-written schedules: the goal lever scales the scheduled attempts by the
+    file's ratio (1,100 attempted for a goal of 1,000) and splits them by the mix."""
+    from enforcesim.web.levers import levers, overrides_for, parse_text
+
+    source = parse_text(SCHEDULED_GOAL, "scheduled-goal")
+    ids = [lever.id for lever in levers(source.raw)]
+    assert "goal" in ids and "mix" in ids
+    out = overrides_for(source, {"goal": 2000, "mix": {"at_large": 1}})
+    assert out["targets.ice_arrests_per_day"] == 2000
+    assert out["arrests.sources.at_large.schedule.0.rate_per_day"] == pytest.approx(2200)
+    assert out["arrests.sources.jails.schedule.0.rate_per_day"] == 0
 
 
 def test_upload_by_hash(client: TestClient) -> None:

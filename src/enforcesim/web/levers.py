@@ -152,6 +152,45 @@ def _goal_rate_path(name: str, src: Mapping[str, Any]) -> str:
     return f"arrests.sources.{name}.rate_per_day"
 
 
+def _event_levers(raw: Mapping[str, Any], events: list[Any], goal: float | None) -> list[Lever]:
+    """Arrests driven by dated events: the target is only what results are measured against
+    (attempts follow the events), and each fitted scalar the events name is a lever: how
+    much of each event's size is realised (the FY2025 fit and its interval in the help)."""
+    out: list[Lever] = []
+    if goal:
+        out.append(
+            Lever("goal", "ICE arrest goal (the target)", "Arrests", "number", goal,
+                  "arrests/day", ["targets.ice_arrests_per_day"], min=0, step=100,
+                  help="what results are measured against; attempts follow the dated events "
+                  "x the fitted scalars below")
+        )  # fmt: skip
+    named = [e.get("scalar") for e in events if isinstance(e, dict) and e.get("scalar")]
+    for name in dict.fromkeys(named):
+        fit = _get(raw, f"fitted.{name}")
+        value = _num(fit.get("value")) if isinstance(fit, Mapping) else None
+        if value is None:
+            continue
+        what = [str(e.get("what", "")) for e in events if e.get("scalar") == name]
+        out.append(
+            Lever(
+                f"fitted.{name}",
+                f"Fitted {name}: {fit.get('unit', '')}",
+                "Arrests",
+                "number",
+                value,
+                "",
+                [f"fitted.{name}.value"],
+                min=0,
+                step=0.01,
+                help=f"fitted {value:g} ({_num(fit.get('low'))}-{_num(fit.get('high'))}, 95 %) "
+                f"on {fit.get('identified_by', 'data')}; scales: "
+                + "; ".join(what)
+                + "; setting it fixes it (no draw)",
+            )
+        )
+    return out
+
+
 def _num(x: Any) -> float | None:
     return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else None
 
@@ -168,7 +207,10 @@ def levers(raw: Mapping[str, Any]) -> list[Lever]:
     goal = _num(_get(raw, "targets.ice_arrests_per_day"))
     rates = {n: _num(_get(raw, _goal_rate_path(n, s))) for n, s in ice.items()}
     total = sum(r for r in rates.values() if r)
-    if ice and goal and total > 0:
+    events = _get(raw, "arrests.events")
+    if ice and isinstance(events, list) and events:
+        out += _event_levers(raw, events, goal)
+    elif ice and goal and total > 0:
         out.append(
             Lever(
                 "goal", "ICE arrest goal", "Arrests", "number", goal, "arrests/day",
@@ -311,8 +353,15 @@ def overrides_for(source: Source, values: Mapping[str, Any]) -> dict[str, Any]:
                 out["detention.beds"] = "unlimited"
             elif _num(value) is None:
                 bad(lever_id, value, "must be a number")
-            elif lever_id not in ("goal",):
+            elif lever_id != "goal" or mix_lever is None:
                 out[lever.paths[0]] = value
+                if lever_id.startswith("fitted."):  # the value chosen lies in its interval
+                    fit = _get(source.raw, lever_id) or {}
+                    low, high = _num(fit.get("low")), _num(fit.get("high"))
+                    if low is not None and value < low:
+                        out[f"{lever_id}.low"] = value
+                    if high is not None and value > high:
+                        out[f"{lever_id}.high"] = value
         elif lever.kind == "choice":
             if value not in lever.choices:
                 bad(lever_id, value, f"must be one of {', '.join(lever.choices)}")
@@ -326,7 +375,7 @@ def overrides_for(source: Source, values: Mapping[str, Any]) -> dict[str, Any]:
                 out[lever.paths[0]] = [
                     {"day": int(d), lever.step_field: _whole(n)} for d, n in sorted(steps)
                 ]
-    if goal_lever is not None and ("goal" in values or "mix" in values):
+    if goal_lever is not None and mix_lever is not None and ("goal" in values or "mix" in values):
         shares = _shares(mix, list(goal_lever.paths[1:]), known)
         if _num(goal) is None or _num(goal) < 0:  # type: ignore[operator]
             bad("goal", goal, "must be a number of arrests per day >= 0")
