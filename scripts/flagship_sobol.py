@@ -38,6 +38,7 @@ import platform
 import shutil
 import sys
 import time
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,9 @@ from enforcesim.errors import ScenarioError, StudyError
 from enforcesim.files import write_atomic, write_json
 from enforcesim.reports.flagship_results import MAIN
 from enforcesim.reports.flagship_sobol import PUBLISHED_SOBOL, read_published, with_docs_block
-from enforcesim.studies.flagship import LIBRARY, ROOT, derived_file, read_input
+from enforcesim.studies.flagship import FULL, LIBRARY, ROOT, derived_file, read_input
 
-HORIZON_DAYS = 365  # as the flagship study's Sobol stage (Plan.sobol_days)
+HORIZON_DAYS = FULL.sobol_days  # as the flagship study's Sobol stage
 METRICS = ("cost_per_removal", "removals_per_day", "book_ins_per_day", "detained")
 SAMPLES_LIMIT_BYTES = 1_000_000
 DOCS = ROOT / "docs" / "flagship.md"
@@ -107,8 +108,12 @@ def from_folder(args: argparse.Namespace, sha: str) -> dict[str, Any]:
         fail(f"{folder}: not a folder written by `enforcesim sensitivity` (no manifest.json)")
     if args.wall_time_s is None:
         fail("--from: give --wall-time-s, the measured wall time of that run (its log)")
-    got = hashlib.sha256((folder / "scenario.toml").read_bytes()).hexdigest()
-    if got != sha:
+    ran = (folder / "scenario.toml").read_text()
+    got = hashlib.sha256(ran.encode()).hexdigest()
+    # The same values with other comments (a comment edited after the run) are the same
+    # scenario: the published analysis then records the current file's SHA-256.
+    same_values = tomllib.loads(ran) == tomllib.loads(derived_scenario()[0])
+    if got != sha and not same_values:
         fail(
             f"{folder / 'scenario.toml'}: SHA-256 {got[:12]}... is not the derived main "
             f"scenario's {sha[:12]}...: the sample is of another scenario or an older version"
