@@ -14,6 +14,10 @@ a helper that stays a separate function increfs and decrefs each array and gener
 handed on every call (Numba's pruning does not remove them once the function branches), and
 the case side calls several such helpers per event; inlined, the call and some of those pairs
 go (the case side's kernel about 13% faster, benchmarks/README.md) and no number changes.
+Inlined, a helper's arguments are still copies that count references when the helper
+branches, so the case side's per-event helpers (case_stage_end, document_ready,
+transport.escort_hours, cases.document_group) are handed scalars and records only, and their
+draws are made by the loop on its own generators (about 12% off the case side's kernel).
 
 `d` is the reported day of the event, -1 in warm-up: then nothing is counted (the record
 handed over is the tables' spare last row, never written), but the state changes as always.
@@ -270,23 +274,25 @@ def admit_waiting(
 
 
 # --- cases and documents -------------------------------------------------------------------------
-# What follows the end of a case-side heap entry (case_stage_end)
-LEAVE, JOIN_DOCKET, WAIT_FOR_DOCUMENT, JOIN_SEAT_QUEUE = 0, 1, 2, 3
+# What follows the end of a case-side heap entry (case_stage_end, then document_ready)
+LEAVE, JOIN_DOCKET, WAIT_FOR_DOCUMENT, JOIN_SEAT_QUEUE, REMOVAL_ORDER = 0, 1, 2, 3, 4
 
 
-@njit(cache=True, nogil=True, inline="always")
-def case_stage_end(case_tot, case_day, flows, path_i, doc_f, doc_i, rng, has_modes, p, g, stage, d):
-    """What follows the end of a case-side heap entry of pathway p at `stage`. A stay ends
-    in its pathway's decision or, for a court pathway, on the judges' docket; a hearing
-    ends in the decision; a document wait ends ready to leave. A removal order draws its
-    travel-document group and delay, then waits for the document in its bed, or queues for
-    a seat of its mode (without modes it leaves at once); anyone else leaves the bed.
-    Counts the hearing or document wait that ended (case_day: today's CASE_DAY_RECORD) and
-    the document drawn. Returns (LEAVE, JOIN_DOCKET, WAIT_FOR_DOCUMENT or JOIN_SEAT_QUEUE;
-    the document group; the days until the document)."""
-    decide = stage == cs.S_COURT or (stage == cs.S_STAY and path_i[p, cs.PI_COURT] == 0)
+# Handed records and scalars only (the pathway's court flag and outcome read by the loop), so
+# that a call costs no reference counts; the removal order's travel document is drawn by the
+# loop on its own generator and tables, between this and document_ready.
+@njit(cache=True, nogil=True)
+def case_stage_end(case_day, flows, court, outcome, has_modes, stage, d):
+    """What follows the end of a case-side heap entry at `stage`, of a pathway with the
+    given court flag (path_i's PI_COURT) and outcome. A stay ends in its pathway's decision
+    or, for a court pathway, on the judges' docket; a hearing ends in the decision; a
+    document wait ends ready to leave. A removal order (REMOVAL_ORDER) then draws its
+    travel-document group and delay (document_ready); anyone else leaves the bed. Counts
+    the hearing or document wait that ended (case_day: today's CASE_DAY_RECORD). Returns
+    LEAVE, JOIN_DOCKET, JOIN_SEAT_QUEUE or REMOVAL_ORDER."""
+    decide = stage == cs.S_COURT or (stage == cs.S_STAY and court == 0)
     if stage == cs.S_STAY and not decide:
-        return JOIN_DOCKET, g, 0.0
+        return JOIN_DOCKET
     if stage == cs.S_COURT:
         flows.hearings_out += 1
         if d >= 0:
@@ -294,16 +300,24 @@ def case_stage_end(case_tot, case_day, flows, path_i, doc_f, doc_i, rng, has_mod
     elif stage == cs.S_DOCS:
         flows.documents_out += 1
     if decide:
-        if path_i[p, cs.PI_OUTCOME] != cs.O_REMOVAL:  # release or voluntary departure
-            return LEAVE, g, 0.0
-        g, delay = cs.draw_document(rng, doc_f, doc_i)
-        if d >= 0:
-            case_tot.sum_doc_delay += delay
-            case_tot.n_docs_ready += 1
-        if delay > 0.0:
-            return WAIT_FOR_DOCUMENT, g, delay
+        if outcome != cs.O_REMOVAL:  # release or voluntary departure
+            return LEAVE
+        return REMOVAL_ORDER
     # ready to leave: keeps the bed until a seat of its mode takes it (none: leaves now)
-    return (JOIN_SEAT_QUEUE if has_modes else LEAVE), g, 0.0
+    return JOIN_SEAT_QUEUE if has_modes else LEAVE
+
+
+@njit(cache=True, nogil=True)
+def document_ready(case_tot, delay, has_modes, d):
+    """A removal order whose travel document is ready in `delay` days: waits for it in its
+    bed, or queues for a seat of its mode (without modes it leaves at once). Counts the
+    document drawn. Returns WAIT_FOR_DOCUMENT, JOIN_SEAT_QUEUE or LEAVE."""
+    if d >= 0:
+        case_tot.sum_doc_delay += delay
+        case_tot.n_docs_ready += 1
+    if delay > 0.0:
+        return WAIT_FOR_DOCUMENT
+    return JOIN_SEAT_QUEUE if has_modes else LEAVE
 
 
 @njit(cache=True, nogil=True)

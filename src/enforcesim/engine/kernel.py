@@ -72,6 +72,7 @@ from . import queues as qu
 from .events import (
     JOIN_DOCKET,
     JOIN_SEAT_QUEUE,
+    REMOVAL_ORDER,
     UNLIMITED,
     WAIT_FOR_DOCUMENT,
     admit_waiting,
@@ -81,6 +82,7 @@ from .events import (
     count_case_exit,
     count_exit,
     divert,
+    document_ready,
     draw_class,
     finish,
     integrate,
@@ -184,6 +186,14 @@ def simulate(
     rng_transfers = streams.transfers
     path_cum = cases.path_cum
     path_f = cases.path_f
+    # The case side's draws are made here on these variables, and its helpers are handed
+    # scalars and records: a helper handed an array or a generator costs a reference count
+    # and its release at every call (benchmarks/README.md).
+    doc_f = cases.doc_f
+    doc_i = cases.doc_i
+    rng_documents = streams.documents
+    docs_drawn = cs.documents_drawn(doc_f, doc_i)
+    transfers_drawn = tp.transfer_drawn(escort_f)
 
     # Arrests: the pools left, today's attempt rate per class, the officer-hours left today.
     pools = arrests.pool_init.copy()
@@ -341,10 +351,22 @@ def simulate(
                 start_court = True
             elif stage == cs.S_DOCS:
                 docs_waiting -= 1
-            step, g, delay = case_stage_end(
-                case_tot, case_day[d], flows, path_i, cases.doc_f, cases.doc_i,
-                streams.documents, n_mode > 0, p, g, stage, d,
+            step = case_stage_end(
+                case_day[d], flows, path_i[p, cs.PI_COURT], path_i[p, cs.PI_OUTCOME],
+                n_mode > 0, stage, d,
             )  # fmt: skip
+            delay = 0.0
+            if step == REMOVAL_ORDER:  # its travel document: group and days until ready
+                if docs_drawn:
+                    g = cs.document_group(rng_documents.random(), doc_f)
+                    if doc_i[g, cs.DI_HAS_DELAY] != 0:
+                        delay = doc_f[g, cs.DF_FACTOR] * draw_stay(
+                            rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
+                            doc_f[g, cs.DF_P2],
+                        )  # fmt: skip
+                else:
+                    g = 0
+                step = document_ready(case_tot, delay, n_mode > 0, d)
             if step == JOIN_DOCKET:
                 if cq_tail == docket.time.shape[0]:
                     docket, cq_head, cq_tail = qu.fifo_room(docket, cq_head, cq_tail)
@@ -359,7 +381,7 @@ def simulate(
                 docs_waiting += 1
                 flows.documents_in += 1
             elif step == JOIN_SEAT_QUEUE:
-                m = cases.doc_i[g, cs.DI_MODE]
+                m = doc_i[g, cs.DI_MODE]
                 if seats.tail[m] == seats.ready.shape[1]:
                     seats = qu.seat_rows_room(seats)
                 qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
@@ -438,7 +460,12 @@ def simulate(
                 c = draw_class(rng_class, seg, seg_rate, seg_total)
                 if case_on and n_real > 0:
                     p = cs.draw_pathway(rng_pathway, path_cum, c)
-                    stay = cs.pathway_stay(rng_stays, path_i, path_f, p)
+                    stay = 0.0  # a court pathway straight to the docket, or a diversion
+                    if path_i[p, cs.PI_HAS_STAY] != 0:
+                        stay = draw_stay(
+                            rng_stays, path_i[p, cs.PI_DIST], path_f[p, cs.PF_P1],
+                            path_f[p, cs.PF_P2],
+                        )  # fmt: skip
                     rem = False
                 elif los_first[c + 1] > los_first[c]:  # the stay of its book-in date
                     s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
@@ -480,9 +507,8 @@ def simulate(
                     error = ERR_ADMIT_OVER_BEDS
                     break
                 if case_on:
-                    hours_left -= tp.admission_escort(
-                        rng_transfers, escort_f, in_horizon, ledger[d], case_day[d]
-                    )
+                    u = rng_transfers.random() if transfers_drawn else 1.0
+                    hours_left -= tp.escort_hours(u, escort_f, in_horizon, ledger[d], case_day[d])
                 if in_horizon:
                     count_admission(tot, day_table[d], class_totals[c], class_day[d, c])
             elif not wait_when_full:

@@ -97,8 +97,10 @@ def heap_pop(h, n):
         c = 2 * i + 1
         if c >= n:
             break
-        if c + 1 < n and h.time[c + 1] < h.time[c]:
-            c += 1
+        # The smaller child, without a branch (which child wins is unpredictable). The right
+        # child may be slot n, which still holds the entry being placed (time t): chosen
+        # only when t < time[c], it stops the descent just as the left child would.
+        c += h.time[c + 1] < h.time[c]
         if h.time[c] >= t:
             break
         h.time[i] = h.time[c]

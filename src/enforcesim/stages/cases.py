@@ -16,7 +16,7 @@ from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from . import transport
 from .constraint import Constraint, days_with, drop_uncertainty
-from .detention import draw_stay, stay_parameters
+from .detention import stay_parameters
 from .officers import LEDGER_COLUMNS, LEDGER_METRIC_SET
 from .outputs import (
     Breakdown,
@@ -701,33 +701,24 @@ def draw_pathway(rng, path_cum, c):
     return n - 1
 
 
-@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
-def pathway_stay(rng, path_i, path_f, p):
-    """Days from admission to the decision (to the docket for a court pathway); no draw for
-    a pathway without a stay (a court pathway straight to the docket, a diversion)."""
-    if path_i[p, PI_HAS_STAY] == 0:
-        return 0.0
-    return draw_stay(rng, path_i[p, PI_DIST], path_f[p, PF_P1], path_f[p, PF_P2])
+@njit(cache=True, nogil=True)
+def documents_drawn(doc_f, doc_i):
+    """Whether a removal order draws its travel document (not when there is one group
+    without a delay: no [travel_documents])."""
+    return not (doc_f.shape[0] == 1 and doc_i[0, DI_HAS_DELAY] == 0)
 
 
-@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
-def draw_document(rng, doc_f, doc_i):
-    """Travel-document group of a removal order and the days until its document is ready
-    (no draw when there is one group without a delay: no [travel_documents])."""
+# Plain functions of a uniform drawn by the event loop: handed no random generator, they have
+# no reference count that Numba's pruning leaves behind (see engine/events.py).
+@njit(cache=True, nogil=True)
+def document_group(u, doc_f):
+    """Travel-document group of a removal order, for its uniform u against the groups'
+    cumulative shares (the last group takes any rounding remainder)."""
     n = doc_f.shape[0]
-    if n == 1 and doc_i[0, DI_HAS_DELAY] == 0:
-        return 0, 0.0
-    u = rng.random()
-    g = n - 1
     for j in range(n - 1):
         if u < doc_f[j, DF_CUM]:
-            g = j
-            break
-    if doc_i[g, DI_HAS_DELAY] == 0:
-        return g, 0.0
-    return g, draw_stay(rng, doc_i[g, DI_DIST], doc_f[g, DF_P1], doc_f[g, DF_P2]) * doc_f[
-        g, DF_FACTOR
-    ]
+            return j
+    return n - 1
 
 
 @njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py

@@ -534,27 +534,35 @@ def engine_input(sc: Scenario) -> TransportInput:
     )
 
 
-@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
-def admission_escort(rng, escort_f, counted, ledger, vols):
+@njit(cache=True, nogil=True)
+def transfer_drawn(escort_f):
+    """Whether an admission draws a uniform for its transfer (only when transfers are
+    configured)."""
+    return escort_f[EF_P_AIR] + escort_f[EF_P_GROUND] > 0.0
+
+
+# A plain function of a uniform drawn by the caller: handed no random generator, it has no
+# reference count that Numba's pruning leaves behind, so the event loop pays none per call.
+@njit(cache=True, nogil=True)
+def escort_hours(u, escort_f, counted, ledger, vols):
     """Officer-hours of one admission: the intake escort, and a transfer for a share of
-    admissions (one uniform per admission, only when transfers are configured). When
-    `counted` (a reported day), charges them to the day's officer-hours (ledger: its row of
-    the officers' ledger) and books the trips (a share 1 / persons_per_trip of a trip each)
-    and the transfer in vols (its row of the case side's daily record). Returns the hours,
-    which the caller takes from the day's hours left whatever the day."""
+    admissions, decided by the uniform u (drawn once per admission, only when
+    `transfer_drawn`; otherwise any u >= 0 moves no one). When `counted` (a reported day),
+    charges them to the day's officer-hours (ledger: its row of the officers' ledger) and
+    books the trips (a share 1 / persons_per_trip of a trip each) and the transfer in vols
+    (its row of the case side's daily record). Returns the hours, which the caller takes
+    from the day's hours left whatever the day."""
     hours = escort_f[EF_INTAKE]
     trips = 0.0
     moved = False
-    if escort_f[EF_P_AIR] + escort_f[EF_P_GROUND] > 0.0:
-        u = rng.random()
-        if u < escort_f[EF_P_AIR]:
-            hours += escort_f[EF_AIR]
-            trips = escort_f[EF_TRIPS_AIR]
-            moved = True
-        elif u < escort_f[EF_P_AIR] + escort_f[EF_P_GROUND]:
-            hours += escort_f[EF_GROUND]
-            trips = escort_f[EF_TRIPS_GROUND]
-            moved = True
+    if u < escort_f[EF_P_AIR]:
+        hours += escort_f[EF_AIR]
+        trips = escort_f[EF_TRIPS_AIR]
+        moved = True
+    elif u < escort_f[EF_P_AIR] + escort_f[EF_P_GROUND]:
+        hours += escort_f[EF_GROUND]
+        trips = escort_f[EF_TRIPS_GROUND]
+        moved = True
     if counted:
         if hours > 0.0:
             ledger.escort_transport += hours
@@ -563,6 +571,13 @@ def admission_escort(rng, escort_f, counted, ledger, vols):
         if moved:
             vols.transfers += 1
     return hours
+
+
+@njit(cache=True, nogil=True)
+def admission_escort(rng, escort_f, counted, ledger, vols):
+    """`escort_hours` of one admission, its uniform drawn from rng when `transfer_drawn`."""
+    u = rng.random() if transfer_drawn(escort_f) else 1.0
+    return escort_hours(u, escort_f, counted, ledger, vols)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")  # per_day > 0 (validated)
