@@ -64,6 +64,8 @@ class FakeRuns:
     def raw(self, label: str) -> dict:
         return self.scenario
 
+    as_run = raw  # the horizon it was run over
+
     def daily(self, label: str, name: str = "daily") -> pd.DataFrame:
         return self.arrests_ if name == "daily_arrests" else self.daily_
 
@@ -140,5 +142,15 @@ def test_the_main_scenarios_terms_are_read_from_its_file(raw):
     assert f"{det['beds']:,} beds built out to {most:,}" in text
     assert f"{tr['departures_per_day']:g} departures of {tr['seats_per_departure']:,} seats" in text
     assert "FY2024" not in text
-    del det["beds_schedule"]
+    raw["scenario"]["days"] = min(s["day"] for s in det["beds_schedule"])  # cut before it
     assert "built out" not in W.scenario_terms(raw)
+
+
+def test_the_fitted_share_is_named_only_when_its_events_fall_within_the_horizon(raw):
+    assert W.realised_share(raw) == raw["fitted"]["theta_q"]["value"]
+    start = raw["scenario"]["start_date"]
+    first = min(e["date"] for e in raw["arrests"]["events"] if e["scalar"] == "theta_q")
+    raw["scenario"]["days"] = (first - start).days  # the horizon ends the day before
+    assert W.realised_share(raw) is None
+    raw["scenario"]["days"] += 1
+    assert W.realised_share(raw) is not None

@@ -162,7 +162,7 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
             headlines(folder),
             st.main,
             st.start.date(),
-            W.scenario_terms(rs.raw(st.main)),
+            W.scenario_terms(rs.as_run(st.main)),
         ),
     )
     page.section("The question and the scenarios", T.question(_scenarios_rows(st)))

@@ -69,6 +69,15 @@ class RunSet:
     def raw(self, label: str) -> dict[str, Any]:
         return tomllib.loads(self.texts[label])
 
+    def as_run(self, label: str) -> dict[str, Any]:
+        """The scenario with the horizon it was run over: a plan with its own `days` (the
+        quick plan) cuts the file's (the saved file keeps its own)."""
+        raw = self.raw(label)
+        cut = self.plan.get("days")
+        if cut is not None:
+            raw["scenario"]["days"] = min(int(cut), int(raw["scenario"]["days"]))
+        return raw
+
 
 def read_flagship(folder: str | Path) -> RunSet:
     folder = Path(folder)
@@ -244,7 +253,7 @@ def headlines(folder: str | Path) -> list[str]:
     rs = read_flagship(folder)
     a = answers(rs)
     n = a["replicates"]
-    raw = rs.raw(a["main"])
+    raw = rs.as_run(a["main"])
     period = W.period_words(raw)
     lines = [
         f"How to read: a number is a mean over the reported horizon, {period}, unless the "
@@ -328,7 +337,7 @@ def headlines(folder: str | Path) -> list[str]:
     lines.append(line)
     split = []
     targets = a["bottlenecks"].get("targets", {})
-    bn_raw = rs.raw(f"{a['main']}-bottlenecks")
+    bn_raw = rs.as_run(f"{a['main']}-bottlenecks")
     for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "Removals")):
         entry = targets.get(name)
         gap = gap_to_target(entry) if entry else None
@@ -384,7 +393,7 @@ def forecast_year(rs: RunSet, label: str) -> dict[str, Any] | None:
     """ICE arrests a day and the detained population in the forecast year (W.FORECAST_FY),
     from the daily tables, with the central run's values; None when the horizon does not
     hold the whole year."""
-    span = W.fiscal_year_span(rs.raw(label), W.FORECAST_FY)
+    span = W.fiscal_year_span(rs.as_run(label), W.FORECAST_FY)
     if span is None:
         return None
     central = f"{label}-process-noise-only"

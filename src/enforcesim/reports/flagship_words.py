@@ -69,10 +69,16 @@ def replicate_band(
 
 
 def realised_share(raw: dict[str, Any]) -> float | None:
-    """theta_q, the fitted share of the quota and goal gaps realised as arrests, when the
-    scenario's arrest events are scaled by it; None otherwise."""
-    arrests = raw.get("arrests", {})
-    if not any(e.get("scalar") == "theta_q" for e in arrests.get("events", [])):
+    """theta_q, the fitted share of the quota and goal gaps realised as arrests, when an
+    arrest event scaled by it takes effect within the horizon; None otherwise."""
+    last = day_date(raw, int(raw.get("scenario", {}).get("days", 0)) - 1)
+
+    def in_force(event: dict[str, Any]) -> bool:
+        when = event.get("date")
+        return last is None or not isinstance(when, dt.date) or when <= last
+
+    events = raw.get("arrests", {}).get("events", [])
+    if not any(e.get("scalar") == "theta_q" and in_force(e) for e in events):
         return None
     value = raw.get("fitted", {}).get("theta_q", {}).get("value")
     return None if value is None else float(value)
@@ -160,7 +166,8 @@ def scenario_terms(raw: dict[str, Any]) -> str:
     det = raw.get("detention", {})
     if "beds" in det:
         beds = f"{det['beds']:,} beds"
-        steps = det.get("beds_schedule", [])
+        days = int(raw.get("scenario", {}).get("days", 0))
+        steps = [s for s in det.get("beds_schedule", []) if int(s["day"]) < days]
         if steps:
             when = day_date(raw, int(steps[0]["day"]))
             beds += f" built out to {max(s['beds'] for s in steps):,}" + (
