@@ -14,6 +14,7 @@ import pytest
 
 from builders import DOCS, ROOT, code_blocks, invoke_study, read_toml
 from enforcesim.reports.flagship_results import headlines, read_flagship
+from enforcesim.reports.flagship_words import period_words, realised_share
 from enforcesim.reports.headline import QUICK_LABEL
 from enforcesim.scenario import parse_scenario
 from enforcesim.studies.flagship import (
@@ -321,6 +322,16 @@ def test_quick_headlines_say_so_and_carry_the_central_run_and_the_coverage(study
     assert any("not a meaningful interval" in line for line in lines)  # 2 replicates
     split = next(line for line in lines if "Bottleneck split" in line)
     assert "beyond every constraint" in split and "relaxing one alone" in split
+    # the means' period is the horizon the run had (the quick plan cuts the file's)
+    rs = read_flagship(study)
+    run = rs.raw(MAIN)
+    run["scenario"]["days"] = int(rs.daily(MAIN)["day"].max()) + 1
+    assert period_words(run) in lines[0] and period_words(run) in arrests
+    arrests_gap = rs.summaries[f"{MAIN}-bottlenecks"]["bottlenecks"]["targets"]
+    if arrests_gap["ice_arrests_per_day"]["beyond_constraints"] > 0:
+        assert "the model attributes to no constraint" in split
+        # the quick plan's horizon ends before the quotas: no fitted share is at work
+        assert ("theta_q = " in split) == (realised_share(rs.as_run(MAIN)) is not None)
 
 
 def test_the_quick_report_says_so_on_its_first_screen(study):

@@ -19,6 +19,7 @@ from ..analyses.sweep import read_sweep
 from ..bottlenecks import alone, gap_to_target
 from . import figures as F
 from . import flagship_figures as FF
+from . import flagship_words as W
 from . import headline as HL
 from .against_ice import flagship_section as against_ice_section
 from .flagship_results import (
@@ -154,7 +155,15 @@ def render_flagship(folder: str | Path, out: str | Path | None = None) -> Path:
     T = macros("flagship.html.j2")
     page.section(
         "Headline answers",
-        T.headline(quick, QUICK_LABEL, st.plan, headlines(folder), st.main, st.start.date()),
+        T.headline(
+            quick,
+            QUICK_LABEL,
+            st.plan,
+            headlines(folder),
+            st.main,
+            st.start.date(),
+            W.scenario_terms(rs.as_run(st.main)),
+        ),
     )
     page.section("The question and the scenarios", T.question(_scenarios_rows(st)))
     page.section("The model against what happened", against_ice_section(st, T, NOISE_ONLY))
@@ -477,6 +486,7 @@ def _feasibility(st: Study, T: Any) -> Markup:
         arrests_fig,
         cost_fig,
         src,
+        W.best_point(st.answers.get("sweep_best"), ARRESTS_GOAL, st.answers.get("sweep_raw", {})),
     )
 
 
@@ -547,7 +557,7 @@ def _history(st: Study, T: Any) -> Markup:
             band(mm["length_of_stay_days"]),
         ]
     )
-    rows.append(["goals", "3,000", "-", "2,740", "50,000-100,000 beds", "-"])
+    rows.append(["goals", "3,000", "-", "2,740", "100,000 beds (build-out)", "-"])
     return T.history(st.figure("ice_history.png", data), src, rows)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from ..bottlenecks import alone, gap_to_target
 from ..central import MIN_REPLICATES, few_replicates_note, number
 from ..errors import StudyError
+from . import flagship_words as W
 from . import headline as HL
 
 BASELINE = "goal-3000-no-buildout"  # the goal with today's officers and contract beds
@@ -67,6 +68,15 @@ class RunSet:
 
     def raw(self, label: str) -> dict[str, Any]:
         return tomllib.loads(self.texts[label])
+
+    def as_run(self, label: str) -> dict[str, Any]:
+        """The scenario with the horizon it was run over: a plan with its own `days` (the
+        quick plan) cuts the file's (the saved file keeps its own)."""
+        raw = self.raw(label)
+        cut = self.plan.get("days")
+        if cut is not None:
+            raw["scenario"]["days"] = min(int(cut), int(raw["scenario"]["days"]))
+        return raw
 
 
 def read_flagship(folder: str | Path) -> RunSet:
@@ -211,11 +221,18 @@ def answers(rs: RunSet) -> dict[str, Any]:
             out["sweep_max_officers"] = int(g["officers.headcount"].max())
             out["sweep_max_beds"] = int(g["detention.beds"].max())
             top = g.loc[g["ice_arrests_per_day_mean"].idxmax()]
+            attempts = top.get("ice_arrest_attempts_per_day_mean")
             out["sweep_best"] = {
                 "arrests": float(top["ice_arrests_per_day_mean"]),
-                "foregone_beds": float(top.get("arrests_foregone_beds_per_day_mean", 0.0)),
-                "foregone_officers": float(top.get("arrests_foregone_officers_per_day_mean", 0.0)),
+                "attempts": None if attempts is None else float(attempts),
+                **{
+                    f"foregone_{c}": float(top.get(f"arrests_foregone_{c}_per_day_mean", 0.0))
+                    for c in W.LACK
+                },
             }
+            used = sweep.parent / "scenario.toml"
+            out["sweep_raw"] = tomllib.loads(used.read_text()) if used.exists() else {}
+    out["forecast"] = forecast_year(rs, main)
     return out
 
 
@@ -236,8 +253,11 @@ def headlines(folder: str | Path) -> list[str]:
     rs = read_flagship(folder)
     a = answers(rs)
     n = a["replicates"]
+    raw = rs.as_run(a["main"])
+    period = W.period_words(raw)
     lines = [
-        f"How to read: a number is the mean of {n} replicates, then [the 2.5th-97.5th "
+        f"How to read: a number is a mean over the reported horizon, {period}, unless the "
+        f"line names another period, and the mean of {n} replicates, then [the 2.5th-97.5th "
         f"percentiles of the replicates] under {a['kind']} ([uncertainty] drawn per "
         "replicate), then (central run: the same replicates with every uncertain parameter at "
         "the value the scenario file gives, process noise only)."
@@ -257,22 +277,32 @@ def headlines(folder: str | Path) -> list[str]:
     if n < MIN_REPLICATES:
         lines.append(f"Note: {few_replicates_note(n)}.")
     am, mo = a["arrests_main"], a["arrests_more_officers"]
-    lines.append(
-        f"3,000 ICE arrests a day: not met. With today's ~6,000 officers and the bed build-out "
-        f"the model makes {_b(am['iv'], am['central'])} a day (probability of meeting the "
-        f"goal {am['p']:.0%}); with the 10,000 new officers {_b(mo['iv'], mo['central'])} "
-        f"({mo['p']:.0%})."
+    officers = raw.get("officers", {}).get("headcount")
+    line = (
+        f"3,000 ICE arrests a day: {'met' if (am['p'] or 0) >= 0.5 else 'not met'}. Over "
+        f"{period}, with "
+        + ("today's officers" if officers is None else f"today's ~{officers:,} officers")
+        + f" and the bed build-out the model makes {_b(am['iv'], am['central'])} a day "
+        f"(probability of meeting the goal {am['p']:.0%}); with the 10,000 new officers "
+        f"{_b(mo['iv'], mo['central'])} ({mo['p']:.0%})."
     )
+    fc = a.get("forecast")
+    if fc:
+        line += (
+            f" In FY{fc['fy']} alone ({W.span_words(raw, *fc['span'])}, the first year after "
+            f"the data): {_b(fc['arrests'], fc['arrests_central'])} ICE arrests a day and "
+            f"{_b(fc['detained'], fc['detained_central'])} detained."
+        )
+    lines.append(line)
     if "officers_for_goal" in a:
         best = a["sweep_best"]
-        why = (
-            " Beds fill with people waiting for removal transport (FY2024's pace), so "
-            "arrests are throttled: more officers alone do not get there."
-            if best["foregone_beds"] > best["foregone_officers"]
-            else ""
+        sweep_raw = a.get("sweep_raw", {})
+        why = W.shortfall_reason(best, ARRESTS_GOAL, sweep_raw)
+        over = (
+            f" over {W.period_words(sweep_raw)}" if "days" in sweep_raw.get("scenario", {}) else ""
         )
         lines.append(
-            "Feasibility map: "
+            f"Feasibility map{over}: "
             + (
                 f"the goal is met with probability >= 50 % from "
                 f"{a['officers_for_goal']:,} officers on."
@@ -307,6 +337,7 @@ def headlines(folder: str | Path) -> list[str]:
     lines.append(line)
     split = []
     targets = a["bottlenecks"].get("targets", {})
+    bn_raw = rs.as_run(f"{a['main']}-bottlenecks")
     for name, what in (("ice_arrests_per_day", "ICE arrests"), ("removals_per_day", "Removals")):
         entry = targets.get(name)
         gap = gap_to_target(entry) if entry else None
@@ -327,13 +358,15 @@ def headlines(folder: str | Path) -> list[str]:
             "alone changes it by "
             + ", ".join(f"{c} {_signed(v)}" for c, v in alone(entry).items())
             + "."
+            + (W.beyond_words(entry, parts, bn_raw) if name == "ice_arrests_per_day" else "")
         )
     if split:
         lines.append(
             f"Bottleneck split (Shapley, {a['bottleneck_replicates']} replicates):"
             + "".join(split)
-            + f" A constraint that changes little alone earns credit through its interaction "
-            f"with others (beds matter once officers are relaxed): {HL.SHAPLEY_DOC}."
+            + " A constraint that changes little alone can earn credit through its "
+            f"interaction with others (one may matter only once another is relaxed): "
+            f"{HL.SHAPLEY_DOC}."
         )
     c = a["cost_per_removal"]
     y = a["cost_per_year"]
@@ -354,6 +387,28 @@ def headlines(folder: str | Path) -> list[str]:
             f"{_b(b['sustainable_beds'], b['sustainable_beds_central'])} occupied beds."
         )
     return [HL.quick(line, a["quick"]) for line in lines]
+
+
+def forecast_year(rs: RunSet, label: str) -> dict[str, Any] | None:
+    """ICE arrests a day and the detained population in the forecast year (W.FORECAST_FY),
+    from the daily tables, with the central run's values; None when the horizon does not
+    hold the whole year."""
+    span = W.fiscal_year_span(rs.as_run(label), W.FORECAST_FY)
+    if span is None:
+        return None
+    central = f"{label}-process-noise-only"
+    out: dict[str, Any] = {"fy": W.FORECAST_FY, "span": span}
+    for key, frame, column in (
+        ("arrests", ice_arrests_daily, "ice_arrests"),
+        ("detained", lambda r, lab: r.daily(lab), "detained"),
+    ):
+        out[key] = W.replicate_band(frame(rs, label), column, *span)
+        out[f"{key}_central"] = (
+            W.replicate_band(frame(rs, central), column, *span)[0]
+            if central in rs.summaries
+            else None
+        )
+    return out
 
 
 def ice_arrests_daily(rs: RunSet, label: str) -> pd.DataFrame:
