@@ -341,20 +341,10 @@ def run_against_ice(
     """Run a scenario (a path, dict or Scenario; with its central run when it has
     [uncertainty], on the same random numbers) and compare it with ICE. The start date is
     checked before anything runs."""
-    from ..central import without_uncertainty
-    from .runs import load, run
+    from .runs import run_with_central
 
-    sc, _, source = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
-    start_of(sc, source)
-    res = run(
-        scenario,
-        seed=seed,
-        replicates=replicates,
-        overrides=overrides,
-        workers=workers,
-        central=False,
-    )
-    central = None
-    if sc.uncertainty:
-        central = run(without_uncertainty(res.scenario), workers=workers, central=False)
+    res, central = run_with_central(
+        scenario, seed=seed, replicates=replicates, overrides=overrides, workers=workers,
+        before=lambda sc, source: start_of(sc, source),
+    )  # fmt: skip
     return against_ice(res, central=central, fiscal_year=fiscal_year)

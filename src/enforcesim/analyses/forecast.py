@@ -454,23 +454,13 @@ def run_forecast(
     """Run a scenario (a path, dict or Scenario) and its central run (with [uncertainty], on
     the same random numbers) and forecast `first` to `last`. The window is checked before
     anything runs."""
-    from ..central import without_uncertainty
-    from .runs import load, run
+    from .runs import run_with_central
 
-    sc, _, source = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
-    check_window(sc, source, first, last)
-    res = run(
-        scenario,
-        seed=seed,
-        replicates=replicates,
-        overrides=overrides,
-        workers=workers,
-        central=False,
-    )
-    central = res
-    if sc.uncertainty:
-        central = run(without_uncertainty(res.scenario), workers=workers, central=False)
-    return forecast(res, central, first, last)
+    res, central = run_with_central(
+        scenario, seed=seed, replicates=replicates, overrides=overrides, workers=workers,
+        before=lambda sc, source: check_window(sc, source, first, last),
+    )  # fmt: skip
+    return forecast(res, central or res, first, last)
 
 
 # --- one input at a time -----------------------------------------------------------------------

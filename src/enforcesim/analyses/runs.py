@@ -115,3 +115,29 @@ def run(
     return Results(
         sc, outputs, digest, source, extra=extra, bottlenecks=found, central=central_means
     )
+
+
+def run_with_central(
+    scenario: str | Path | Scenario | dict[str, Any],
+    *,
+    seed: int | None = None,
+    replicates: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    before: Callable[[Scenario, str], object] | None = None,
+) -> tuple[Results, Results | None]:
+    """A run and, when the scenario has [uncertainty], its central run (the same seed and
+    replicates with every uncertain parameter at the file's value); `before(scenario,
+    source)` checks the loaded scenario before anything runs."""
+    from ..central import without_uncertainty
+
+    sc, _, source = load(scenario, seed=seed, replicates=replicates, overrides=overrides)
+    if before is not None:
+        before(sc, source)
+    res = run(
+        scenario, seed=seed, replicates=replicates, overrides=overrides, workers=workers,
+        central=False,
+    )  # fmt: skip
+    if not sc.uncertainty:
+        return res, None
+    return res, run(without_uncertainty(res.scenario), workers=workers, central=False)
