@@ -286,10 +286,11 @@ def case_stage_end(case_day, flows, court, outcome, has_modes, stage, d):
     """What follows the end of a case-side heap entry at `stage`, of a pathway with the
     given court flag (path_i's PI_COURT) and outcome. A stay ends in its pathway's decision
     or, for a court pathway, on the judges' docket; a hearing ends in the decision; a
-    document wait ends ready to leave. A removal order (REMOVAL_ORDER) then draws its
-    travel-document group and delay (document_ready); anyone else leaves the bed. Counts
-    the hearing or document wait that ended (case_day: today's CASE_DAY_RECORD). Returns
-    LEAVE, JOIN_DOCKET, JOIN_SEAT_QUEUE or REMOVAL_ORDER."""
+    document wait (or a stay decided with a document that needs no wait, S_READY) ends
+    ready to leave. A removal order (REMOVAL_ORDER) then draws its travel-document group and
+    delay (document_ready); anyone else leaves the bed. Counts the hearing or document wait
+    that ended (case_day: today's CASE_DAY_RECORD). Returns LEAVE, JOIN_DOCKET,
+    JOIN_SEAT_QUEUE or REMOVAL_ORDER."""
     decide = stage == cs.S_COURT or (stage == cs.S_STAY and court == 0)
     if stage == cs.S_STAY and not decide:
         return JOIN_DOCKET
@@ -318,6 +319,35 @@ def document_ready(case_tot, delay, has_modes, d):
     if delay > 0.0:
         return WAIT_FOR_DOCUMENT
     return JOIN_SEAT_QUEUE if has_modes else LEAVE
+
+
+@njit(cache=True, nogil=True)
+def schedule_document_wait(case_tot, case_day, doc_sched, s, e, t_start):
+    """A wait for a travel document over [s, e), accounted for when it is scheduled (at or
+    before s; nothing changes it afterwards): its integral over the reported days, in the
+    totals and by day (`case_day`: the whole table), and the day boundaries b at which it is
+    counted waiting, s < b <= e (the end-of-day stock is taken before events at b):
+    doc_sched[b - t_start] holds (waits that begin in [b - 1, b), waits that end in
+    [b - 1, b)), added up by the loop at each boundary. So a wait needs no heap event of its
+    own where it follows a stay (kernel.py), and the stock, its integrals and the flows stay
+    exact."""
+    n_b = doc_sched.shape[0]
+    i = int(np.floor(s)) + 1 - t_start
+    if i < n_b:
+        doc_sched[i, 0] += 1
+    j = int(np.floor(e)) + 1 - t_start
+    if j < n_b:
+        doc_sched[j, 1] += 1
+    lo = max(s, 0.0)
+    hi = min(e, float(case_day.shape[0] - 1))
+    if hi > lo:
+        case_tot.area_docs += hi - lo
+        k = int(np.floor(lo))
+        while lo < hi:
+            step_end = min(float(k + 1), hi)
+            case_day[k].document_wait_days += step_end - lo
+            lo = step_end
+            k += 1
 
 
 @njit(cache=True, nogil=True)
@@ -430,15 +460,14 @@ def integrate_classes(class_totals, det_c, lo, hi):
 
 
 @njit(cache=True, nogil=True)
-def integrate_cases(case_tot, case_day, lo, hi, docket, in_court, docs, judges):
-    """The case side's integrals over [lo, hi): docket, hearings, document waits, judges."""
+def integrate_cases(case_tot, case_day, lo, hi, docket, in_court, judges):
+    """The case side's integrals over [lo, hi): docket, hearings, judges (document waits are
+    integrated when they are scheduled: schedule_document_wait)."""
     case_tot.area_court_queue += docket * (hi - lo)
     case_tot.area_in_court += in_court * (hi - lo)
-    case_tot.area_docs += docs * (hi - lo)
     case_tot.area_judges += judges * (hi - lo)
     case_day.court_days += in_court * (hi - lo)
     case_day.docket_days += docket * (hi - lo)
-    case_day.document_wait_days += docs * (hi - lo)
 
 
 @njit(cache=True, nogil=True)
