@@ -13,6 +13,7 @@ import pytest
 
 from builders import FIXED1, exact_scenario, simulate_fixed
 from enforcesim.engine import events as ev
+from enforcesim.engine.invariants import QUEUE_FLOWS
 from enforcesim.engine.structures import CASE_DAY_RECORD, CASE_TOTALS_RECORD
 from enforcesim.results import case_metrics
 
@@ -21,11 +22,20 @@ T_START = -2  # two days of warm-up: boundaries -1, 0, 1, 2, 3, 4
 
 
 def schedule(s, e):
+    """Schedule one wait, then add up the boundaries as the loop does: (totals, the days'
+    records, people waiting at each boundary, waits begun by the last one)."""
     tot = np.zeros(1, dtype=CASE_TOTALS_RECORD)
     day = np.zeros(DAYS + 1, dtype=CASE_DAY_RECORD)
-    sched = np.zeros((DAYS - T_START + 1, 2), dtype=np.int64)
-    ev.schedule_document_wait(tot[0], day, sched, s, e, T_START)
-    return tot[0], day, sched
+    sched = np.zeros((DAYS - T_START + 1, 4), dtype=np.float64)
+    flows = np.zeros(1, dtype=QUEUE_FLOWS)
+    ev.schedule_document_wait(sched, s, e, T_START, DAYS)
+    waiting, whole, by_boundary = 0, 0.0, []
+    for b in range(T_START + 1, DAYS + 1):
+        waiting, whole = ev.end_of_day_documents(
+            tot[0], day[b - 1], flows[0], sched, b - T_START, waiting, whole, b
+        )
+        by_boundary.append(waiting)
+    return tot[0], day, by_boundary, flows[0]["documents_in"]
 
 
 @pytest.mark.parametrize(
@@ -37,13 +47,14 @@ def schedule(s, e):
         (-1.5, 0.5, [1, 1, 0, 0, 0, 0], [0.5, 0.0, 0.0, 0.0]),  # begun in warm-up
         (3.5, 6.0, [0, 0, 0, 0, 0, 1], [0.0, 0.0, 0.0, 0.5]),  # ends after the horizon
         (0.2, 0.7, [0, 0, 0, 0, 0, 0], [0.5, 0.0, 0.0, 0.0]),  # within one day
+        (-1.0, 9.0, [0, 1, 1, 1, 1, 1], [1.0, 1.0, 1.0, 1.0]),  # covers the whole horizon
+        (0.75, 3.5, [0, 0, 1, 1, 1, 0], [0.25, 1.0, 1.0, 0.5]),  # two whole days
     ],
 )
 def test_a_scheduled_wait_counts_at_its_boundaries_and_integrates_by_day(s, e, waiting, by_day):
-    tot, day, sched = schedule(s, e)
-    # the loop adds row b - T_START up at boundary b: begun minus ended
-    assert np.cumsum(sched[:, 0] - sched[:, 1])[1:].tolist() == waiting
-    assert sched[:, 0].sum() == 1  # begun: every wait begins after the start of warm-up
+    tot, day, by_boundary, begun = schedule(s, e)
+    assert by_boundary == waiting
+    assert begun == (1 if s < DAYS else 0)
     np.testing.assert_allclose(day["document_wait_days"][:DAYS], by_day, rtol=0, atol=1e-12)
     assert day["document_wait_days"][DAYS] == 0.0  # the spare row is never written
     assert tot["area_docs"] == pytest.approx(sum(by_day), abs=1e-12)

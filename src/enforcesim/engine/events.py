@@ -321,33 +321,62 @@ def document_ready(case_tot, delay, has_modes, d):
     return JOIN_SEAT_QUEUE if has_modes else LEAVE
 
 
-@njit(cache=True, nogil=True)
-def schedule_document_wait(case_tot, case_day, doc_sched, s, e, t_start):
+# Columns of the kernel's doc_sched (float64[days + warm-up + 1, 4]; counts are whole numbers),
+# row b - t_start for the day boundary b: document waits that begin in [b - 1, b), that end in
+# [b - 1, b), the change at day b - 1 in the number of waits that cover a whole day, and the
+# days waited in day b - 1 by waits that cover part of it.
+DS_BEGIN, DS_END, DS_WHOLE_DAYS, DS_PART_DAYS = range(4)
+
+
+# Called at each admission decided in a removal order, so compiled into the loop and handed
+# one array (see the module's docstring).
+@njit(cache=True, nogil=True, inline="always")
+def schedule_document_wait(doc_sched, s, e, t_start, days):
     """A wait for a travel document over [s, e), accounted for when it is scheduled (at or
-    before s; nothing changes it afterwards): its integral over the reported days, in the
-    totals and by day (`case_day`: the whole table), and the day boundaries b at which it is
-    counted waiting, s < b <= e (the end-of-day stock is taken before events at b):
-    doc_sched[b - t_start] holds (waits that begin in [b - 1, b), waits that end in
-    [b - 1, b)), added up by the loop at each boundary. So a wait needs no heap event of its
-    own where it follows a stay (kernel.py), and the stock, its integrals and the flows stay
-    exact."""
+    before s; nothing changes it afterwards), in constant time, in doc_sched: the day
+    boundaries b at which it is counted waiting, s < b <= e (the end-of-day stock is taken
+    before events at b), and its days waited in each reported day (the part days where it
+    begins and ends, and the whole days between). The loop adds doc_sched up at each boundary
+    (end_of_day_documents). So a wait needs no heap event of its own where it follows a stay
+    (kernel.py), and the stock, its integrals and the flows stay exact."""
     n_b = doc_sched.shape[0]
     i = int(np.floor(s)) + 1 - t_start
     if i < n_b:
-        doc_sched[i, 0] += 1
+        doc_sched[i, DS_BEGIN] += 1.0
     j = int(np.floor(e)) + 1 - t_start
     if j < n_b:
-        doc_sched[j, 1] += 1
+        doc_sched[j, DS_END] += 1.0
     lo = max(s, 0.0)
-    hi = min(e, float(case_day.shape[0] - 1))
+    hi = min(e, float(days))
     if hi > lo:
-        case_tot.area_docs += hi - lo
-        k = int(np.floor(lo))
-        while lo < hi:
-            step_end = min(float(k + 1), hi)
-            case_day[k].document_wait_days += step_end - lo
-            lo = step_end
-            k += 1
+        k_lo = int(np.floor(lo))
+        k_hi = int(np.floor(hi))
+        if k_lo == k_hi:
+            doc_sched[k_lo + 1 - t_start, DS_PART_DAYS] += hi - lo
+        else:
+            doc_sched[k_lo + 1 - t_start, DS_PART_DAYS] += k_lo + 1 - lo
+            if hi > k_hi:
+                doc_sched[k_hi + 1 - t_start, DS_PART_DAYS] += hi - k_hi
+            if k_hi > k_lo + 1:  # whole days k_lo + 1 ... k_hi - 1
+                doc_sched[k_lo + 2 - t_start, DS_WHOLE_DAYS] += 1.0
+                if k_hi + 1 - t_start < n_b:
+                    doc_sched[k_hi + 1 - t_start, DS_WHOLE_DAYS] -= 1.0
+
+
+@njit(cache=True, nogil=True)
+def end_of_day_documents(case_tot, case_day, flows, doc_sched, row, waiting, whole_days, day):
+    """At day boundary `day` (doc_sched's `row`): the document waits begun since the last
+    boundary (flows.documents_in) and the people waiting now; day - 1's days waited for
+    documents (`case_day`: its CASE_DAY_RECORD) and their total. Returns (waiting, number of
+    waits covering the whole day)."""
+    flows.documents_in += int(doc_sched[row, DS_BEGIN])
+    waiting += int(doc_sched[row, DS_BEGIN] - doc_sched[row, DS_END])
+    whole_days += doc_sched[row, DS_WHOLE_DAYS]
+    if day >= 1:
+        waited = whole_days + doc_sched[row, DS_PART_DAYS]
+        case_day.document_wait_days += waited
+        case_tot.area_docs += waited
+    return waiting, whole_days
 
 
 @njit(cache=True, nogil=True)

@@ -84,6 +84,7 @@ from .events import (
     divert,
     document_ready,
     draw_class,
+    end_of_day_documents,
     finish,
     integrate,
     integrate_cases,
@@ -214,7 +215,8 @@ def simulate(
     docs_waiting = 0
     # Document waits by the day boundary at which they begin and end to count (see
     # schedule_document_wait): a wait that follows a stay has no heap event at its start.
-    doc_sched = np.zeros((days - t_start + 1 if case_on else 1, 2), dtype=np.int64)
+    doc_sched = np.zeros((days - t_start + 1 if case_on else 1, 4), dtype=np.float64)
+    doc_whole_days = 0.0
     seats = qu.new_seat_rows(n_mode, 1024 if case_on else 1)
     dep_km = np.zeros(n_mode, dtype=np.int64)
     for m in range(n_mode):
@@ -303,8 +305,10 @@ def simulate(
             day = int(next_day)
             waiting = q_tail - q_head
             if case_on:  # the document waits begun and ended since the last boundary
-                flows.documents_in += doc_sched[day - t_start, 0]
-                docs_waiting += doc_sched[day - t_start, 0] - doc_sched[day - t_start, 1]
+                docs_waiting, doc_whole_days = end_of_day_documents(
+                    case_tot, case_day[day - 1], flows, doc_sched, day - t_start, docs_waiting,
+                    doc_whole_days, day,
+                )  # fmt: skip
             if day >= 1:
                 record_day_end(
                     out, day - 1, detained, waiting, det_c, case_on, cq_tail - cq_head,
@@ -381,7 +385,7 @@ def simulate(
                 flows.docket_in += 1
                 start_court = True
             elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
-                schedule_document_wait(case_tot, case_day, doc_sched, t, t + delay, t_start)
+                schedule_document_wait(doc_sched, t, t + delay, t_start, days)
                 waiting = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
                 qu.heap_push(heap, hn, t + delay, admitted, waiting)
                 hn += 1
@@ -521,9 +525,7 @@ def simulate(
                             )  # fmt: skip
                     d_end = 0 if 0.0 <= end < t_end else -1  # counted on the decision's day
                     if document_ready(case_tot, delay, n_mode > 0, d_end) == WAIT_FOR_DOCUMENT:
-                        schedule_document_wait(
-                            case_tot, case_day, doc_sched, end, end + delay, t_start
-                        )
+                        schedule_document_wait(doc_sched, end, end + delay, t_start, days)
                         tag = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
                         end += delay
                     else:
