@@ -286,10 +286,11 @@ def case_stage_end(case_day, flows, court, outcome, has_modes, stage, d):
     """What follows the end of a case-side heap entry at `stage`, of a pathway with the
     given court flag (path_i's PI_COURT) and outcome. A stay ends in its pathway's decision
     or, for a court pathway, on the judges' docket; a hearing ends in the decision; a
-    document wait ends ready to leave. A removal order (REMOVAL_ORDER) then draws its
-    travel-document group and delay (document_ready); anyone else leaves the bed. Counts
-    the hearing or document wait that ended (case_day: today's CASE_DAY_RECORD). Returns
-    LEAVE, JOIN_DOCKET, JOIN_SEAT_QUEUE or REMOVAL_ORDER."""
+    document wait (or a stay decided with a document that needs no wait, S_READY) ends
+    ready to leave. A removal order (REMOVAL_ORDER) then draws its travel-document group and
+    delay (document_ready); anyone else leaves the bed. Counts the hearing or document wait
+    that ended (case_day: today's CASE_DAY_RECORD). Returns LEAVE, JOIN_DOCKET,
+    JOIN_SEAT_QUEUE or REMOVAL_ORDER."""
     decide = stage == cs.S_COURT or (stage == cs.S_STAY and court == 0)
     if stage == cs.S_STAY and not decide:
         return JOIN_DOCKET
@@ -318,6 +319,64 @@ def document_ready(case_tot, delay, has_modes, d):
     if delay > 0.0:
         return WAIT_FOR_DOCUMENT
     return JOIN_SEAT_QUEUE if has_modes else LEAVE
+
+
+# Columns of the kernel's doc_sched (float64[days + warm-up + 1, 4]; counts are whole numbers),
+# row b - t_start for the day boundary b: document waits that begin in [b - 1, b), that end in
+# [b - 1, b), the change at day b - 1 in the number of waits that cover a whole day, and the
+# days waited in day b - 1 by waits that cover part of it.
+DS_BEGIN, DS_END, DS_WHOLE_DAYS, DS_PART_DAYS = range(4)
+
+
+# Called at each admission decided in a removal order, so compiled into the loop and handed
+# one array (see the module's docstring).
+@njit(cache=True, nogil=True, inline="always")
+def schedule_document_wait(doc_sched, s, e, t_start, days):
+    """A wait for a travel document over [s, e), accounted for when it is scheduled (at or
+    before s; nothing changes it afterwards), in constant time, in doc_sched: the day
+    boundaries b at which it is counted waiting, s < b <= e (the end-of-day stock is taken
+    before events at b), and its days waited in each reported day (the part days where it
+    begins and ends, and the whole days between). The loop adds doc_sched up at each boundary
+    (end_of_day_documents). So a wait needs no heap event of its own where it follows a stay
+    (kernel.py), and the stock, its integrals and the flows stay exact."""
+    n_b = doc_sched.shape[0]
+    i = int(np.floor(s)) + 1 - t_start
+    if i < n_b:
+        doc_sched[i, DS_BEGIN] += 1.0
+    j = int(np.floor(e)) + 1 - t_start
+    if j < n_b:
+        doc_sched[j, DS_END] += 1.0
+    lo = max(s, 0.0)
+    hi = min(e, float(days))
+    if hi > lo:
+        k_lo = int(np.floor(lo))
+        k_hi = int(np.floor(hi))
+        if k_lo == k_hi:
+            doc_sched[k_lo + 1 - t_start, DS_PART_DAYS] += hi - lo
+        else:
+            doc_sched[k_lo + 1 - t_start, DS_PART_DAYS] += k_lo + 1 - lo
+            if hi > k_hi:
+                doc_sched[k_hi + 1 - t_start, DS_PART_DAYS] += hi - k_hi
+            if k_hi > k_lo + 1:  # whole days k_lo + 1 ... k_hi - 1
+                doc_sched[k_lo + 2 - t_start, DS_WHOLE_DAYS] += 1.0
+                if k_hi + 1 - t_start < n_b:
+                    doc_sched[k_hi + 1 - t_start, DS_WHOLE_DAYS] -= 1.0
+
+
+@njit(cache=True, nogil=True)
+def end_of_day_documents(case_tot, case_day, flows, doc_sched, row, waiting, whole_days, day):
+    """At day boundary `day` (doc_sched's `row`): the document waits begun since the last
+    boundary (flows.documents_in) and the people waiting now; day - 1's days waited for
+    documents (`case_day`: its CASE_DAY_RECORD) and their total. Returns (waiting, number of
+    waits covering the whole day)."""
+    flows.documents_in += int(doc_sched[row, DS_BEGIN])
+    waiting += int(doc_sched[row, DS_BEGIN] - doc_sched[row, DS_END])
+    whole_days += doc_sched[row, DS_WHOLE_DAYS]
+    if day >= 1:
+        waited = whole_days + doc_sched[row, DS_PART_DAYS]
+        case_day.document_wait_days += waited
+        case_tot.area_docs += waited
+    return waiting, whole_days
 
 
 @njit(cache=True, nogil=True)
@@ -430,15 +489,14 @@ def integrate_classes(class_totals, det_c, lo, hi):
 
 
 @njit(cache=True, nogil=True)
-def integrate_cases(case_tot, case_day, lo, hi, docket, in_court, docs, judges):
-    """The case side's integrals over [lo, hi): docket, hearings, document waits, judges."""
+def integrate_cases(case_tot, case_day, lo, hi, docket, in_court, judges):
+    """The case side's integrals over [lo, hi): docket, hearings, judges (document waits are
+    integrated when they are scheduled: schedule_document_wait)."""
     case_tot.area_court_queue += docket * (hi - lo)
     case_tot.area_in_court += in_court * (hi - lo)
-    case_tot.area_docs += docs * (hi - lo)
     case_tot.area_judges += judges * (hi - lo)
     case_day.court_days += in_court * (hi - lo)
     case_day.docket_days += docket * (hi - lo)
-    case_day.document_wait_days += docs * (hi - lo)
 
 
 @njit(cache=True, nogil=True)

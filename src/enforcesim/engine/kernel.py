@@ -84,6 +84,7 @@ from .events import (
     divert,
     document_ready,
     draw_class,
+    end_of_day_documents,
     finish,
     integrate,
     integrate_cases,
@@ -94,6 +95,7 @@ from .events import (
     next_attempt,
     place_initial,
     record_day_end,
+    schedule_document_wait,
     scheduled_departure,
     serve_docket,
     start_arrest_day,
@@ -211,6 +213,10 @@ def simulate(
     judges = cases.judges_by_day[0] if case_on else 0
     in_court = 0
     docs_waiting = 0
+    # Document waits by the day boundary at which they begin and end to count (see
+    # schedule_document_wait): a wait that follows a stay has no heap event at its start.
+    doc_sched = np.zeros((days - t_start + 1 if case_on else 1, 4), dtype=np.float64)
+    doc_whole_days = 0.0
     seats = qu.new_seat_rows(n_mode, 1024 if case_on else 1)
     dep_km = np.zeros(n_mode, dtype=np.int64)
     for m in range(n_mode):
@@ -287,9 +293,8 @@ def simulate(
                 integrate_classes(class_totals, det_c, lo, hi)
             if case_on:
                 integrate_cases(
-                    case_tot, case_day[d_lo], lo, hi, cq_tail - cq_head, in_court,
-                    docs_waiting, judges,
-                )  # fmt: skip
+                    case_tot, case_day[d_lo], lo, hi, cq_tail - cq_head, in_court, judges
+                )
         last_t = t
         in_horizon = 0.0 <= t < t_end
         d = int(np.floor(t)) if in_horizon else -1
@@ -299,6 +304,11 @@ def simulate(
         if t == next_day:
             day = int(next_day)
             waiting = q_tail - q_head
+            if case_on:  # the document waits begun and ended since the last boundary
+                docs_waiting, doc_whole_days = end_of_day_documents(
+                    case_tot, case_day[day - 1], flows, doc_sched, day - t_start, docs_waiting,
+                    doc_whole_days, day,
+                )  # fmt: skip
             if day >= 1:
                 record_day_end(
                     out, day - 1, detained, waiting, det_c, case_on, cq_tail - cq_head,
@@ -349,14 +359,14 @@ def simulate(
             if stage == cs.S_COURT:
                 in_court -= 1
                 start_court = True
-            elif stage == cs.S_DOCS:
-                docs_waiting -= 1
             step = case_stage_end(
                 case_day[d], flows, path_i[p, cs.PI_COURT], path_i[p, cs.PI_OUTCOME],
                 n_mode > 0, stage, d,
             )  # fmt: skip
             delay = 0.0
-            if step == REMOVAL_ORDER:  # its travel document: group and days until ready
+            # A removal order after a hearing (or a stay pushed by place_initial or
+            # admit_waiting): its travel document, group and days until ready
+            if step == REMOVAL_ORDER:
                 if docs_drawn:
                     g = cs.document_group(rng_documents.random(), doc_f)
                     if doc_i[g, cs.DI_HAS_DELAY] != 0:
@@ -375,11 +385,10 @@ def simulate(
                 flows.docket_in += 1
                 start_court = True
             elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
+                schedule_document_wait(doc_sched, t, t + delay, t_start, days)
                 waiting = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
                 qu.heap_push(heap, hn, t + delay, admitted, waiting)
                 hn += 1
-                docs_waiting += 1
-                flows.documents_in += 1
             elif step == JOIN_SEAT_QUEUE:
                 m = doc_i[g, cs.DI_MODE]
                 if seats.tail[m] == seats.ready.shape[1]:
@@ -499,7 +508,29 @@ def simulate(
             elif detained < beds and q_tail == q_head:
                 if hn == heap.time.shape[0]:
                     heap = qu.grown(heap, hn, hn + 1)
-                qu.heap_push(heap, hn, t + stay, t, tag)
+                end = t + stay
+                no_judge = case_on and path_i[p, cs.PI_COURT] == 0
+                if no_judge and path_i[p, cs.PI_OUTCOME] == cs.O_REMOVAL:
+                    # Decided in a removal order when the stay ends: its travel document is
+                    # drawn now, and the stay and the wait for the document are one heap
+                    # entry that ends when the document is ready (one event, not two).
+                    g = 0
+                    delay = 0.0
+                    if docs_drawn:
+                        g = cs.document_group(rng_documents.random(), doc_f)
+                        if doc_i[g, cs.DI_HAS_DELAY] != 0:
+                            delay = doc_f[g, cs.DF_FACTOR] * draw_stay(
+                                rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
+                                doc_f[g, cs.DF_P2],
+                            )  # fmt: skip
+                    d_end = 0 if 0.0 <= end < t_end else -1  # counted on the decision's day
+                    if document_ready(case_tot, delay, n_mode > 0, d_end) == WAIT_FOR_DOCUMENT:
+                        schedule_document_wait(doc_sched, end, end + delay, t_start, days)
+                        tag = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
+                        end += delay
+                    else:
+                        tag = cs.pack(c, p, g, cs.S_READY, n_path, n_g1)
+                qu.heap_push(heap, hn, end, t, tag)
                 hn += 1
                 detained += 1
                 det_c[c] += 1

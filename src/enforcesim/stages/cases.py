@@ -491,10 +491,13 @@ OUTPUTS = StageOutputs(
 # those of people in beds at the start, and of every arrival when no [pathways] are given.
 # `group` is the travel-document group (n_groups while not yet drawn); `stage` is what the
 # person's heap entry ends: S_STAY (the stay before the decision, or before joining the
-# docket), S_COURT (a judge's hearing), S_DOCS (the wait for a travel document).
+# docket), S_COURT (a judge's hearing), S_DOCS (the wait for a travel document), S_READY (a
+# stay decided in a removal order whose travel document needs no wait). A stay that ends in a
+# removal order without a judge is one heap entry, S_DOCS or S_READY, whose document was
+# drawn when it was pushed (engine/kernel.py).
 
 # Stages of a heap entry
-S_STAY, S_COURT, S_DOCS = 0, 1, 2
+S_STAY, S_COURT, S_DOCS, S_READY = 0, 1, 2, 3
 
 # Outcomes of a pathway
 O_REMOVAL, O_RELEASE, O_VOLUNTARY = 0, 1, 2
