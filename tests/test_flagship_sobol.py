@@ -18,7 +18,7 @@ from enforcesim.analyses.noise_floor import floor_table, sample_variance
 from enforcesim.analyses.sensitivity import noise_floor, sensitivity
 from enforcesim.reports.flagship_results import MAIN
 from enforcesim.reports.flagship_sobol import docs_block, markdown, read_published
-from enforcesim.studies.flagship import LIBRARY, derived_file, read_input
+from enforcesim.studies.flagship import FULL, LIBRARY, derived_file, read_input
 from enforcesim.study import StudyError, render
 
 # --- the published artefact ----------------------------------------------------------------------
@@ -38,10 +38,10 @@ def published():
 
 def test_the_published_analysis_is_of_the_current_main_scenario(published):
     """If the main scenario changes, this fails until scripts/flagship_sobol.py is rerun."""
-    text = derived_file(read_input(LIBRARY / f"{MAIN}.toml"), 365, None)
+    text = derived_file(read_input(LIBRARY / f"{MAIN}.toml"), FULL.sobol_days, None)
     assert published.summary["scenario_sha256"] == hashlib.sha256(text.encode()).hexdigest()
     assert (published.folder / "scenario.toml").read_text() == text
-    assert published.summary["horizon_days"] == 365
+    assert published.summary["horizon_days"] == FULL.sobol_days
 
 
 def test_the_published_analysis_is_at_n_256_or_more(published):
