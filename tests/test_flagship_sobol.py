@@ -23,10 +23,9 @@ from enforcesim.study import StudyError, render
 
 # --- the published artefact ----------------------------------------------------------------------
 #
-# PLACEHOLDER: docs/data/flagship-sobol/ now holds a small run (N = 4) made to build and test
-# the code; test_the_published_analysis_is_at_n_256_or_more fails until it is replaced by the
-# N = 256 run (`PYTHONPATH=src python scripts/flagship_sobol.py --n 256`, or `--from` the
-# folder of a finished `enforcesim sensitivity` run). Replace it before merging.
+# docs/data/flagship-sobol/ holds the N = 256 analysis of the main scenario; these tests fail
+# when the scenario changes without a rerun (`PYTHONPATH=src python scripts/flagship_sobol.py
+# --n 256`, or `--from` the folder of a finished `enforcesim sensitivity` run).
 
 
 @pytest.fixture(scope="module")
