@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,22 @@ FIRST, LAST = "2019-09-30", "2024-09-30"
 def _fail(msg: str, code: int = 2) -> None:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(code=code)
+
+
+@contextmanager
+def _out_errors(out: Path) -> Iterator[None]:
+    """A command's errors as one line: the output folder's policy (its own exit code), a disk
+    fault writing --out (exit 1), bad input (exit 2)."""
+    from ..outdir import OutDirError, reason
+
+    try:
+        yield
+    except OutDirError as e:
+        _fail(str(e), e.code)
+    except OSError as e:
+        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
+    except ValueError as e:
+        _fail(str(e))
 
 
 def _refit_executor(cluster: str | None, workers: int | None) -> AbstractContextManager[Executor]:
@@ -91,7 +108,7 @@ def run_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Fit stays, write the calibrated scenario TOML and a fit report into OUT."""
-    from ..outdir import OutDirError, check, reason, replacing
+    from ..outdir import check, replacing
     from ..reports.calibration import calibrate
 
     t = _date(through, "--through")
@@ -102,37 +119,32 @@ def run_cmd(
         _fail(f"--dist {dist!r}: must be 'gamma' or 'lognormal'")
     if workers is not None and workers < 1:
         _fail(f"--workers = {workers}: must be >= 1")
-    try:
-        check(out, "calibrate run")
-        with (
-            _refit_executor(cluster, workers) as executor,
-            _progress(quiet) as progress,
-            replacing(out, "calibrate run") as tmp,
-        ):
-            task = progress.add_task("fitting", total=None)
-            r = calibrate(
-                t,
-                tmp,
-                bootstrap=bootstrap,
-                seed=seed,
-                streams=streams,
-                dist=dist,
-                executor=executor,
-                on_progress=lambda ev: progress.update(
-                    task,
-                    description=f"bootstrap refits: {ev.describe()}"
-                    if ev.remaining
-                    else "fits by fiscal year, in-sample check, report",
-                ),
-            )
-    except KeyboardInterrupt:
-        _fail(f"interrupted; nothing was written to {out}", 130)
-    except OutDirError as e:
-        _fail(str(e), e.code)
-    except OSError as e:
-        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
-    except ValueError as e:
-        _fail(str(e))
+    with _out_errors(out):
+        try:
+            check(out, "calibrate run")
+            with (
+                _refit_executor(cluster, workers) as executor,
+                _progress(quiet) as progress,
+                replacing(out, "calibrate run") as tmp,
+            ):
+                task = progress.add_task("fitting", total=None)
+                r = calibrate(
+                    t,
+                    tmp,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    streams=streams,
+                    dist=dist,
+                    executor=executor,
+                    on_progress=lambda ev: progress.update(
+                        task,
+                        description=f"bootstrap refits: {ev.describe()}"
+                        if ev.remaining
+                        else "fits by fiscal year, in-sample check, report",
+                    ),
+                )
+        except KeyboardInterrupt:
+            _fail(f"interrupted; nothing was written to {out}", 130)
     typer.echo(
         f"wrote {out / r['scenario']}, {out / 'report.md'}, {out / 'report.json'}, "
         f"{out / 'fit.png'}, {out / 'stays.png'}, {out / 'in_sample.png'}"
@@ -153,13 +165,13 @@ def backtest_cmd(
 ) -> None:
     """Rolling-origin back-test: MAPE of monthly ADP at 3, 6, 12 months vs baselines."""
     from ..analyses.calibration.backtest import mape_table, run_backtest
-    from ..outdir import OutDirError, check, reason, replacing
+    from ..outdir import check, replacing
     from .tables import write_records
 
     t = _date(through, "--through")
     out = Path(out_dir)
     md = ["| horizon (months) | method | MAPE % | origins |", "|---|---|---|---|"]
-    try:
+    with _out_errors(out):
         check(out, "calibrate backtest")
         bt = run_backtest(t)
         md += [
@@ -172,12 +184,6 @@ def backtest_cmd(
             nc = mape_table(bt.forecasts, exclude_covid=True)
             nc.to_csv(tmp / "table_no_covid.csv", index=False)
             (tmp / "table.md").write_text("\n".join(md) + "\n")
-    except OutDirError as e:
-        _fail(str(e), e.code)
-    except OSError as e:
-        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
-    except ValueError as e:
-        _fail(str(e))
     if fmt is Format.table:
         typer.echo("\n".join(md))
     else:
@@ -236,22 +242,16 @@ def fy2025_cmd(
     rest of FY2025 against persistence and a linear trend, refit on the whole year, and
     move the inputs the data cannot identify (docs/recalibration-fy2025.md)."""
     from ..analyses.calibration.fy2025 import run_fy2025
-    from ..outdir import OutDirError, check, reason, replacing
+    from ..outdir import check, replacing
     from ..reports.fy2025 import write
 
     k = _fit_through(fit_through)
     out = Path(out_dir)
-    try:
+    with _out_errors(out):
         check(out, "calibrate fy2025")
         r = run_fy2025(k)
         with replacing(out, "calibrate fy2025") as tmp:
             names = write(r, tmp)
-    except OutDirError as e:
-        _fail(str(e), e.code)
-    except OSError as e:
-        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
-    except ValueError as e:
-        _fail(str(e))
     if not quiet:
         _print_fy2025(r, fmt)
         if fmt is Format.table:
@@ -266,12 +266,12 @@ def backtest_fy2025_cmd(
     """Rolling origins through FY2025 (Feb-Jun 2025): the detention model given book-ins and
     the event model at 3 and 6 months against persistence and a linear trend."""
     from ..analyses.calibration.backtest import run_fy2025_backtest
-    from ..outdir import OutDirError, check, reason, replacing
+    from ..outdir import check, replacing
     from ..reports.fy2025 import markdown_table
     from .tables import write_records
 
     out = Path(out_dir)
-    try:
+    with _out_errors(out):
         check(out, "calibrate backtest-fy2025")
         per, summary = run_fy2025_backtest()
         md = markdown_table(summary, 1)
@@ -279,12 +279,6 @@ def backtest_fy2025_cmd(
             per.to_csv(tmp / "per_origin.csv", index=False)
             summary.to_csv(tmp / "summary.csv", index=False)
             (tmp / "summary.md").write_text(md + "\n")
-    except OutDirError as e:
-        _fail(str(e), e.code)
-    except OSError as e:
-        _fail(f"--out {out}: cannot write ({reason(e)})", 1)
-    except ValueError as e:
-        _fail(str(e))
     if fmt is Format.table:
         typer.echo(md)
     else:
