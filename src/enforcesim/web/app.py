@@ -382,11 +382,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/sweeps/{job_id}", summary="A sweep's status, progress and points")
     def get_sweep(job_id: str, request: Request) -> dict[str, Any]:
-        row = _job(request, job_id, "sweep")
-        out = _status(request, row)
-        if row["status"] == "done":
-            out["result"] = row["result"]
-        return out
+        return _status_with_result(request, _job(request, job_id, "sweep"))
 
     @app.delete("/api/sweeps/{job_id}", status_code=202, summary="Cancel a sweep")
     def cancel_sweep(job_id: str, request: Request) -> dict[str, Any]:
@@ -405,11 +401,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/flagship/{job_id}", summary="The flagship study's status and report")
     def get_flagship(job_id: str, request: Request) -> dict[str, Any]:
-        row = _job(request, job_id, "flagship")
-        out = _status(request, row)
-        if row["status"] == "done":
-            out["result"] = row["result"]
-        return out
+        return _status_with_result(request, _job(request, job_id, "flagship"))
 
     @app.delete("/api/flagship/{job_id}", status_code=202, summary="Cancel the flagship study")
     def cancel_flagship(job_id: str, request: Request) -> dict[str, Any]:
@@ -424,6 +416,13 @@ def create_app(settings: Settings) -> FastAPI:
         return FileResponse(path, media_type="text/html")
 
     # --- shared --------------------------------------------------------------------------
+    def _status_with_result(request: Request, row: dict[str, Any]) -> dict[str, Any]:
+        """A job's status and, once it is done, the result it stored (sweeps, studies)."""
+        out = _status(request, row)
+        if row["status"] == "done":
+            out["result"] = row["result"]
+        return out
+
     def _status(request: Request, row: dict[str, Any]) -> dict[str, Any]:
         manager: JobManager = request.app.state.manager
         out: dict[str, Any] = {
