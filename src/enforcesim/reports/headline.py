@@ -145,7 +145,7 @@ def bottleneck_lines(block: dict[str, Any], fmt: Fmt, unit: str = "") -> list[st
     if lines:
         lines.append(
             "A constraint that changes little when relaxed alone can earn Shapley credit "
-            f"through its interaction with others (beds matter once officers are relaxed): "
+            f"through its interaction with others (one may matter only once another is relaxed): "
             f"{SHAPLEY_DOC}."
         )
     return lines
