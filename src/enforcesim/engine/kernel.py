@@ -141,6 +141,7 @@ def simulate(
     t_start = horizon.t_start
     days = horizon.days
     validate = options.validate
+    cap = options.capacity
     n_class = book.seg_rate.shape[1]
     n_src = arrests.src_par.shape[0]
     n_path = cases.path_i.shape[0]
@@ -205,9 +206,10 @@ def simulate(
     hours_left = np.inf
 
     # Case side: the judges' docket, hearings, document waits, one seat queue per mode.
-    flows_rows, seat_flows = new_queue_flows(n_mode)
-    flows = flows_rows[0]
-    docket = qu.new_entries(1024 if case_on else 1)  # joined the docket, admitted, tag
+    # Used as flows[0] throughout, never as a record kept in a variable: Numba frees an array
+    # after its last use, and a record taken from it does not keep it alive.
+    flows, seat_flows = new_queue_flows(n_mode)
+    docket = qu.new_entries(cap if case_on else 1)  # joined the docket, admitted, tag
     cq_head = 0
     cq_tail = 0
     judges = cases.judges_by_day[0] if case_on else 0
@@ -217,7 +219,7 @@ def simulate(
     # schedule_document_wait): a wait that follows a stay has no heap event at its start.
     doc_sched = np.zeros((days - t_start + 1 if case_on else 1, 4), dtype=np.float64)
     doc_whole_days = 0.0
-    seats = qu.new_seat_rows(n_mode, 1024 if case_on else 1)
+    seats = qu.new_seat_rows(n_mode, cap if case_on else 1)
     dep_km = np.zeros(n_mode, dtype=np.int64)
     for m in range(n_mode):
         dep_km[m] = int(np.ceil(t_start * transport.mode_f[m, tp.MF_PER_DAY]))
@@ -225,11 +227,11 @@ def simulate(
             dep_km[m] += 1
     next_mdep, next_m = tp.next_departure(transport.mode_f, dep_km)
 
-    heap = qu.new_entries(1024)  # end of stay (or stage), admitted, tag
-    queue = qu.new_entries(1024)  # holding queue: arrived, stay, tag
+    heap = qu.new_entries(cap)  # end of stay (or stage), admitted, tag
+    queue = qu.new_entries(cap)  # holding queue: arrived, stay, tag
     q_head = 0
     q_tail = 0
-    seat_q = qu.new_entries(1024)  # the contract's seat queue: ordered, admitted, class
+    seat_q = qu.new_entries(cap)  # the contract's seat queue: ordered, admitted, class
     s_head = 0
     s_tail = 0
     det_c = np.zeros(n_class, dtype=np.int64)
@@ -306,7 +308,7 @@ def simulate(
             waiting = q_tail - q_head
             if case_on:  # the document waits begun and ended since the last boundary
                 docs_waiting, doc_whole_days = end_of_day_documents(
-                    case_tot, case_day[day - 1], flows, doc_sched, day - t_start, docs_waiting,
+                    case_tot, case_day[day - 1], flows[0], doc_sched, day - t_start, docs_waiting,
                     doc_whole_days, day,
                 )  # fmt: skip
             if day >= 1:
@@ -326,7 +328,7 @@ def simulate(
                 prev_waiting = waiting
             if validate:
                 error = queue_balance_error(
-                    flows, seat_flows, cq_tail - cq_head, in_court, docs_waiting,
+                    flows[0], seat_flows, cq_tail - cq_head, in_court, docs_waiting,
                     seat_queue_lengths(seats, s_head, s_tail),
                 )  # fmt: skip
                 if error != OK:
@@ -360,7 +362,7 @@ def simulate(
                 in_court -= 1
                 start_court = True
             step = case_stage_end(
-                case_day[d], flows, path_i[p, cs.PI_COURT], path_i[p, cs.PI_OUTCOME],
+                case_day[d], flows[0], path_i[p, cs.PI_COURT], path_i[p, cs.PI_OUTCOME],
                 n_mode > 0, stage, d,
             )  # fmt: skip
             delay = 0.0
@@ -382,7 +384,7 @@ def simulate(
                     docket, cq_head, cq_tail = qu.fifo_room(docket, cq_head, cq_tail)
                 qu.fifo_put(docket, cq_tail, t, admitted, tag)
                 cq_tail += 1
-                flows.docket_in += 1
+                flows[0].docket_in += 1
                 start_court = True
             elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
                 schedule_document_wait(doc_sched, t, t + delay, t_start, days)
@@ -570,7 +572,7 @@ def simulate(
                 heap = qu.grown(heap, hn, hn + need)
             hn, cq_head, in_court = serve_docket(
                 case_tot, heap, hn, docket, cq_head, cq_tail, in_court, judges, streams.court,
-                cases.court_f, flows, t, d,
+                cases.court_f, flows[0], t, d,
             )  # fmt: skip
 
     finish(out, beds_by_day, officers.casework, pools, t_start)

@@ -93,10 +93,11 @@ def kernel_inputs(
     validate: bool = False,
     fixed: tuple[np.ndarray, ...] | None = None,
     stop: np.ndarray | None = None,
+    capacity: int = 1024,
 ) -> KernelInputs:
     """The kernel's arguments for one replicate of a scenario whose parameter draws are
     applied, each stage's built by the stage; see simulate_replicate for `fixed`, and
-    Options for `stop`."""
+    Options for `stop` and `capacity`."""
     seed = sc.scenario.seed
     arrest_sources = arrests.engine_input(sc)
     # Arrest classes split the people in beds at the start by their book-ins at the start.
@@ -123,7 +124,7 @@ def kernel_inputs(
             np.asarray(cls, dtype=np.int64),
             np.asarray(pws, dtype=np.int64),
         ),
-        Options(validate, np.zeros(1, dtype=np.int64) if stop is None else stop),
+        Options(validate, np.zeros(1, dtype=np.int64) if stop is None else stop, capacity),
     )
 
 
@@ -133,6 +134,7 @@ def simulate_replicate(
     validate: bool = False,
     fixed: tuple[np.ndarray, ...] | None = None,
     stop: np.ndarray | None = None,
+    capacity: int = 1024,
 ) -> ReplicateOutput:
     """One replicate of a validated scenario (parameter draws applied here).
 
@@ -140,11 +142,12 @@ def simulate_replicate(
     by known book-ins (exact tests); on the case side the stays are those of the pathways
     (for a pathway to the docket, the time before it) and decisions are used only for
     book-ins without a pathway. `stop`, an int64[1] array, stops the run early when another
-    thread sets it (the output then says `stopped`).
+    thread sets it (the output then says `stopped`). `capacity` is the people containers'
+    initial size (Options.capacity: it changes no result).
     """
     drawn = draw_parameters(sc, replicate)
     rsc = apply_draws(sc, drawn)
-    inputs = kernel_inputs(rsc, replicate, validate, fixed, stop)
+    inputs = kernel_inputs(rsc, replicate, validate, fixed, stop, capacity)
     out = k.compiled(inputs.cases.on)(*inputs)
     if out.stopped:
         raise KeyboardInterrupt

@@ -105,6 +105,9 @@ class FixedBookIns(NamedTuple):
 class Options(NamedTuple):
     validate: bool  # check the conservation laws at every day boundary
     stop: np.ndarray  # int64[1]: set to non-zero (from another thread) to stop the run early
+    # Initial entries of each people container (heap, FIFOs, seat rows), grown by doubling.
+    # The results do not depend on it; tests set 2 so that every growth path runs.
+    capacity: int = 1024
 
 
 class KernelInputs(NamedTuple):
