@@ -150,10 +150,11 @@ class ClusterExecutor(Executor):
             for fut in as_completed(futures, loop=self.client.loop):
                 if self.cancelled:
                     return
-                if fut.status == "finished":
+                # Not `fut.status`: a worker that dies after the task finished loses its
+                # result, the scheduler computes it again, and result() waits for that.
+                try:
                     outcome: Outcome = fut.result()
-                else:
-                    exc = fut.exception()
+                except Exception as exc:  # the task's own exception, after its retries
                     outcome = failure(tasks[indices[fut.key][0]], f"{type(exc).__name__}: {exc}")
                 for i in indices[fut.key]:
                     yield i, outcome
