@@ -12,12 +12,23 @@ Measures, in one process after the kernel is loaded (compilation excluded):
        - arrest side: scenarios/examples/arrest-side.toml (a person is an attempted ICE
          arrest or a CBP transfer, whether or not it is booked in);
        - case side: scenarios/examples/case-side.toml (a person is a book-in);
+       - contract, the case side's people: the same example without its case-side tables
+         ([pathways], [pathway_shares], [courts], [travel_documents]; [transport] the
+         contract's schedule, 9 departures x 135 seats), so the contract model on the same
+         book-in streams, beds, initial population and stays (its [detention] values);
      each on 365 days with the warm-up set to 0 so that the reported counts are every
-     simulated person; and their ratios to the contract model's figure. The SimPy
-     reference's figure (60 days, from benchmarks/results.json, written by run.py) is
-     printed beside them when that file is there.
-  2. wall and CPU time of scenarios/library/goal-3000-buildout-100k.toml on 365 days (its
-     own 239-day warm-up) x 20 replicates, at workers = 1 and 2.
+     simulated person; and their ratios to the contract model's figure (bench.toml), the
+     case side's also to the contract model on its own people. bench.toml is an
+     overloaded system: about 37% of its book-ins are turned away at the door (one event
+     each, no bed), so its cost per person is lower than that of a system where everyone
+     is admitted; the second reference compares like with like. The SimPy reference's
+     figure (60 days, from benchmarks/results.json, written by run.py) is printed beside
+     them when that file is there.
+  2. wall and CPU time of scenarios/library/goal-3000-no-buildout.toml on 365 days (FY2025,
+     from 1 Oct 2024 with its population by month of admission, no warm-up) x 20
+     replicates, at workers = 1 and 2. The main scenario, goal-3000-buildout-100k, is the
+     same model for that year; it cannot be cut to one year (its beds schedule starts on
+     day 365).
 Writes benchmarks/per_person.json and prints a Markdown table. Nothing asserts a time.
 """
 
@@ -43,8 +54,10 @@ SIDES = {
     "contract": HERE / "scenarios" / "bench.toml",
     "arrest side": ROOT / "scenarios" / "examples" / "arrest-side.toml",
     "case side": ROOT / "scenarios" / "examples" / "case-side.toml",
+    "contract, the case side's people": ROOT / "scenarios" / "examples" / "case-side.toml",
 }
-LIBRARY = ROOT / "scenarios" / "library" / "goal-3000-buildout-100k.toml"
+CASE_SIDE_TABLES = ("pathways", "pathway_shares", "courts", "travel_documents")
+LIBRARY = ROOT / "scenarios" / "library" / "goal-3000-no-buildout.toml"
 
 
 def persons(metrics: Any, days: int) -> int:
@@ -58,20 +71,27 @@ def persons(metrics: Any, days: int) -> int:
     return int(round(float(per_day) * days))
 
 
-def side_scenario(path: Path) -> dict[str, Any]:
-    raw = tomllib.loads(path.read_text())
+def side_scenario(name: str) -> dict[str, Any]:
+    raw = tomllib.loads(SIDES[name].read_text())
     raw["scenario"].update(days=DAYS, warmup_days=0, replicates=1)
+    if name.startswith("contract, "):
+        for table in CASE_SIDE_TABLES:
+            raw.pop(table, None)
+        raw["transport"] = {"departures_per_day": 9.0, "seats_per_departure": 135}
     return raw
 
 
 def per_person(repeats: int) -> dict[str, Any]:
     import enforcesim
 
-    raws = {name: side_scenario(p) for name, p in SIDES.items()}
+    raws = {name: side_scenario(name) for name in SIDES}
     cpu: dict[str, list[float]] = {name: [] for name in SIDES}
     counts: dict[str, int] = {}
+    admitted: dict[str, float] = {}
     for name, raw in raws.items():  # warm: compile the specialisation, fill the caches
-        counts[name] = persons(enforcesim.run(raw, workers=1).replicate_metrics(), DAYS)
+        metrics = enforcesim.run(raw, workers=1).replicate_metrics()
+        counts[name] = persons(metrics, DAYS)
+        admitted[name] = float(metrics.iloc[0]["admitted_per_day"]) * DAYS / counts[name]
     for _ in range(repeats):
         for name, raw in raws.items():
             start = time.process_time()
@@ -88,10 +108,16 @@ def per_person(repeats: int) -> dict[str, Any]:
             "cpu_s_runs": cpu[name],
             "cpu_s_median": median,
             "ns_per_person": 1e9 * median / counts[name],
+            "admitted_share": admitted[name],  # admitted to a bed / persons
         }
     base = out["contract"]["ns_per_person"]
     for name in SIDES:
         out[name]["ratio_to_contract"] = out[name]["ns_per_person"] / base
+    same = out["contract, the case side's people"]
+    same["scenario"] += " without " + ", ".join(f"[{t}]" for t in CASE_SIDE_TABLES)
+    out["case side"]["ratio_to_contract_same_people"] = (
+        out["case side"]["ns_per_person"] / same["ns_per_person"]
+    )
     return out
 
 
@@ -123,24 +149,27 @@ def simpy_ns_per_person() -> float | None:
 
 def table(r: dict[str, Any]) -> str:
     lines = [
-        "| model | persons (365 d) | CPU s (median) | ns per person | x contract |",
-        "|---|---:|---:|---:|---:|",
+        "| model | persons (365 d) | CPU s (median) | ns per person | x contract "
+        "(bench.toml) | x contract, same people | admitted / persons |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, x in r["per_person"].items():
+        same = x.get("ratio_to_contract_same_people")
         lines.append(
             f"| {name} ({x['scenario']}) | {x['persons']:,} | {x['cpu_s_median']:.3f} | "
-            f"{x['ns_per_person']:,.0f} | {x['ratio_to_contract']:.2f} |"
+            f"{x['ns_per_person']:,.0f} | {x['ratio_to_contract']:.2f} | "
+            f"{'' if same is None else f'{same:.2f}'} | {x['admitted_share']:.2f} |"
         )
     simpy = r["simpy_ns_per_person"]
     if simpy is not None:
         base = r["per_person"]["contract"]["ns_per_person"]
         lines.append(
             f"| SimPy reference, 60 d (from results.json) | | | {simpy:,.0f} | "
-            f"{simpy / base:,.0f} |"
+            f"{simpy / base:,.0f} | | |"
         )
     lines += [
         "",
-        "| goal-3000-buildout-100k, 365 d + 239 d warm-up | workers | wall s | CPU s |",
+        "| goal-3000-no-buildout, 365 d (FY2025) | workers | wall s | CPU s |",
         "|---|---:|---:|---:|",
     ]
     for x in r["library"]:

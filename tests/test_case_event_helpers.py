@@ -105,3 +105,27 @@ def test_document_ready(delay, has_modes, d, step, counted):
     assert ev.document_ready(tot[0], delay, has_modes, d) == step
     assert tot[0]["n_docs_ready"] == counted
     assert tot[0]["sum_doc_delay"] == delay * counted
+
+
+@pytest.mark.parametrize("n_class, n_path, n_g1", [(1, 2, 1), (2, 9, 4), (3, 17, 33), (40, 64, 65)])
+def test_a_person_tag_gives_back_its_class_pathway_group_and_stage(n_class, n_path, n_g1):
+    """Every combination (or, for the large layouts, every edge and a grid) packs into a
+    non-negative int32 and unpacks to itself; distinct people get distinct tags."""
+    pb, gb = cs.tag_layout(n_class, n_path, n_g1)
+    seen = set()
+    for c in sorted({0, n_class - 1, n_class // 2}):
+        for p in sorted({0, 1, n_path - 2, n_path - 1}):
+            for g in sorted({0, n_g1 // 2, n_g1 - 1}):
+                for stage in (cs.S_STAY, cs.S_COURT, cs.S_DOCS, cs.S_READY):
+                    tag = cs.pack(c, p, g, stage, pb, gb)
+                    assert 0 <= tag < 2**31  # an int32, never negative
+                    assert cs.unpack(tag, pb, gb) == (c, p, g, stage)
+                    seen.add(int(tag))
+    n = len({0, n_class - 1, n_class // 2}) * len({0, 1, n_path - 2, n_path - 1})
+    assert len(seen) == n * len({0, n_g1 // 2, n_g1 - 1}) * 4
+
+
+def test_a_layout_that_does_not_fit_an_int32_tag_is_refused():
+    assert cs.tag_layout(2**10, 2**9, 2**9) == (9, 9)  # 2 + 9 + 9 + 10 = 30 bits
+    with pytest.raises(ValueError, match="31-bit person tag"):
+        cs.tag_layout(2**10 + 1, 2**10, 2**9)

@@ -119,15 +119,15 @@ def draw_class(rng, seg, seg_rate, seg_total):
 
 
 @njit(cache=True, nogil=True)
-def initial_tag(c, rem, case_on, n_path, n_g1):
+def initial_tag(c, rem, case_on, n_path, n_g1, pb, gb):
     if case_on:
         p = n_path - 2 + (1 if rem else 0)
-        return cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
+        return cs.pack(c, p, n_g1 - 1, cs.S_STAY, pb, gb)
     return np.int32(2 * c + (1 if rem else 0))
 
 
 @njit(cache=True, nogil=True)
-def place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, t_start):
+def place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, pb, gb, t_start):
     """Class c's cohorts in beds at t_start, admitted `age` days before it, each with the
     class's stay in force at its admission."""
     for j in range(book.cohort_first[c], book.cohort_first[c + 1]):
@@ -138,21 +138,21 @@ def place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, t_start):
             rem = rng.random() < book.removal_share[c]
             if hn == heap.time.shape[0]:
                 heap = qu.grown(heap, hn, hn + 1)
-            tag = initial_tag(c, rem, case_on, n_path, n_g1)
+            tag = initial_tag(c, rem, case_on, n_path, n_g1, pb, gb)
             qu.heap_push(heap, hn, t_start + x, t_start - age, tag)
             hn += 1
     return heap, hn
 
 
 @njit(cache=True, nogil=True)
-def place_initial(heap, book, rng, case_on, n_path, n_g1, t_start, det_c):
+def place_initial(heap, book, rng, case_on, n_path, n_g1, pb, gb, t_start, det_c):
     """People already in beds at t_start: residual stays of a stationary M/G/infinity
     population, or for a class with cohorts, each cohort's stays given its time in custody.
     Returns (heap, entries)."""
     hn = 0
     for c in range(det_c.shape[0]):
         if book.cohort_first[c + 1] > book.cohort_first[c]:
-            heap, hn = place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, t_start)
+            heap, hn = place_cohorts(heap, hn, book, rng, c, case_on, n_path, n_g1, pb, gb, t_start)
             det_c[c] += book.initial_detained[c]
             continue
         for _ in range(book.initial_detained[c]):
@@ -163,7 +163,7 @@ def place_initial(heap, book, rng, case_on, n_path, n_g1, t_start, det_c):
                 heap = qu.grown(heap, hn, hn + 1)
             if case_on:
                 p = n_path - 2 + (1 if rem else 0)
-                tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
+                tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, pb, gb)
             else:
                 tag = np.int32(2 * c + (1 if rem else 0))
             qu.heap_push(heap, hn, t_start + u * x, t_start - (1.0 - u) * x, tag)
@@ -246,7 +246,7 @@ def count_case_exit(tot, day, class_tot, class_day, case_day, pathway, path_i, p
 @njit(cache=True, nogil=True)
 def admit_waiting(
     tot, day, class_totals, class_day, ledger, case_day, heap, hn, queue, q_head, q_tail,
-    detained, beds, det_c, escort_f, rng_transfers, case_on, n_path, n_g1, hours_left,
+    detained, beds, det_c, escort_f, rng_transfers, case_on, pb, gb, hours_left,
     validate, t, d,
 ):  # fmt: skip
     """Free beds take the people waiting for one, first come first served (the loop has
@@ -255,7 +255,7 @@ def admit_waiting(
     over = False
     while q_tail > q_head and detained < beds:
         tag = queue.tag[q_head]
-        c = cs.unpack(tag, n_path, n_g1)[0] if case_on else tag >> 1
+        c = cs.unpack(tag, pb, gb)[0] if case_on else tag >> 1
         qu.heap_push(heap, hn, t + queue.aux[q_head], t, tag)
         hn += 1
         detained += 1
@@ -429,7 +429,7 @@ def scheduled_departure(out, seat_q, s_head, s_tail, seats, det_c, seat_flows, t
 
 
 @njit(cache=True, nogil=True)
-def mode_departure(out, seats, m, mode_f, path_i, det_c, seat_flows, n_path, n_g1, t, d):
+def mode_departure(out, seats, m, mode_f, path_i, det_c, seat_flows, pb, gb, t, d):
     """A departure of removal mode m: up to its seats leave, in the order they were ready;
     one that carries anyone flies (or drives) and is charged its escort's officer-hours.
     Returns (number seated, officer-hours charged)."""
@@ -437,7 +437,7 @@ def mode_departure(out, seats, m, mode_f, path_i, det_c, seat_flows, n_path, n_g
     n_seat = min(cap, seats.tail[m] - seats.head[m])
     md = out.modes[m]
     for j in range(seats.head[m], seats.head[m] + n_seat):
-        c, p, g, stage = cs.unpack(seats.tag[m, j], n_path, n_g1)
+        c, p, g, stage = cs.unpack(seats.tag[m, j], pb, gb)
         det_c[c] -= 1
         wait = t - seats.ready[m, j]
         if d >= 0:

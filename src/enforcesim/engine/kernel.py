@@ -147,6 +147,7 @@ def simulate(
     n_path = cases.path_i.shape[0]
     n_real = n_path - 2
     n_g1 = cases.doc_f.shape[0] + 1
+    pb, gb = cases.tag_bits  # the person tag's layout (cases.tag_layout)
     n_mode = transport.mode_f.shape[0]
     out = new_output(days, n_class, n_src, n_path, n_mode)
     tot = out.totals[0]
@@ -235,7 +236,9 @@ def simulate(
     s_head = 0
     s_tail = 0
     det_c = np.zeros(n_class, dtype=np.int64)
-    heap, hn = place_initial(heap, book, streams.initial, case_on, n_path, n_g1, t_start, det_c)
+    heap, hn = place_initial(
+        heap, book, streams.initial, case_on, n_path, n_g1, pb, gb, t_start, det_c
+    )
     detained = hn
     beds = beds_by_day[0]
     if beds < 0:
@@ -357,7 +360,7 @@ def simulate(
             tag = heap.tag[0]
             qu.heap_pop(heap, hn)
             hn -= 1
-            c, p, g, stage = cs.unpack(tag, n_path, n_g1)
+            c, p, g, stage = cs.unpack(tag, pb, gb)
             if stage == cs.S_COURT:
                 in_court -= 1
                 start_court = True
@@ -388,14 +391,14 @@ def simulate(
                 start_court = True
             elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
                 schedule_document_wait(doc_sched, t, t + delay, t_start, days)
-                waiting = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
+                waiting = cs.pack(c, p, g, cs.S_DOCS, pb, gb)
                 qu.heap_push(heap, hn, t + delay, admitted, waiting)
                 hn += 1
             elif step == JOIN_SEAT_QUEUE:
                 m = doc_i[g, cs.DI_MODE]
                 if seats.tail[m] == seats.ready.shape[1]:
                     seats = qu.seat_rows_room(seats)
-                qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1))
+                qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, pb, gb))
                 seat_flows[m].queued += 1
             else:
                 detained -= 1
@@ -441,7 +444,7 @@ def simulate(
         elif t == next_mdep:
             m = next_m
             n_seat, charged = mode_departure(
-                out, seats, m, transport.mode_f, path_i, det_c, seat_flows, n_path, n_g1, t, d
+                out, seats, m, transport.mode_f, path_i, det_c, seat_flows, pb, gb, t, d
             )
             detained -= n_seat
             hours_left -= charged
@@ -497,7 +500,7 @@ def simulate(
             if case_on:
                 if p < 0:  # no [pathways]: decided by removal_share
                     p = n_real + (1 if rem else 0)
-                tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, n_path, n_g1)
+                tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, pb, gb)
                 if in_horizon:
                     pathways[p].entered += 1
             else:
@@ -528,10 +531,10 @@ def simulate(
                     d_end = 0 if 0.0 <= end < t_end else -1  # counted on the decision's day
                     if document_ready(case_tot, delay, n_mode > 0, d_end) == WAIT_FOR_DOCUMENT:
                         schedule_document_wait(doc_sched, end, end + delay, t_start, days)
-                        tag = cs.pack(c, p, g, cs.S_DOCS, n_path, n_g1)
+                        tag = cs.pack(c, p, g, cs.S_DOCS, pb, gb)
                         end += delay
                     else:
-                        tag = cs.pack(c, p, g, cs.S_READY, n_path, n_g1)
+                        tag = cs.pack(c, p, g, cs.S_READY, pb, gb)
                 qu.heap_push(heap, hn, end, t, tag)
                 hn += 1
                 detained += 1
@@ -560,7 +563,7 @@ def simulate(
             hn, q_head, detained, hours_left, over = admit_waiting(
                 tot, day_table, class_totals, class_day, ledger, case_day, heap,
                 hn, queue, q_head, q_tail, detained, beds, det_c, escort_f, rng_transfers,
-                case_on, n_path, n_g1, hours_left, validate, t, d,
+                case_on, pb, gb, hours_left, validate, t, d,
             )  # fmt: skip
             if over:
                 error = ERR_ADMIT_OVER_BEDS

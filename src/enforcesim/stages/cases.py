@@ -484,7 +484,8 @@ OUTPUTS = StageOutputs(
 # --- engine input and kernel helpers ---
 # A person on the case side carries one int32 tag through the kernel's heap and queues:
 #
-#     tag = ((class * n_pathways + pathway) * (n_groups + 1) + group) * 4 + stage
+#     tag = class | pathway | group | stage   (bit fields, stage in the lowest two bits; the
+#                                              widths hold n_pathways and n_groups + 1: tag_layout)
 #
 # `pathway` indexes the scenario's pathways and, after them, two pseudo-pathways decided as
 # in the contract's model by `removal_share` (offsets PW_BY_SHARE_RELEASE, PW_BY_SHARE_REMOVAL):
@@ -535,6 +536,7 @@ class CasesInput(NamedTuple):
     court_f: np.ndarray  # float64[N_COURT_F]
     doc_f: np.ndarray  # float64[G, N_DOC_F]: travel-document groups
     doc_i: np.ndarray  # int64[G, N_DOC_I]
+    tag_bits: tuple[int, int]  # the person tag's (pathway bits, group bits): tag_layout
 
 
 class CaseDayCounts(NamedTuple):
@@ -673,23 +675,46 @@ def engine_input(sc: Scenario) -> CasesInput:
     path_cum, path_i, path_f = pathway_arrays(sc)
     judges, court_f = court_arrays(sc)
     doc_f, doc_i = document_arrays(sc)
-    return CasesInput(sc.has_case_side(), path_cum, path_i, path_f, judges, court_f, doc_f, doc_i)
+    layout = tag_layout(len(sc.classes()), path_i.shape[0], doc_f.shape[0] + 1)
+    return CasesInput(
+        sc.has_case_side(), path_cum, path_i, path_f, judges, court_f, doc_f, doc_i, layout
+    )
 
 
-# error_model="numpy": no zero-division checks on the hot path (n_path, n_g1 >= 1).
-@njit(cache=True, nogil=True, error_model="numpy")
-def pack(c, p, g, stage, n_path, n_g1):
-    return np.int32(((c * n_path + p) * n_g1 + g) * 4 + stage)
+def tag_bits(n):
+    """Bits that hold 0 ... n - 1 (at least one): a field's width in a tag."""
+    b = 1
+    while (1 << b) < n:
+        b += 1
+    return b
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def unpack(tag, n_path, n_g1):
-    """(class, pathway, group, stage) of a tag."""
+def tag_layout(n_class, n_path, n_g1):
+    """(pathway bits, group bits) of the tags of a run; ValueError when its classes,
+    pathways and groups do not fit in an int32 tag."""
+    pb, gb = tag_bits(n_path), tag_bits(n_g1)
+    if 2 + gb + pb + tag_bits(n_class) > 31:
+        raise ValueError(
+            f"{n_class} classes x {n_path} pathways x {n_g1} document groups do not fit the "
+            "kernel's 31-bit person tag"
+        )
+    return pb, gb
+
+
+# Bit fields, not products of the counts: unpacking is shifts and masks, not integer
+# divisions (two per heap event otherwise).
+@njit(cache=True, nogil=True, inline="always")
+def pack(c, p, g, stage, pb, gb):
+    return np.int32((((((c << pb) | p) << gb) | g) << 2) | stage)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def unpack(tag, pb, gb):
+    """(class, pathway, group, stage) of a tag (pb, gb: tag_layout)."""
     stage = tag & 3
-    rest = tag >> 2
-    g = rest % n_g1
-    rest //= n_g1
-    return rest // n_path, rest % n_path, g, stage
+    g = (tag >> 2) & ((1 << gb) - 1)
+    rest = tag >> (2 + gb)
+    return rest >> pb, rest & ((1 << pb) - 1), g, stage
 
 
 @njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
