@@ -279,248 +279,130 @@ def simulate(
     stopped = False
     n_events = 0
 
-    while True:
-        t_heap = heap.time[0] if hn > 0 else np.inf
-        t = min(next_day, t_heap, next_dep, next_mdep, next_arr)
-        if t >= t_end and next_day == np.inf:
-            break
-        n_events += 1
-        if (n_events & (STOP_POLL - 1)) == 0 and options.stop[0] != 0:
-            stopped = True
-            break
+    # The loop's containers get room here, before an event, never inside one: a container
+    # reassigned inside the event loop (or a NamedTuple rebuilt there) costs a reference count
+    # and its release on every member at every event, even when nothing grows
+    # (benchmarks/README.md). The inner loop leaves for this one when the next event might not
+    # find room: a heap push per admission or document wait, plus at most everyone in the
+    # holding queue and on the docket; one entry per FIFO; one per seat row.
+    room = True
+    seats_full = False
+    while room:
+        room = False
+        need = hn + 2 + (q_tail - q_head) + (cq_tail - cq_head)
+        if need > heap.time.shape[0]:
+            heap = qu.grown(heap, hn, need)
+        if q_tail == queue.time.shape[0]:
+            queue, q_head, q_tail = qu.fifo_room(queue, q_head, q_tail)
+        if cq_tail == docket.time.shape[0]:
+            docket, cq_head, cq_tail = qu.fifo_room(docket, cq_head, cq_tail)
+        if s_tail == seat_q.time.shape[0]:
+            seat_q, s_head, s_tail = qu.fifo_room(seat_q, s_head, s_tail)
+        if seats_full:
+            seats = qu.seat_rows_room(seats)
+            seats_full = False
+        while True:
+            if (
+                hn + 2 + (q_tail - q_head) + (cq_tail - cq_head) > heap.time.shape[0]
+                or q_tail == queue.time.shape[0]
+                or cq_tail == docket.time.shape[0]
+                or s_tail == seat_q.time.shape[0]
+                or seats_full
+            ):
+                room = True
+                break
+            t_heap = heap.time[0] if hn > 0 else np.inf
+            t = min(next_day, t_heap, next_dep, next_mdep, next_arr)
+            if t >= t_end and next_day == np.inf:
+                break
+            n_events += 1
+            if (n_events & (STOP_POLL - 1)) == 0 and options.stop[0] != 0:
+                stopped = True
+                break
 
-        lo = max(last_t, 0.0)
-        hi = min(t, t_end)
-        if hi > lo:
-            d_lo = int(np.floor(lo))
-            integrate(tot, day_table[d_lo], lo, hi, detained, q_tail - q_head, beds)
-            if n_class > 1:
-                integrate_classes(class_totals, det_c, lo, hi)
-            if case_on:
-                integrate_cases(
-                    case_tot, case_day[d_lo], lo, hi, cq_tail - cq_head, in_court, judges
-                )
-        last_t = t
-        in_horizon = 0.0 <= t < t_end
-        d = int(np.floor(t)) if in_horizon else -1
+            lo = max(last_t, 0.0)
+            hi = min(t, t_end)
+            if hi > lo:
+                d_lo = int(np.floor(lo))
+                integrate(tot, day_table[d_lo], lo, hi, detained, q_tail - q_head, beds)
+                if n_class > 1:
+                    integrate_classes(class_totals, det_c, lo, hi)
+                if case_on:
+                    integrate_cases(
+                        case_tot, case_day[d_lo], lo, hi, cq_tail - cq_head, in_court, judges
+                    )
+            last_t = t
+            in_horizon = 0.0 <= t < t_end
+            d = int(np.floor(t)) if in_horizon else -1
 
-        admit_from_queue = False
-        start_court = False
-        if t == next_day:
-            day = int(next_day)
-            waiting = q_tail - q_head
-            if case_on:  # the document waits begun and ended since the last boundary
-                docs_waiting, doc_whole_days = end_of_day_documents(
-                    case_tot, case_day[day - 1], flows[0], doc_sched, day - t_start, docs_waiting,
-                    doc_whole_days, day,
-                )  # fmt: skip
-            if day >= 1:
-                record_day_end(
-                    out, day - 1, detained, waiting, det_c, case_on, cq_tail - cq_head,
-                    in_court, docs_waiting, judges,
-                )  # fmt: skip
+            admit_from_queue = False
+            start_court = False
+            if t == next_day:
+                day = int(next_day)
+                waiting = q_tail - q_head
+                if case_on:  # the document waits begun and ended since the last boundary
+                    docs_waiting, doc_whole_days = end_of_day_documents(
+                        case_tot, case_day[day - 1], flows[0], doc_sched, day - t_start,
+                        docs_waiting, doc_whole_days, day,
+                    )  # fmt: skip
+                if day >= 1:
+                    record_day_end(
+                        out, day - 1, detained, waiting, det_c, case_on, cq_tail - cq_head,
+                        in_court, docs_waiting, judges,
+                    )  # fmt: skip
+                    if validate:
+                        error = bed_balance_error(
+                            prev_detained, detained, prev_waiting, waiting, day_table[day - 1],
+                            case_day[day - 1],
+                        )  # fmt: skip
+                        if error != OK:
+                            break
+                if day >= 0:
+                    prev_detained = detained
+                    prev_waiting = waiting
                 if validate:
-                    error = bed_balance_error(
-                        prev_detained, detained, prev_waiting, waiting, day_table[day - 1],
-                        case_day[day - 1],
+                    error = queue_balance_error(
+                        flows[0], seat_flows, cq_tail - cq_head, in_court, docs_waiting,
+                        seat_queue_lengths(seats, s_head, s_tail),
                     )  # fmt: skip
                     if error != OK:
                         break
-            if day >= 0:
-                prev_detained = detained
-                prev_waiting = waiting
-            if validate:
-                error = queue_balance_error(
-                    flows[0], seat_flows, cq_tail - cq_head, in_court, docs_waiting,
-                    seat_queue_lengths(seats, s_head, s_tail),
-                )  # fmt: skip
-                if error != OK:
-                    break
-            if day < days:
-                new_beds = beds_by_day[day - t_start]
-                beds = UNLIMITED if new_beds < 0 else new_beds
-                next_day = float(day + 1)
-                admit_from_queue = True
-                if n_src > 0:
-                    # A new shift: reset the hours, restock the pools, recompute the rates
-                    # and restart the (memoryless) attempt process at the new rate.
-                    hours_left = start_arrest_day(
-                        out.pool_left, arrests, officers.available, pools, day_rate, day_total,
-                        criminal_first, day, day - t_start,
-                    )  # fmt: skip
-                    if not use_fixed:
-                        next_arr = next_attempt(rng_attempts, t, day_total[0])
-                if case_on:
-                    judges = cases.judges_by_day[day - t_start]
+                if day < days:
+                    new_beds = beds_by_day[day - t_start]
+                    beds = UNLIMITED if new_beds < 0 else new_beds
+                    next_day = float(day + 1)
+                    admit_from_queue = True
+                    if n_src > 0:
+                        # A new shift: reset the hours, restock the pools, recompute the rates
+                        # and restart the (memoryless) attempt process at the new rate.
+                        hours_left = start_arrest_day(
+                            out.pool_left, arrests, officers.available, pools, day_rate, day_total,
+                            criminal_first, day, day - t_start,
+                        )  # fmt: skip
+                        if not use_fixed:
+                            next_arr = next_attempt(rng_attempts, t, day_total[0])
+                    if case_on:
+                        judges = cases.judges_by_day[day - t_start]
+                        start_court = True
+                else:
+                    next_day = np.inf
+            elif case_on and t == t_heap:
+                admitted = heap.aux[0]
+                tag = heap.tag[0]
+                qu.heap_pop(heap, hn)
+                hn -= 1
+                c, p, g, stage = cs.unpack(tag, pb, gb)
+                if stage == cs.S_COURT:
+                    in_court -= 1
                     start_court = True
-            else:
-                next_day = np.inf
-        elif case_on and t == t_heap:
-            admitted = heap.aux[0]
-            tag = heap.tag[0]
-            qu.heap_pop(heap, hn)
-            hn -= 1
-            c, p, g, stage = cs.unpack(tag, pb, gb)
-            if stage == cs.S_COURT:
-                in_court -= 1
-                start_court = True
-            step = case_stage_end(
-                case_day[d], flows[0], path_i[p, cs.PI_COURT], path_i[p, cs.PI_OUTCOME],
-                n_mode > 0, stage, d,
-            )  # fmt: skip
-            delay = 0.0
-            # A removal order after a hearing (or a stay pushed by place_initial or
-            # admit_waiting): its travel document, group and days until ready
-            if step == REMOVAL_ORDER:
-                if docs_drawn:
-                    g = cs.document_group(rng_documents.random(), doc_f)
-                    if doc_i[g, cs.DI_HAS_DELAY] != 0:
-                        delay = doc_f[g, cs.DF_FACTOR] * draw_stay(
-                            rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
-                            doc_f[g, cs.DF_P2],
-                        )  # fmt: skip
-                else:
-                    g = 0
-                step = document_ready(case_tot, delay, n_mode > 0, d)
-            if step == JOIN_DOCKET:
-                if cq_tail == docket.time.shape[0]:
-                    docket, cq_head, cq_tail = qu.fifo_room(docket, cq_head, cq_tail)
-                qu.fifo_put(docket, cq_tail, t, admitted, tag)
-                cq_tail += 1
-                flows[0].docket_in += 1
-                start_court = True
-            elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
-                schedule_document_wait(doc_sched, t, t + delay, t_start, days)
-                waiting = cs.pack(c, p, g, cs.S_DOCS, pb, gb)
-                qu.heap_push(heap, hn, t + delay, admitted, waiting)
-                hn += 1
-            elif step == JOIN_SEAT_QUEUE:
-                m = doc_i[g, cs.DI_MODE]
-                if seats.tail[m] == seats.ready.shape[1]:
-                    seats = qu.seat_rows_room(seats)
-                qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, pb, gb))
-                seat_flows[m].queued += 1
-            else:
-                detained -= 1
-                det_c[c] -= 1
-                admit_from_queue = True
-                if in_horizon:
-                    count_case_exit(
-                        tot, day_table[d], class_totals[c], class_day[d, c],
-                        case_day[d], pathways[p], path_i, p, t - admitted, 0.0,
-                    )  # fmt: skip
-        elif t == t_heap:  # the end of a stay in the book-in model
-            admitted = heap.aux[0]
-            tag = heap.tag[0]
-            qu.heap_pop(heap, hn)
-            hn -= 1
-            c = tag >> 1
-            rem = (tag & 1) == 1
-            if share_first[c + 1] > share_first[c]:  # decided now, at the share in force
-                rem = rng_decision.random() < removal_share_in_force(book, c, t)
-            if rem and transport.scheduled:  # waits in its bed for a seat
-                if s_tail == seat_q.time.shape[0]:
-                    seat_q, s_head, s_tail = qu.fifo_room(seat_q, s_head, s_tail)
-                qu.fifo_put(seat_q, s_tail, t, admitted, c)
-                s_tail += 1
-                seat_flows[0].queued += 1
-            else:
-                detained -= 1
-                det_c[c] -= 1
-                if in_horizon:
-                    count_exit(
-                        tot, day_table[d], class_totals[c], class_day[d, c], t - admitted, rem
-                    )
-                admit_from_queue = True
-        elif t == next_dep:
-            n_seat = scheduled_departure(
-                out, seat_q, s_head, s_tail, transport.seats, det_c, seat_flows, t, d
-            )
-            s_head += n_seat
-            detained -= n_seat
-            dep_k += 1
-            next_dep = dep_k / transport.departures_per_day
-            admit_from_queue = n_seat > 0
-        elif t == next_mdep:
-            m = next_m
-            n_seat, charged = mode_departure(
-                out, seats, m, transport.mode_f, path_i, det_c, seat_flows, pb, gb, t, d
-            )
-            detained -= n_seat
-            hours_left -= charged
-            dep_km[m] += 1
-            next_mdep, next_m = tp.next_departure(transport.mode_f, dep_km)
-            admit_from_queue = n_seat > 0
-        else:  # a book-in (with [arrests]: an attempted arrest)
-            p = -1
-            if use_fixed:
-                c = fixed.classes[i_fixed]
-                stay = fixed.stays[i_fixed]
-                rem = fixed.removal[i_fixed]
-                if case_on and fixed.pathways.shape[0] > 0:
-                    p = fixed.pathways[i_fixed]
-                i_fixed += 1
-                next_arr = fixed.times[i_fixed] if i_fixed < n_fixed else np.inf
-            elif n_src > 0:
-                c = draw_class(rng_arrest_class, 0, day_rate, day_total)
-                if los_first[c + 1] > los_first[c]:  # the stay of its book-in date
-                    s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
-                    stay = draw_stay(rng_stays, s_dist, s_p1, s_p2)
-                else:
-                    stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
-                rem = rng_removal.random() < removal_share[c]
-                next_arr = next_attempt(rng_attempts, t, day_total[0])
-            else:
-                c = draw_class(rng_class, seg, seg_rate, seg_total)
-                if case_on and n_real > 0:
-                    p = cs.draw_pathway(rng_pathway, path_cum, c)
-                    stay = 0.0  # a court pathway straight to the docket, or a diversion
-                    if path_i[p, cs.PI_HAS_STAY] != 0:
-                        stay = draw_stay(
-                            rng_stays, path_i[p, cs.PI_DIST], path_f[p, cs.PF_P1],
-                            path_f[p, cs.PF_P2],
-                        )  # fmt: skip
-                    rem = False
-                elif los_first[c + 1] > los_first[c]:  # the stay of its book-in date
-                    s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
-                    stay = draw_stay(rng_stays, s_dist, s_p1, s_p2)
-                    rem = rng_removal.random() < removal_share[c]
-                else:
-                    stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
-                    rem = rng_removal.random() < removal_share[c]
-                next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
-            if n_src > 0:
-                booked, hours_left = arrest_attempt(
-                    c, d, detained < beds and q_tail == q_head, hours_left,
-                    rng_booked, src_par, pools, arrest_opts,
-                    arrests_day, ledger,
+                step = case_stage_end(
+                    case_day[d], flows[0], path_i[p, cs.PI_COURT], path_i[p, cs.PI_OUTCOME],
+                    n_mode > 0, stage, d,
                 )  # fmt: skip
-                if not booked:
-                    continue
-            if case_on:
-                if p < 0:  # no [pathways]: decided by removal_share
-                    p = n_real + (1 if rem else 0)
-                tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, pb, gb)
-                if in_horizon:
-                    pathways[p].entered += 1
-            else:
-                tag = np.int32(2 * c + (1 if rem else 0))
-            if in_horizon:
-                count_book_in(day_table[d], class_day[d, c])
-            if case_on and path_i[p, cs.PI_DIVERSION] == 1:  # never takes a bed
-                if in_horizon:
-                    divert(case_day[d], path_f[p, cs.PF_ATD_DAYS])
-            elif detained < beds and q_tail == q_head:
-                if hn == heap.time.shape[0]:
-                    heap = qu.grown(heap, hn, hn + 1)
-                end = t + stay
-                no_judge = case_on and path_i[p, cs.PI_COURT] == 0
-                if no_judge and path_i[p, cs.PI_OUTCOME] == cs.O_REMOVAL:
-                    # Decided in a removal order when the stay ends: its travel document is
-                    # drawn now, and the stay and the wait for the document are one heap
-                    # entry that ends when the document is ready (one event, not two).
-                    g = 0
-                    delay = 0.0
+                delay = 0.0
+                # A removal order after a hearing (or a stay pushed by place_initial or
+                # admit_waiting): its travel document, group and days until ready
+                if step == REMOVAL_ORDER:
                     if docs_drawn:
                         g = cs.document_group(rng_documents.random(), doc_f)
                         if doc_i[g, cs.DI_HAS_DELAY] != 0:
@@ -528,55 +410,191 @@ def simulate(
                                 rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
                                 doc_f[g, cs.DF_P2],
                             )  # fmt: skip
-                    d_end = 0 if 0.0 <= end < t_end else -1  # counted on the decision's day
-                    if document_ready(case_tot, delay, n_mode > 0, d_end) == WAIT_FOR_DOCUMENT:
-                        schedule_document_wait(doc_sched, end, end + delay, t_start, days)
-                        tag = cs.pack(c, p, g, cs.S_DOCS, pb, gb)
-                        end += delay
                     else:
-                        tag = cs.pack(c, p, g, cs.S_READY, pb, gb)
-                qu.heap_push(heap, hn, end, t, tag)
-                hn += 1
-                detained += 1
-                det_c[c] += 1
-                if validate and detained > beds:
+                        g = 0
+                    step = document_ready(case_tot, delay, n_mode > 0, d)
+                if step == JOIN_DOCKET:
+                    qu.fifo_put(docket, cq_tail, t, admitted, tag)
+                    cq_tail += 1
+                    flows[0].docket_in += 1
+                    start_court = True
+                elif step == WAIT_FOR_DOCUMENT:  # the heap has the room of the entry just taken
+                    schedule_document_wait(doc_sched, t, t + delay, t_start, days)
+                    waiting = cs.pack(c, p, g, cs.S_DOCS, pb, gb)
+                    qu.heap_push(heap, hn, t + delay, admitted, waiting)
+                    hn += 1
+                elif step == JOIN_SEAT_QUEUE:
+                    m = doc_i[g, cs.DI_MODE]
+                    qu.seat_put(seats, m, t, admitted, cs.pack(c, p, g, cs.S_DOCS, pb, gb))
+                    seats_full = seats_full or seats.tail[m] == seats.ready.shape[1]
+                    seat_flows[m].queued += 1
+                else:
+                    detained -= 1
+                    det_c[c] -= 1
+                    admit_from_queue = True
+                    if in_horizon:
+                        count_case_exit(
+                            tot, day_table[d], class_totals[c], class_day[d, c],
+                            case_day[d], pathways[p], path_i, p, t - admitted, 0.0,
+                        )  # fmt: skip
+            elif t == t_heap:  # the end of a stay in the book-in model
+                admitted = heap.aux[0]
+                tag = heap.tag[0]
+                qu.heap_pop(heap, hn)
+                hn -= 1
+                c = tag >> 1
+                rem = (tag & 1) == 1
+                if share_first[c + 1] > share_first[c]:  # decided now, at the share in force
+                    rem = rng_decision.random() < removal_share_in_force(book, c, t)
+                if rem and transport.scheduled:  # waits in its bed for a seat
+                    qu.fifo_put(seat_q, s_tail, t, admitted, c)
+                    s_tail += 1
+                    seat_flows[0].queued += 1
+                else:
+                    detained -= 1
+                    det_c[c] -= 1
+                    if in_horizon:
+                        count_exit(
+                            tot, day_table[d], class_totals[c], class_day[d, c], t - admitted, rem
+                        )
+                    admit_from_queue = True
+            elif t == next_dep:
+                n_seat = scheduled_departure(
+                    out, seat_q, s_head, s_tail, transport.seats, det_c, seat_flows, t, d
+                )
+                s_head += n_seat
+                detained -= n_seat
+                dep_k += 1
+                next_dep = dep_k / transport.departures_per_day
+                admit_from_queue = n_seat > 0
+            elif t == next_mdep:
+                m = next_m
+                n_seat, charged = mode_departure(
+                    out, seats, m, transport.mode_f, path_i, det_c, seat_flows, pb, gb, t, d
+                )
+                detained -= n_seat
+                hours_left -= charged
+                dep_km[m] += 1
+                next_mdep, next_m = tp.next_departure(transport.mode_f, dep_km)
+                admit_from_queue = n_seat > 0
+            else:  # a book-in (with [arrests]: an attempted arrest)
+                p = -1
+                if use_fixed:
+                    c = fixed.classes[i_fixed]
+                    stay = fixed.stays[i_fixed]
+                    rem = fixed.removal[i_fixed]
+                    if case_on and fixed.pathways.shape[0] > 0:
+                        p = fixed.pathways[i_fixed]
+                    i_fixed += 1
+                    next_arr = fixed.times[i_fixed] if i_fixed < n_fixed else np.inf
+                elif n_src > 0:
+                    c = draw_class(rng_arrest_class, 0, day_rate, day_total)
+                    if los_first[c + 1] > los_first[c]:  # the stay of its book-in date
+                        s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
+                        stay = draw_stay(rng_stays, s_dist, s_p1, s_p2)
+                    else:
+                        stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                    rem = rng_removal.random() < removal_share[c]
+                    next_arr = next_attempt(rng_attempts, t, day_total[0])
+                else:
+                    c = draw_class(rng_class, seg, seg_rate, seg_total)
+                    if case_on and n_real > 0:
+                        p = cs.draw_pathway(rng_pathway, path_cum, c)
+                        stay = 0.0  # a court pathway straight to the docket, or a diversion
+                        if path_i[p, cs.PI_HAS_STAY] != 0:
+                            stay = draw_stay(
+                                rng_stays, path_i[p, cs.PI_DIST], path_f[p, cs.PF_P1],
+                                path_f[p, cs.PF_P2],
+                            )  # fmt: skip
+                        rem = False
+                    elif los_first[c + 1] > los_first[c]:  # the stay of its book-in date
+                        s_dist, s_p1, s_p2 = stay_in_force(book, c, t)
+                        stay = draw_stay(rng_stays, s_dist, s_p1, s_p2)
+                        rem = rng_removal.random() < removal_share[c]
+                    else:
+                        stay = draw_stay(rng_stays, stay_dist[c], stay_p1[c], stay_p2[c])
+                        rem = rng_removal.random() < removal_share[c]
+                    next_arr, seg = next_arrival(rng_arrivals, t, seg, seg_start, seg_total)
+                if n_src > 0:
+                    booked, hours_left = arrest_attempt(
+                        c, d, detained < beds and q_tail == q_head, hours_left,
+                        rng_booked, src_par, pools, arrest_opts,
+                        arrests_day, ledger,
+                    )  # fmt: skip
+                    if not booked:
+                        continue
+                if case_on:
+                    if p < 0:  # no [pathways]: decided by removal_share
+                        p = n_real + (1 if rem else 0)
+                    tag = cs.pack(c, p, n_g1 - 1, cs.S_STAY, pb, gb)
+                    if in_horizon:
+                        pathways[p].entered += 1
+                else:
+                    tag = np.int32(2 * c + (1 if rem else 0))
+                if in_horizon:
+                    count_book_in(day_table[d], class_day[d, c])
+                if case_on and path_i[p, cs.PI_DIVERSION] == 1:  # never takes a bed
+                    if in_horizon:
+                        divert(case_day[d], path_f[p, cs.PF_ATD_DAYS])
+                elif detained < beds and q_tail == q_head:
+                    end = t + stay
+                    no_judge = case_on and path_i[p, cs.PI_COURT] == 0
+                    if no_judge and path_i[p, cs.PI_OUTCOME] == cs.O_REMOVAL:
+                        # Decided in a removal order when the stay ends: its travel document is
+                        # drawn now, and the stay and the wait for the document are one heap
+                        # entry that ends when the document is ready (one event, not two).
+                        g = 0
+                        delay = 0.0
+                        if docs_drawn:
+                            g = cs.document_group(rng_documents.random(), doc_f)
+                            if doc_i[g, cs.DI_HAS_DELAY] != 0:
+                                delay = doc_f[g, cs.DF_FACTOR] * draw_stay(
+                                    rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
+                                    doc_f[g, cs.DF_P2],
+                                )  # fmt: skip
+                        d_end = 0 if 0.0 <= end < t_end else -1  # counted on the decision's day
+                        if document_ready(case_tot, delay, n_mode > 0, d_end) == WAIT_FOR_DOCUMENT:
+                            schedule_document_wait(doc_sched, end, end + delay, t_start, days)
+                            tag = cs.pack(c, p, g, cs.S_DOCS, pb, gb)
+                            end += delay
+                        else:
+                            tag = cs.pack(c, p, g, cs.S_READY, pb, gb)
+                    qu.heap_push(heap, hn, end, t, tag)
+                    hn += 1
+                    detained += 1
+                    det_c[c] += 1
+                    if validate and detained > beds:
+                        error = ERR_ADMIT_OVER_BEDS
+                        break
+                    if case_on:
+                        u = rng_transfers.random() if transfers_drawn else 1.0
+                        hours_left -= tp.escort_hours(
+                            u, escort_f, in_horizon, ledger[d], case_day[d]
+                        )
+                    if in_horizon:
+                        count_admission(tot, day_table[d], class_totals[c], class_day[d, c])
+                elif not wait_when_full:
+                    if in_horizon:
+                        day_table[d].turned_away += 1
+                else:
+                    qu.fifo_put(queue, q_tail, t, stay, tag)
+                    q_tail += 1
+
+            if admit_from_queue and q_tail > q_head:
+                hn, q_head, detained, hours_left, over = admit_waiting(
+                    tot, day_table, class_totals, class_day, ledger, case_day, heap,
+                    hn, queue, q_head, q_tail, detained, beds, det_c, escort_f, rng_transfers,
+                    case_on, pb, gb, hours_left, validate, t, d,
+                )  # fmt: skip
+                if over:
                     error = ERR_ADMIT_OVER_BEDS
                     break
-                if case_on:
-                    u = rng_transfers.random() if transfers_drawn else 1.0
-                    hours_left -= tp.escort_hours(u, escort_f, in_horizon, ledger[d], case_day[d])
-                if in_horizon:
-                    count_admission(tot, day_table[d], class_totals[c], class_day[d, c])
-            elif not wait_when_full:
-                if in_horizon:
-                    day_table[d].turned_away += 1
-            else:
-                if q_tail == queue.time.shape[0]:
-                    queue, q_head, q_tail = qu.fifo_room(queue, q_head, q_tail)
-                qu.fifo_put(queue, q_tail, t, stay, tag)
-                q_tail += 1
 
-        if admit_from_queue and q_tail > q_head:
-            need = min(q_tail - q_head, beds - detained)
-            if need > 0 and hn + need > heap.time.shape[0]:
-                heap = qu.grown(heap, hn, hn + need)
-            hn, q_head, detained, hours_left, over = admit_waiting(
-                tot, day_table, class_totals, class_day, ledger, case_day, heap,
-                hn, queue, q_head, q_tail, detained, beds, det_c, escort_f, rng_transfers,
-                case_on, pb, gb, hours_left, validate, t, d,
-            )  # fmt: skip
-            if over:
-                error = ERR_ADMIT_OVER_BEDS
-                break
-
-        if start_court and cq_tail > cq_head:
-            need = min(cq_tail - cq_head, judges - in_court)
-            if need > 0 and hn + need > heap.time.shape[0]:
-                heap = qu.grown(heap, hn, hn + need)
-            hn, cq_head, in_court = serve_docket(
-                case_tot, heap, hn, docket, cq_head, cq_tail, in_court, judges, streams.court,
-                cases.court_f, flows[0], t, d,
-            )  # fmt: skip
+            if start_court and cq_tail > cq_head:
+                hn, cq_head, in_court = serve_docket(
+                    case_tot, heap, hn, docket, cq_head, cq_tail, in_court, judges, streams.court,
+                    cases.court_f, flows[0], t, d,
+                )  # fmt: skip
 
     finish(out, beds_by_day, officers.casework, pools, t_start)
     return Output(
