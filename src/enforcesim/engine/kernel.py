@@ -403,15 +403,7 @@ def simulate(
                 # A removal order after a hearing (or a stay pushed by place_initial or
                 # admit_waiting): its travel document, group and days until ready
                 if step == REMOVAL_ORDER:
-                    if docs_drawn:
-                        g = cs.document_group(rng_documents.random(), doc_f)
-                        if doc_i[g, cs.DI_HAS_DELAY] != 0:
-                            delay = doc_f[g, cs.DF_FACTOR] * draw_stay(
-                                rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
-                                doc_f[g, cs.DF_P2],
-                            )  # fmt: skip
-                    else:
-                        g = 0
+                    g, delay = cs.draw_document(rng_documents, docs_drawn, doc_f, doc_i)
                     step = document_ready(case_tot, delay, n_mode > 0, d)
                 if step == JOIN_DOCKET:
                     qu.fifo_put(docket, cq_tail, t, admitted, tag)
@@ -543,15 +535,7 @@ def simulate(
                         # Decided in a removal order when the stay ends: its travel document is
                         # drawn now, and the stay and the wait for the document are one heap
                         # entry that ends when the document is ready (one event, not two).
-                        g = 0
-                        delay = 0.0
-                        if docs_drawn:
-                            g = cs.document_group(rng_documents.random(), doc_f)
-                            if doc_i[g, cs.DI_HAS_DELAY] != 0:
-                                delay = doc_f[g, cs.DF_FACTOR] * draw_stay(
-                                    rng_documents, doc_i[g, cs.DI_DIST], doc_f[g, cs.DF_P1],
-                                    doc_f[g, cs.DF_P2],
-                                )  # fmt: skip
+                        g, delay = cs.draw_document(rng_documents, docs_drawn, doc_f, doc_i)
                         d_end = 0 if 0.0 <= end < t_end else -1  # counted on the decision's day
                         if document_ready(case_tot, delay, n_mode > 0, d_end) == WAIT_FOR_DOCUMENT:
                             schedule_document_wait(doc_sched, end, end + delay, t_start, days)

@@ -16,7 +16,7 @@ from ..schema.stays import StayDistribution
 from ..schema.steps import Steps
 from . import transport
 from .constraint import Constraint, days_with, drop_uncertainty
-from .detention import stay_parameters
+from .detention import draw_stay, stay_parameters
 from .officers import LEDGER_COLUMNS, LEDGER_METRIC_SET
 from .outputs import (
     Breakdown,
@@ -747,6 +747,20 @@ def document_group(u, doc_f):
         if u < doc_f[j, DF_CUM]:
             return j
     return n - 1
+
+
+@njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
+def draw_document(rng, docs_drawn, doc_f, doc_i):
+    """(group, delay in days) of a removal order's travel document, on the documents' own
+    generator: a uniform for the group, then its delay if the group has one (group 0 and no
+    delay when nothing is drawn: no [travel_documents])."""
+    if not docs_drawn:
+        return 0, 0.0
+    g = document_group(rng.random(), doc_f)
+    if doc_i[g, DI_HAS_DELAY] == 0:
+        return g, 0.0
+    p1, p2 = doc_f[g, DF_P1], doc_f[g, DF_P2]
+    return g, doc_f[g, DF_FACTOR] * draw_stay(rng, doc_i[g, DI_DIST], p1, p2)
 
 
 @njit(cache=True, nogil=True, inline="always")  # per event: see engine/events.py
