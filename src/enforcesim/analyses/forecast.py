@@ -511,20 +511,19 @@ def one_at_a_time(
     file's values: each series' mean over the window. One row per run: input, end, value,
     then a column per series."""
     from ..central import without_uncertainty
+    from ..scenario.rules import uncertain_value_rule
     from .runs import load, run
 
     sc, _, source = load(scenario, seed=seed, replicates=replicates)
     check_window(sc, source, first, last)
     plain = without_uncertainty(sc)
     runs: list[tuple[str, str, Any, dict[str, Any] | None]] = [("(central run)", "file", "", None)]
-    from ..schema.paths import get_path
-
-    file_values = sc.model_dump(exclude_none=True)
     for i in inputs:
         low, high = i.low, i.high
-        # an integer value (beds, officers) takes integer ends, as its draws do
-        if isinstance(get_path(file_values, i.path), int):
-            low, high = round(low), round(high)
+        # an integer value (beds, officers) takes integer ends, rounded as its draws are
+        allowed = uncertain_value_rule(i.path)
+        if allowed is not None and allowed.integer:
+            low, high = int(np.rint(low)), int(np.rint(high))
         runs += [
             (i.path, "low", low, {i.path: low}),
             (i.path, "high", high, {i.path: high}),
